@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace ContactCenter.Processor.Cli;
+
+/// <summary>The list of CLI verbs. Add one line per verb; the verb's code lives in its own file.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return VersionCommand.Create();
+    }
+}

@@ -1,0 +1,1 @@
+namespace ContactCenter.Stores; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace ContactCenter.Topology; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace ContactCenter.Tests; public class Smoke { [Xunit.Fact] public void Builds() => Xunit.Assert.True(true); }
