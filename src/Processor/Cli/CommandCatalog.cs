@@ -8,5 +8,13 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return BrokerCommand.Create();
+        yield return DemoCommand.Create();
+        yield return ValidateCommand.Create();
+        yield return SchemaCommand.Create();
+        yield return DescribeCommand.Create();
+        yield return DiagramCommand.Create();
+        yield return PlanCommand.Create();
+        yield return TestCommand.Create();
     }
 }
