@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Kafka;
 using ContactCenter.Topology.Spec;
 using ContactCenter.Topology.Streams;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,8 +32,10 @@ internal sealed class AggregateStageHost : IAsyncDisposable
             FetchWaitMaxMs = 5,
             LingerMs = 0,
             CommitIntervalMs = 200,
-            SessionTimeoutMs = 6000,
-            HeartbeatIntervalMs = 1000,
+            SessionTimeoutMs = KafkaClientDefaults.SessionTimeoutMs,
+            HeartbeatIntervalMs = KafkaClientDefaults.SessionTimeoutMs / 3,
+            // Outputs are keyed like the sources: the same murmur2 partitioner as every other producer.
+            Partitioner = KafkaClientDefaults.KeyPartitioner,
             AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
             NumStreamThreads = 1,
             StateDir = stateDir,

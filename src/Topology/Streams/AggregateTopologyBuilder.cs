@@ -24,9 +24,9 @@ public static class AggregateTopologyBuilder
             throw new ArgumentException($"stage '{spec.Name}' has no sources", nameof(spec));
 
         var builder = new StreamBuilder();
-        var merged = builder.Stream<byte[], byte[], ByteArraySerDes, ByteArraySerDes>(spec.Sources[0].Topic);
+        var merged = builder.Stream<byte[], byte[], KeyBytesSerDes, ByteArraySerDes>(spec.Sources[0].Topic);
         for (var i = 1; i < spec.Sources.Count; i++)
-            merged = merged.Merge(builder.Stream<byte[], byte[], ByteArraySerDes, ByteArraySerDes>(spec.Sources[i].Topic));
+            merged = merged.Merge(builder.Stream<byte[], byte[], KeyBytesSerDes, ByteArraySerDes>(spec.Sources[i].Topic));
 
         var store = Streamiz.Kafka.Net.State.Stores.KeyValueStoreBuilder(storeSupplier, new ByteArraySerDes(), new ByteArraySerDes())
             .WithCachingDisabled();

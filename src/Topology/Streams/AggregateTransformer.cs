@@ -16,14 +16,19 @@ namespace ContactCenter.Topology.Streams;
 public sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[], byte[]>
 {
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
-    private readonly AggregateStageSpec _spec;
-    private readonly IDeadLetterSink _deadLetters;
-    private readonly Dictionary<string, SourceSpec> _sourcesByTopic;
-    private readonly string _primaryPart;
+    private readonly AggregateStageSpec _spec = null!;
+    private readonly IDeadLetterSink _deadLetters = null!;
+    private readonly Dictionary<string, SourceSpec> _sourcesByTopic = null!;
+    private readonly string _primaryPart = null!;
     private IKeyValueStore<byte[], byte[]>? _store;
 
-    /// <summary>Required by Streamiz's generic constraint; the stage always uses the other constructor.</summary>
-    public AggregateTransformer() => throw new InvalidOperationException("AggregateTransformer needs its stage spec and dead-letter sink");
+    /// <summary>
+    /// Required by Streamiz: its builder makes one instance without arguments while building the topology
+    /// (never used to process); each task's instance is made with the stage's arguments.
+    /// </summary>
+    public AggregateTransformer()
+    {
+    }
 
     /// <summary>Streamiz creates one instance per task with these arguments.</summary>
     public AggregateTransformer(AggregateStageSpec spec, IDeadLetterSink deadLetters)
@@ -36,6 +41,8 @@ public sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[], 
 
     public void Init(ProcessorContext<byte[], byte[]> context)
     {
+        if (_spec is null)
+            throw new InvalidOperationException("AggregateTransformer was created without its stage spec and dead-letter sink");
         _store = (IKeyValueStore<byte[], byte[]>)context.GetStateStore(_spec.StoreName);
     }
 
