@@ -7,6 +7,9 @@ internal sealed record DemoOptions
 {
     public int Agents { get; init; } = 1000;
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Leading part of the run whose events are verified but not timed (JIT, connections, first fetches).</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
     public int Rate { get; init; } = 2000;
     public string? Redis { get; init; }
     public string TopologyFile { get; init; } = "topologies/agent-state.yaml";
