@@ -50,4 +50,26 @@ public sealed class FencedWriterOutageTests : IAsyncLifetime
         }
         Assert.Equal(new Dictionary<int, long> { [0] = 109 }, await RedisStateReader.ReadOffsetsAsync(db, "outage"));
     }
+
+    [Fact]
+    public async Task Dispose_gives_up_after_the_shutdown_timeout_when_redis_stays_down()
+    {
+        var server = _server!;
+        await using var redis = await RedisConnector.ConnectAsync(server.Endpoint, o => o.AsyncTimeout = 500);
+        var writer = new FencedStateWriter(redis, "shutdown", new FencedWriterOptions
+        {
+            ShutdownTimeout = TimeSpan.FromMilliseconds(500),
+            MaxRetryDelay = TimeSpan.FromMilliseconds(100),
+        });
+        var acknowledged = 0;
+        writer.Acknowledged += ack => Interlocked.Add(ref acknowledged, ack.Writes.Count);
+        await server.StopAsync();
+        await writer.WriteAsync(new AgentStateWrite("cc:agent:x", 0, 1, [KeyValuePair.Create("n", "1")], 1));
+
+        await writer.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, acknowledged); // never acknowledged, so its source offset is never committed
+        await Assert.ThrowsAsync<ObjectDisposedException>(() =>
+            writer.WriteAsync(new AgentStateWrite("cc:agent:x", 0, 2, [KeyValuePair.Create("n", "2")], 2)).AsTask());
+    }
 }

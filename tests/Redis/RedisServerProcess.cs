@@ -142,19 +142,23 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         }
     }
 
-    private static string FindBinary()
+    private static string FindBinary() =>
+        FindBinary(Environment.GetEnvironmentVariable("PATH") ?? "", "/usr/bin/redis-server");
+
+    /// <summary>redis-server from <paramref name="searchPath"/> (PATH syntax), else <paramref name="fallback"/>;
+    /// throws with instructions when neither has it.</summary>
+    internal static string FindBinary(string searchPath, string fallback)
     {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var dir in searchPath.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(dir, "redis-server");
             if (File.Exists(candidate))
                 return candidate;
         }
-        if (File.Exists("/usr/bin/redis-server"))
-            return "/usr/bin/redis-server";
+        if (File.Exists(fallback))
+            return fallback;
         throw new InvalidOperationException(
-            "redis-server was not found on PATH or at /usr/bin/redis-server. The Redis tests run against a real server: " +
+            $"redis-server was not found on PATH or at {fallback}. The Redis tests run against a real server: " +
             "install it with scripts/install-test-deps.sh (apt-get install redis-server) and run the tests again.");
     }
 

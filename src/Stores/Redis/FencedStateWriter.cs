@@ -226,9 +226,17 @@ public sealed class FencedStateWriter : IAsyncDisposable
             for (var i = from; i < batch.Count; i++)
                 calls[i - from] = pipeline.ScriptEvaluateAsync(FenceScript.Source, keys[i], args[i]);
             pipeline.Execute();
+            var all = Task.WhenAll(calls);
             try
             {
-                await Task.WhenAll(calls).ConfigureAwait(false);
+                // Cancellable only by the shutdown timeout: the calls are abandoned (never acknowledged) then.
+                await all.WaitAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                _ = all.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                throw;
             }
             catch
             {

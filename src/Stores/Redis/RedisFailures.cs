@@ -6,9 +6,10 @@ namespace ContactCenter.Stores.Redis;
 internal static class RedisFailures
 {
     // Server replies that mean "not now" rather than "never": loading a snapshot, a script still running,
-    // failover in progress, cluster resharding.
+    // failover in progress, cluster resharding, a restarted server that lost its script cache (the client
+    // library normally resends the script itself; retrying covers the case where it does not).
     private static readonly string[] TransientServerPrefixes =
-        ["LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS"];
+        ["LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS", "NOSCRIPT"];
 
     public static bool IsTransient(Exception error) => error switch
     {

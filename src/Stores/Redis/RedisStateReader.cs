@@ -58,14 +58,15 @@ public static class RedisStateReader
         return fields;
     }
 
-    /// <summary>Keys matching the glob <paramref name="pattern"/> on every primary, listed with SCAN (never KEYS, so
+    /// <summary>Keys matching the glob <paramref name="pattern"/> in the default database of every primary, listed with SCAN (never KEYS, so
     /// the server is not blocked; Garnet supports it too). Note that <c>cc:agent:*</c> also lists the
     /// <c>:tomb</c> keys of deleted agents.</summary>
     public static IAsyncEnumerable<string> ScanKeysAsync(IConnectionMultiplexer redis, string pattern)
     {
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentException.ThrowIfNullOrEmpty(pattern);
-        return ScanAsync(redis, database: 0, pattern);
+        // GetDatabase() without an index is the configured default database (defaultDatabase=, usually 0).
+        return ScanAsync(redis, redis.GetDatabase().Database, pattern);
     }
 
     private static async IAsyncEnumerable<string> ScanAsync(IConnectionMultiplexer redis, int database, string pattern,
