@@ -104,6 +104,41 @@ public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
         Assert.NotEmpty(offsets);
     }
 
+    [Fact]
+    public async Task A_new_state_stage_starts_from_the_offsets_in_Redis_not_from_the_start_of_the_topic()
+    {
+        var prefix = $"snap{Guid.NewGuid():N}"[..12] + ".";
+        var spec = TestSpecs.Agent(prefix);
+        var db = backend.Redis.GetDatabase();
+        await using (var host = await StartAsync(spec))
+        {
+            for (var i = 0; i < 30; i++)
+                await ProduceAsync($"{prefix}agent", Event(new AgentEvent($"a{i}", 1, 1, $"Agent {i}", "acme", "logged-in", "available"), EventOp.Created));
+            var last = await EventuallyAsync(() => RedisStateReader.ReadHashAsync(db, $"{prefix}cc:agent:a29"), h => h is not null);
+            Assert.NotNull(last);
+            await host.State.FlushAsync(CancellationToken.None);
+        }
+        var recorded = await RedisStateReader.ReadOffsetsAsync(db, spec.State.Name);
+        Assert.Equal(30, recorded.Values.Sum(o => o + 1));
+
+        // A pod with no Kafka offsets at all (a new consumer group): Redis says where to resume.
+        var freshGroup = spec.State with { GroupId = spec.State.GroupId + ".fresh" };
+        await using var state = new StateStageHost(freshGroup, _broker.BootstrapServers, backend.Redis);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await state.StartAsync(timeout.Token);
+        await Task.Delay(1500);
+        Assert.Equal(0, state.Consumed);
+
+        // ...and it still processes what comes next.
+        var aggregate = new ContactCenter.Topology.Aggregation.UserAggregate("a99");
+        aggregate.GetOrAdd("agent").Fields.Add(new("name", "Late"));
+        aggregate.GetOrAdd("agent").Version = 1;
+        await ProduceAsync($"{prefix}user-aggregate", new Message<byte[]?, byte[]?> { Key = "a99"u8.ToArray(), Value = ContactCenter.Topology.Aggregation.AggregateCodec.Encode(aggregate) });
+        var late = await EventuallyAsync(() => RedisStateReader.ReadHashAsync(db, $"{prefix}cc:agent:a99"), h => h is not null);
+        Assert.Equal("Late", late?["name"]);
+        Assert.Equal(1, state.Consumed);
+    }
+
     public void Dispose()
     {
         _producerLazy?.Dispose();
