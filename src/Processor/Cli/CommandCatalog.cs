@@ -8,5 +8,11 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return ValidateCommand.Create();
+        yield return SchemaCommand.Create();
+        yield return DescribeCommand.Create();
+        yield return DiagramCommand.Create();
+        yield return PlanCommand.Create();
+        yield return TestCommand.Create();
     }
 }
