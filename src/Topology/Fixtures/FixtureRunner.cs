@@ -54,6 +54,19 @@ public static class FixtureRunner
     /// <summary>Runs fixture text; <paramref name="path"/> names it and anchors its relative topology path.</summary>
     public static async Task<FixtureResult> RunTextAsync(string text, string path)
     {
+        try
+        {
+            return await RunCheckedAsync(text, path).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug of ours, not of the fixture; still a diagnostic rather than a stack trace.
+            return Invalid(path, string.Empty, [new Diagnostic(Severity.Error, path, 1, 1, $"internal error while running this fixture ({ex.GetType().Name}: {ex.Message}); please report it")]);
+        }
+    }
+
+    private static async Task<FixtureResult> RunCheckedAsync(string text, string path)
+    {
         var diags = new DiagnosticBag(path);
         var root = YamlText.Parse(text, diags);
         if (root is null || FixtureFormat.Root.Read(root, "the fixture", diags) is not Obj fixture || diags.HasErrors)
