@@ -202,3 +202,22 @@ public class TopologyLoaderTests
         Assert.Contains("/nonexistent/x.yaml:1:1: error: cannot read file", missing.ToString());
     }
 }
+
+public class TopologyDocsTests
+{
+    [Fact]
+    public void DocsDescribeEveryField()
+    {
+        var docs = File.ReadAllText(Repo.File("docs/topologies.md"));
+        var shapes = new[]
+        {
+            TopologyFormat.Root, TopologyFormat.Source, TopologyFormat.KafkaSink, TopologyFormat.RedisSink, TopologyFormat.QueueSink,
+            TopologyFormat.Store, TopologyFormat.Part, TopologyFormat.Merge, TopologyFormat.Filter, TopologyFormat.Map, TopologyFormat.Dedup,
+            TopologyFormat.Stage, FixtureFormat.Input, FixtureFormat.Expected, FixtureFormat.Root,
+        };
+        var missing = shapes.SelectMany(s => s.Fields.Select(f => (s.Title, f.Name)))
+            .Where(f => !docs.Contains($"`{f.Name}`", StringComparison.Ordinal) && !docs.Contains($"[].{f.Name}`", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(missing.Count == 0, "docs/topologies.md lacks: " + string.Join(", ", missing));
+    }
+}
