@@ -184,3 +184,47 @@ public class LoaderFuzzTests
         }
     }
 }
+
+public class AliasBombTests
+{
+    private const string Bomb = """
+        a: &a [x, x, x, x, x, x, x, x, x, x]
+        b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+        c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+        d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+        e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+        f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
+        g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]
+        h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]
+        """;
+
+    [Fact]
+    public void TopologyWithExpandingAliasesIsRejectedQuickly()
+    {
+        var result = TopologyLoader.Parse(Bomb + "\nsources: [*h, *h]\nsinks: *h\nstages: [*h]\n", "bomb.yaml");
+        Assert.True(result.HasErrors);
+        Assert.Contains(result.Diagnostics, d => d.Message.Contains("unknown field 'a'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FixtureWithExpandingAliasesIsRejectedQuickly()
+    {
+        // The input value defines the anchors; the expectation reuses the largest one.
+        var text = $"topology: ../agent-state.yaml\ninput:\n  - topic: agent\n    key: a-1\n    op: CREATED\n    value: {Nest()}\nexpect:\n  redis:\n    \"cc:agent:a-1\": {{x: *h}}\n";
+        var result = await FixtureRunner.RunTextAsync(text, Repo.File("topologies/fixtures/bomb.yaml"));
+        Assert.False(result.Passed);
+        Assert.Contains(result.Diagnostics, d => d.Message.Contains("value is too large", StringComparison.Ordinal));
+    }
+
+    /// <summary>A flow value defining and using its anchors inline: 10^8 nodes once expanded.</summary>
+    private static string Nest()
+    {
+        var parts = new List<string> { "a: &a [x, x, x, x, x, x, x, x, x, x]" };
+        for (var c = 'b'; c <= 'h'; c++)
+        {
+            var prev = (char)(c - 1);
+            parts.Add($"{c}: &{c} [{string.Join(", ", Enumerable.Repeat("*" + prev, 10))}]");
+        }
+        return "{" + string.Join(", ", parts) + "}";
+    }
+}

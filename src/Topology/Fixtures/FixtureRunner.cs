@@ -103,7 +103,17 @@ public static class FixtureRunner
                 var header = topology.Model.Sources.FirstOrDefault(s => s.Topic.Value == topic.Value)?.OpHeader ?? Events.EventHeaders.Op;
                 headers.Insert(0, new(header, op.Value));
             }
-            inputs.Add((new SimRecord { Topic = topic.Value, Key = input.Str("key")?.Value, Value = Payload(input.Any("value")?.Value), Headers = headers },
+            byte[]? payload;
+            try
+            {
+                payload = Payload(input.Any("value")?.Value);
+            }
+            catch (PayloadTooLargeException)
+            {
+                diags.Error(input.Any("value")!.Pos, $"value is too large (more than {MaxPayloadNodes} YAML nodes once aliases are expanded)");
+                continue;
+            }
+            inputs.Add((new SimRecord { Topic = topic.Value, Key = input.Str("key")?.Value, Value = payload, Headers = headers },
                 input.Int("partition")?.Value, input.Int("offset")?.Value));
         }
         if (diags.HasErrors) return Invalid(path, name, diags.Sorted());
@@ -139,15 +149,22 @@ public static class FixtureRunner
         if (node is null || FieldType.IsNull(node)) return null;
         if (node is YamlScalarNode scalar) return Encoding.UTF8.GetBytes(scalar.Value ?? string.Empty);
         var buffer = new MemoryStream();
+        var budget = MaxPayloadNodes;
         using (var writer = new Utf8JsonWriter(buffer))
-            WriteJson(node, writer);
+            WriteJson(node, writer, ref budget);
         return buffer.ToArray();
     }
 
+    /// <summary>Aliases can make a small file expand exponentially ("billion laughs"): payloads are bounded.</summary>
+    internal const int MaxPayloadNodes = 100_000;
+
+    private sealed class PayloadTooLargeException : Exception;
+
     private static readonly Regex Number = new(@"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
-    private static void WriteJson(YamlNode node, Utf8JsonWriter writer)
+    private static void WriteJson(YamlNode node, Utf8JsonWriter writer, ref int budget)
     {
+        if (--budget < 0) throw new PayloadTooLargeException();
         switch (node)
         {
             case YamlMappingNode map:
@@ -155,13 +172,13 @@ public static class FixtureRunner
                 foreach (var (key, value) in map.Children)
                 {
                     writer.WritePropertyName((key as YamlScalarNode)?.Value ?? key.ToString());
-                    WriteJson(value, writer);
+                    WriteJson(value, writer, ref budget);
                 }
                 writer.WriteEndObject();
                 break;
             case YamlSequenceNode seq:
                 writer.WriteStartArray();
-                foreach (var item in seq.Children) WriteJson(item, writer);
+                foreach (var item in seq.Children) WriteJson(item, writer, ref budget);
                 writer.WriteEndArray();
                 break;
             case YamlScalarNode scalar when FieldType.IsNull(scalar):
@@ -357,11 +374,50 @@ public static class FixtureRunner
         return text.Length <= 300 ? text : text[..297] + "...";
     }
 
-    private static string Flow(YamlNode node) => node switch
+    /// <summary>One-line text of a YAML value for messages, cut at a few hundred characters (aliases can expand hugely).</summary>
+    private static string Flow(YamlNode node)
     {
-        YamlScalarNode s => s.Value ?? string.Empty,
-        YamlSequenceNode seq => "[" + string.Join(", ", seq.Children.Select(Flow)) + "]",
-        YamlMappingNode map => "{" + string.Join(", ", map.Children.Select(c => $"{Flow(c.Key)}: {Flow(c.Value)}")) + "}",
-        _ => node.ToString(),
-    };
+        var text = new StringBuilder();
+        Append(node);
+        return text.Length > FlowLimit ? text.ToString(0, FlowLimit) + "..." : text.ToString();
+
+        void Append(YamlNode n)
+        {
+            if (text.Length > FlowLimit) return;
+            switch (n)
+            {
+                case YamlScalarNode s:
+                    text.Append(s.Value);
+                    break;
+                case YamlSequenceNode seq:
+                    text.Append('[');
+                    var first = true;
+                    foreach (var item in seq.Children)
+                    {
+                        if (text.Length > FlowLimit) return;
+                        if (!first) text.Append(", ");
+                        first = false;
+                        Append(item);
+                    }
+                    text.Append(']');
+                    break;
+                case YamlMappingNode map:
+                    text.Append('{');
+                    var firstEntry = true;
+                    foreach (var (key, value) in map.Children)
+                    {
+                        if (text.Length > FlowLimit) return;
+                        if (!firstEntry) text.Append(", ");
+                        firstEntry = false;
+                        Append(key);
+                        text.Append(": ");
+                        Append(value);
+                    }
+                    text.Append('}');
+                    break;
+            }
+        }
+    }
+
+    private const int FlowLimit = 300;
 }
