@@ -80,7 +80,7 @@ public class TopologyLoaderTests
 
     [Theory]
     [InlineData("version: 1\nname: [x\n", "t.yaml:3:1: error: YAML: ")]
-    [InlineData("version: 1\nversion: 1\n", "t.yaml:2:1: error: YAML: Duplicate key")]
+    [InlineData("version: 1\nversion: 1\n", "t.yaml:2:1: error: YAML: duplicate key 'version' (first at 1:1)")]
     [InlineData("", "t.yaml:1:1: error: file is empty")]
     [InlineData("- a\n- b\n", "t.yaml:1:1: error: the file must be a topology mapping")]
     [InlineData("a: *nothing\n", "error: YAML: ")]
@@ -89,6 +89,15 @@ public class TopologyLoaderTests
         var result = Parse(text);
         Assert.Null(result.Spec);
         Assert.Contains(Errors(result), e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EveryDuplicateKeyIsReported()
+    {
+        var text = Repo.AgentStateWith("    partitions: 6\n    serde: json", "    partitions: 6\n    partitions: 6\n    serde: json");
+        var errors = Errors(Parse(text)).ToList();
+        Assert.Equal(3, errors.Count(e => e.Contains("YAML: duplicate key 'partitions'", StringComparison.Ordinal)));
+        Assert.Contains(errors, e => e.StartsWith("t.yaml:15:5: error: YAML: duplicate key 'partitions' (first at 14:5)", StringComparison.Ordinal));
     }
 
     [Fact]
