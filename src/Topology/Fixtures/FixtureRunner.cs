@@ -9,13 +9,13 @@ using YamlDotNet.RepresentationModel;
 namespace ContactCenter.Topology.Fixtures;
 
 /// <summary>The outcome of one fixture file.</summary>
-public sealed record FixtureResult(string File, string Name, bool Passed, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlyList<string> Differences);
+internal sealed record FixtureResult(string File, string Name, bool Passed, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlyList<string> Differences);
 
 /// <summary>
 /// <c>contactcenter test</c>: runs fixture files (input records, expected output records and Redis hashes) against
 /// their topology without a broker, through <see cref="PipelineSimulator"/>. Prints a readable diff for each failure.
 /// </summary>
-public static class FixtureRunner
+internal static class FixtureRunner
 {
     /// <summary>Runs the fixture files (directories: every <c>*.yaml</c> in them); 0 when all pass, 1 otherwise.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> paths, TextWriter output)
