@@ -1,7 +1,7 @@
 namespace ContactCenter.Topology.Files;
 
 /// <summary>What deploying a new topology over the running one does to existing state. Ordered by severity.</summary>
-public enum PlanImpact
+internal enum PlanImpact
 {
     /// <summary>State carries over.</summary>
     KeepsState = 0,
@@ -14,14 +14,14 @@ public enum PlanImpact
 }
 
 /// <summary>One consequence of a deployment, with the reason and the command that fixes it.</summary>
-public sealed record PlanItem(PlanImpact Impact, string Subject, string Reason, string? Fix);
+internal sealed record PlanItem(PlanImpact Impact, string Subject, string Reason, string? Fix);
 
 /// <summary>
 /// <c>contactcenter plan OLD NEW</c>: compares two topology files and says whether deploying NEW over OLD keeps state,
 /// needs a replay, or breaks. Stages are matched by name, then by consumer group (a renamed stage).
 /// Exit codes: 0 keeps state, 2 needs a replay, 3 breaks, 1 invalid input.
 /// </summary>
-public static class DeploymentPlanner
+internal static class DeploymentPlanner
 {
     public static int Run(string oldPath, string newPath, TextWriter output)
     {

@@ -3,10 +3,12 @@ namespace ContactCenter.Topology.Files;
 /// <summary>"Did you mean" suggestions for misspelt names, by Levenshtein distance.</summary>
 internal static class EditDistance
 {
+    /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1.</summary>
     public static int Compute(string a, string b)
     {
         if (a.Length == 0) return b.Length;
         if (b.Length == 0) return a.Length;
+        var twoBack = new int[b.Length + 1];
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];
         for (var j = 0; j <= b.Length; j++) previous[j] = j;
@@ -15,13 +17,17 @@ internal static class EditDistance
             current[0] = i;
             for (var j = 1; j <= b.Length; j++)
             {
-                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
+                var cost = Same(a[i - 1], b[j - 1]) ? 0 : 1;
                 current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                if (i > 1 && j > 1 && Same(a[i - 1], b[j - 2]) && Same(a[i - 2], b[j - 1]))
+                    current[j] = Math.Min(current[j], twoBack[j - 2] + 1);
             }
-            (previous, current) = (current, previous);
+            (twoBack, previous, current) = (previous, current, twoBack);
         }
         return previous[b.Length];
     }
+
+    private static bool Same(char x, char y) => char.ToLowerInvariant(x) == char.ToLowerInvariant(y);
 
     /// <summary>The closest candidate when it is close enough to be a plausible typo, else null.</summary>
     public static string? Suggest(string name, IEnumerable<string> candidates)

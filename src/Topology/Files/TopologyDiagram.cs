@@ -104,7 +104,7 @@ internal static class TopologyDiagram
         _ => ("#dcfce7", "#15803d"),
     };
 
-    private const int BoxWidth = 240;
+    private const int BoxWidth = 270;
     private const int BoxHeight = 54;
     private const int ColumnGap = 90;
     private const int RowGap = 34;
@@ -144,6 +144,10 @@ internal static class TopologyDiagram
             }
         }
         var width = Margin * 2 + columns.Count * BoxWidth + (columns.Count - 1) * ColumnGap;
+        // Edges that skip a column run along lanes under the boxes instead of through the boxes in between.
+        var longEdges = edges.Where(e => position[e.To].X - position[e.From].X > BoxWidth + ColumnGap).ToList();
+        var laneTop = height;
+        height += longEdges.Count * 12 + (longEdges.Count > 0 ? 10 : 0);
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height + 20}\" viewBox=\"0 0 {width} {height + 20}\" font-family=\"Helvetica, Arial, sans-serif\">\n");
         svg.Append($"  <title>{Xml(model.Name)}</title>\n");
@@ -155,7 +159,14 @@ internal static class TopologyDiagram
             var (tx, ty) = position[e.To];
             var dash = e.Dashed ? " stroke-dasharray=\"5 4\"" : string.Empty;
             string path;
-            if (fx == tx)
+            var lane = longEdges.IndexOf(e);
+            if (lane >= 0)
+            {
+                // Out of the right side into the column gap, down to the lane, across, and up into the target.
+                int x0 = fx + BoxWidth, y0 = fy + BoxHeight / 2 + 8, x1 = x0 + ColumnGap / 3 + lane * 6, y = laneTop + lane * 12, x2 = tx - 18 - lane * 6, y2 = ty + BoxHeight / 2;
+                path = $"M {x0} {y0} L {x1} {y0} L {x1} {y} L {x2} {y} L {x2} {y2} L {tx} {y2}";
+            }
+            else if (fx == tx)
                 path = $"M {fx + BoxWidth / 2} {fy + BoxHeight} L {tx + BoxWidth / 2} {ty}";
             else
             {
@@ -192,7 +203,7 @@ internal static class TopologyDiagram
         _ => string.Empty,
     };
 
-    private static string Fit(string text) => text.Length <= 44 ? text : text[..41] + "...";
+    private static string Fit(string text) => text.Length <= 48 ? text : text[..45] + "...";
 
     private static string Xml(string text) => SecurityElement.Escape(text) ?? string.Empty;
 }

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace ContactCenter.Topology.Files;
 
 /// <summary>The JSON Schema of topology files, generated from the loader's field tables (<c>contactcenter schema</c>).</summary>
-public static class TopologySchema
+internal static class TopologySchema
 {
     /// <summary>Where the schema is kept in the repository, for editors (<c># yaml-language-server: $schema=...</c>).</summary>
     public const string RepositoryPath = "topologies/topology.schema.json";

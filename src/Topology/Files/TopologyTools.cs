@@ -4,7 +4,7 @@ namespace ContactCenter.Topology.Files;
 /// The read-only topology verbs (<c>describe</c>, <c>diagram</c>). They refuse files with errors: the errors are printed
 /// as by <c>validate</c> and the exit code is 1.
 /// </summary>
-public static class TopologyTools
+internal static class TopologyTools
 {
     /// <summary>Prints each stage in Kafka Streams' <c>describe()</c> form.</summary>
     public static int Describe(string path, TextWriter output)

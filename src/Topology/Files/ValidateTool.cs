@@ -1,7 +1,7 @@
 namespace ContactCenter.Topology.Files;
 
 /// <summary><c>contactcenter validate</c>: checks topology files and prints every problem.</summary>
-public static class ValidateTool
+internal static class ValidateTool
 {
     /// <summary>Prints each file's diagnostics as <c>file:line:col: error|warning: message</c>; 1 when any file has errors.</summary>
     public static int Run(IReadOnlyList<string> files, TextWriter output)

@@ -47,25 +47,37 @@ internal static class YamlText
         }
     }
 
-    /// <summary>Walks the event stream (iteratively) to bound nesting and to warn about extra documents.</summary>
+    /// <summary>
+    /// Walks the event stream (iteratively) to bound nesting, to report every duplicate key at once (the
+    /// representation model stops at the first) and to warn about extra documents.
+    /// </summary>
     private static bool CheckShape(string text, DiagnosticBag diags)
     {
         var parser = new Parser(new StringReader(text));
-        var depth = 0;
+        var frames = new Stack<Frame>();
         var documents = 0;
+        var duplicates = false;
         while (parser.MoveNext())
         {
             switch (parser.Current)
             {
                 case MappingStart or SequenceStart:
-                    if (++depth > MaxDepth)
+                    if (frames.Count >= MaxDepth)
                     {
                         diags.Error(Pos.Of(parser.Current.Start), $"YAML: nested deeper than {MaxDepth} levels");
                         return false;
                     }
+                    frames.Push(new Frame(parser.Current is MappingStart));
                     break;
                 case MappingEnd or SequenceEnd:
-                    depth--;
+                    if (frames.Count > 0) frames.Pop();
+                    NodeDone(frames, null, ref duplicates);
+                    break;
+                case Scalar scalar:
+                    NodeDone(frames, scalar, ref duplicates);
+                    break;
+                case AnchorAlias:
+                    NodeDone(frames, null, ref duplicates);
                     break;
                 case DocumentStart start:
                     if (++documents == 2)
@@ -73,7 +85,33 @@ internal static class YamlText
                     break;
             }
         }
-        return true;
+        return !duplicates;
+
+        void NodeDone(Stack<Frame> stack, Scalar? scalar, ref bool found)
+        {
+            if (documents > 1 || stack.Count == 0 || !stack.Peek().IsMapping) return;
+            var frame = stack.Peek();
+            if (frame.ExpectKey && scalar is not null)
+            {
+                var pos = Pos.Of(scalar.Start);
+                if (frame.Keys.TryGetValue(scalar.Value, out var first))
+                {
+                    diags.Error(pos, $"YAML: duplicate key '{scalar.Value}' (first at {first.Line}:{first.Column})");
+                    found = true;
+                }
+                else frame.Keys[scalar.Value] = pos;
+            }
+            frame.ExpectKey = !frame.ExpectKey;
+        }
+    }
+
+    private sealed class Frame(bool isMapping)
+    {
+        public bool IsMapping { get; } = isMapping;
+
+        public bool ExpectKey { get; set; } = true;
+
+        public Dictionary<string, Pos> Keys { get; } = new(StringComparer.Ordinal);
     }
 
     private static string CleanMessage(YamlException ex)

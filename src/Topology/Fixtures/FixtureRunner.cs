@@ -9,13 +9,13 @@ using YamlDotNet.RepresentationModel;
 namespace ContactCenter.Topology.Fixtures;
 
 /// <summary>The outcome of one fixture file.</summary>
-public sealed record FixtureResult(string File, string Name, bool Passed, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlyList<string> Differences);
+internal sealed record FixtureResult(string File, string Name, bool Passed, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlyList<string> Differences);
 
 /// <summary>
 /// <c>contactcenter test</c>: runs fixture files (input records, expected output records and Redis hashes) against
 /// their topology without a broker, through <see cref="PipelineSimulator"/>. Prints a readable diff for each failure.
 /// </summary>
-public static class FixtureRunner
+internal static class FixtureRunner
 {
     /// <summary>Runs the fixture files (directories: every <c>*.yaml</c> in them); 0 when all pass, 1 otherwise.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> paths, TextWriter output)
@@ -54,6 +54,19 @@ public static class FixtureRunner
     /// <summary>Runs fixture text; <paramref name="path"/> names it and anchors its relative topology path.</summary>
     public static async Task<FixtureResult> RunTextAsync(string text, string path)
     {
+        try
+        {
+            return await RunCheckedAsync(text, path).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug of ours, not of the fixture; still a diagnostic rather than a stack trace.
+            return Invalid(path, string.Empty, [new Diagnostic(Severity.Error, path, 1, 1, $"internal error while running this fixture ({ex.GetType().Name}: {ex.Message}); please report it")]);
+        }
+    }
+
+    private static async Task<FixtureResult> RunCheckedAsync(string text, string path)
+    {
         var diags = new DiagnosticBag(path);
         var root = YamlText.Parse(text, diags);
         if (root is null || FixtureFormat.Root.Read(root, "the fixture", diags) is not Obj fixture || diags.HasErrors)
@@ -90,7 +103,17 @@ public static class FixtureRunner
                 var header = topology.Model.Sources.FirstOrDefault(s => s.Topic.Value == topic.Value)?.OpHeader ?? Events.EventHeaders.Op;
                 headers.Insert(0, new(header, op.Value));
             }
-            inputs.Add((new SimRecord { Topic = topic.Value, Key = input.Str("key")?.Value, Value = Payload(input.Any("value")?.Value), Headers = headers },
+            byte[]? payload;
+            try
+            {
+                payload = Payload(input.Any("value")?.Value);
+            }
+            catch (PayloadTooLargeException)
+            {
+                diags.Error(input.Any("value")!.Pos, $"value is too large (more than {MaxPayloadNodes} YAML nodes once aliases are expanded)");
+                continue;
+            }
+            inputs.Add((new SimRecord { Topic = topic.Value, Key = input.Str("key")?.Value, Value = payload, Headers = headers },
                 input.Int("partition")?.Value, input.Int("offset")?.Value));
         }
         if (diags.HasErrors) return Invalid(path, name, diags.Sorted());
@@ -126,15 +149,22 @@ public static class FixtureRunner
         if (node is null || FieldType.IsNull(node)) return null;
         if (node is YamlScalarNode scalar) return Encoding.UTF8.GetBytes(scalar.Value ?? string.Empty);
         var buffer = new MemoryStream();
+        var budget = MaxPayloadNodes;
         using (var writer = new Utf8JsonWriter(buffer))
-            WriteJson(node, writer);
+            WriteJson(node, writer, ref budget);
         return buffer.ToArray();
     }
 
+    /// <summary>Aliases can make a small file expand exponentially ("billion laughs"): payloads are bounded.</summary>
+    internal const int MaxPayloadNodes = 100_000;
+
+    private sealed class PayloadTooLargeException : Exception;
+
     private static readonly Regex Number = new(@"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
-    private static void WriteJson(YamlNode node, Utf8JsonWriter writer)
+    private static void WriteJson(YamlNode node, Utf8JsonWriter writer, ref int budget)
     {
+        if (--budget < 0) throw new PayloadTooLargeException();
         switch (node)
         {
             case YamlMappingNode map:
@@ -142,13 +172,13 @@ public static class FixtureRunner
                 foreach (var (key, value) in map.Children)
                 {
                     writer.WritePropertyName((key as YamlScalarNode)?.Value ?? key.ToString());
-                    WriteJson(value, writer);
+                    WriteJson(value, writer, ref budget);
                 }
                 writer.WriteEndObject();
                 break;
             case YamlSequenceNode seq:
                 writer.WriteStartArray();
-                foreach (var item in seq.Children) WriteJson(item, writer);
+                foreach (var item in seq.Children) WriteJson(item, writer, ref budget);
                 writer.WriteEndArray();
                 break;
             case YamlScalarNode scalar when FieldType.IsNull(scalar):
@@ -344,11 +374,50 @@ public static class FixtureRunner
         return text.Length <= 300 ? text : text[..297] + "...";
     }
 
-    private static string Flow(YamlNode node) => node switch
+    /// <summary>One-line text of a YAML value for messages, cut at a few hundred characters (aliases can expand hugely).</summary>
+    private static string Flow(YamlNode node)
     {
-        YamlScalarNode s => s.Value ?? string.Empty,
-        YamlSequenceNode seq => "[" + string.Join(", ", seq.Children.Select(Flow)) + "]",
-        YamlMappingNode map => "{" + string.Join(", ", map.Children.Select(c => $"{Flow(c.Key)}: {Flow(c.Value)}")) + "}",
-        _ => node.ToString(),
-    };
+        var text = new StringBuilder();
+        Append(node);
+        return text.Length > FlowLimit ? text.ToString(0, FlowLimit) + "..." : text.ToString();
+
+        void Append(YamlNode n)
+        {
+            if (text.Length > FlowLimit) return;
+            switch (n)
+            {
+                case YamlScalarNode s:
+                    text.Append(s.Value);
+                    break;
+                case YamlSequenceNode seq:
+                    text.Append('[');
+                    var first = true;
+                    foreach (var item in seq.Children)
+                    {
+                        if (text.Length > FlowLimit) return;
+                        if (!first) text.Append(", ");
+                        first = false;
+                        Append(item);
+                    }
+                    text.Append(']');
+                    break;
+                case YamlMappingNode map:
+                    text.Append('{');
+                    var firstEntry = true;
+                    foreach (var (key, value) in map.Children)
+                    {
+                        if (text.Length > FlowLimit) return;
+                        if (!firstEntry) text.Append(", ");
+                        firstEntry = false;
+                        Append(key);
+                        text.Append(": ");
+                        Append(value);
+                    }
+                    text.Append('}');
+                    break;
+            }
+        }
+    }
+
+    private const int FlowLimit = 300;
 }
