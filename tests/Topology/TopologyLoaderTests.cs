@@ -121,7 +121,8 @@ public class TopologyLoaderTests
     [InlineData("            part: feature", "            part: agent", "duplicate part name 'agent'")]
     [InlineData("            primary: true\n", "", "needs exactly one part with 'primary: true'")]
     [InlineData("            part: feature\n", "            part: feature\n            primary: true\n", "is a second primary part")]
-    [InlineData("        changelog: user-aggregate", "        changelog: dead-letter", "must be a Kafka sink written by stage 'agent-aggregate'")]
+    [InlineData("        changelog: agent-aggregate-changelog", "        changelog: dead-letter", "must be a Kafka sink written by stage 'agent-aggregate'")]
+    [InlineData("    topic: cc.agent-aggregate-agent-aggregate-store-changelog", "    topic: agent-store-log", "must use topic 'cc.agent-aggregate-agent-aggregate-store-changelog'")]
     [InlineData("dead-letter: dead-letter\n\n", "dead-letter: agent-hash\n\n", "must be a Kafka sink, not a redis sink")]
     [InlineData("key-pattern: \"cc:agent:{key}\"", "key-pattern: \"cc:agent\"", "Redis key pattern with one {key} placeholder")]
     [InlineData("  - name: agent-state\n    group: cc.agent-state\n    replicas: 3\n    reads: [user-aggregate]",

@@ -20,7 +20,7 @@ public class TopologyToolsTests
             """.Replace("\r\n", "\n"), text);
         Assert.Contains("""
                 Processor: merge-agent (stores: [agent-aggregate-store])
-                  --> user-aggregate, dead-letter
+                  --> user-aggregate, agent-aggregate-changelog, dead-letter
                   <-- agent, user-feature, voice-agent
                 Sink: user-aggregate (topic: user-aggregate)
                   <-- merge-agent
@@ -66,7 +66,7 @@ public class TopologyToolsTests
             Assert.Equal(0, TopologyTools.Diagram(Repo.AgentState, svgPath, output));
             var mermaid = output.ToString();
             Assert.StartsWith("flowchart LR\n", mermaid);
-            foreach (var id in new[] { "source_agent", "source_user_feature", "source_voice_agent", "stage_agent_aggregate", "stage_agent_state", "store_agent_aggregate_store", "sink_user_aggregate", "sink_agent_hash", "sink_dead_letter" })
+            foreach (var id in new[] { "source_agent", "source_user_feature", "source_voice_agent", "stage_agent_aggregate", "stage_agent_state", "store_agent_aggregate_store", "sink_user_aggregate", "sink_agent_aggregate_changelog", "sink_agent_hash", "sink_dead_letter" })
                 Assert.Contains($"  {id}", mermaid);
             Assert.Contains("sink_user_aggregate --> stage_agent_state", mermaid);
             Assert.Contains("group cc.agent-aggregate", mermaid);
@@ -75,7 +75,7 @@ public class TopologyToolsTests
             XNamespace ns = "http://www.w3.org/2000/svg";
             Assert.Equal(ns + "svg", svg.Root!.Name);
             var groups = svg.Root.Elements(ns + "g").Select(g => (string)g.Attribute("id")!).ToList();
-            Assert.Equal(9, groups.Count);
+            Assert.Equal(10, groups.Count);
             // Columns follow the flow: sources left of the merge stage, left of its topic, left of the Redis stage.
             double X(string id) => (double)svg.Root.Elements(ns + "g").Single(g => (string)g.Attribute("id")! == id).Element(ns + "rect")!.Attribute("x")!;
             Assert.True(X("source_agent") < X("stage_agent_aggregate"));
@@ -123,7 +123,8 @@ public class TopologyToolsTests
     [InlineData("agent-aggregate-store", "agent-aggregate-store-v2", 2, "store renamed 'agent-aggregate-store' -> 'agent-aggregate-store-v2'")]
     [InlineData("              presence: presence", "              presence: availability", 2, "field mapping of part 'agent' changed")]
     [InlineData("    topic: user-aggregate\n", "    topic: user-aggregate-v2\n", 2, "topic 'user-aggregate' -> 'user-aggregate-v2'")]
-    [InlineData("group: cc.agent-aggregate", "group: cc.agent-aggregate-v2", 3, "consumer group 'cc.agent-aggregate' -> 'cc.agent-aggregate-v2'")]
+    // The changelog topic is named after the group, so renaming a group renames it too.
+    [InlineData("cc.agent-aggregate", "cc.agent-aggregate-v2", 3, "consumer group 'cc.agent-aggregate' -> 'cc.agent-aggregate-v2'")]
     [InlineData("partitions: 6", "partitions: 12", 3, "partitions 6 -> 12")]
     [InlineData("key: agentId", "key: userId", 3, "key 'agentId' -> 'userId'")]
     public void PlanClassifiesChanges(string from, string to, int expectedCode, string expectedReason)

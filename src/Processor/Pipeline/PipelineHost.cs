@@ -33,9 +33,9 @@ internal sealed class PipelineHost : IAsyncDisposable
             yield return (source.Topic, source.Partitions);
         yield return (aggregate.OutputTopic, aggregate.OutputPartitions);
         yield return (AggregateTopologyBuilder.ChangelogTopic(aggregate), partitions);
-        yield return (aggregate.DeadLetterTopic, 1);
+        yield return (aggregate.DeadLetterTopic, aggregate.DeadLetterPartitions);
         if (spec.State.DeadLetterTopic != aggregate.DeadLetterTopic)
-            yield return (spec.State.DeadLetterTopic, 1);
+            yield return (spec.State.DeadLetterTopic, spec.State.DeadLetterPartitions);
     }
 
     public static async Task ProvisionTopicsAsync(PipelineSpec spec, ITopicProvisioner provisioner, CancellationToken ct)

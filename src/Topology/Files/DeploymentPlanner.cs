@@ -99,7 +99,7 @@ internal static class DeploymentPlanner
             {
                 case SinkKind.Kafka:
                     if (o.Partitions!.Value != n.Partitions!.Value)
-                        Add(PlanImpact.Breaks, subject, $"partitions {o.Partitions.Value} -> {n.Partitions.Value}: the derived topic is keyed and doubles as a changelog; its partitions must match the data already in it",
+                        Add(PlanImpact.Breaks, subject, $"partitions {o.Partitions.Value} -> {n.Partitions.Value}: the topic is keyed by agent; its partitions must match the data already in it and the stores built from it",
                             $"create a new topic with {n.Partitions.Value} partitions under a new name and {Replay(writer)}");
                     if (o.Topic!.Value != n.Topic!.Value)
                         Add(PlanImpact.NeedsReplay, subject, $"topic '{o.Topic.Value}' -> '{n.Topic.Value}': the new topic starts empty; readers see nothing until it is refilled",

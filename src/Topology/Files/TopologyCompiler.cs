@@ -34,7 +34,8 @@ internal static class TopologyCompiler
 
         var mergeStage = mergeStages[0];
         var merge = mergeStage.Merge!;
-        var output = SinksOf(model, mergeStage).Single(s => s.Kind == SinkKind.Kafka);
+        var changelogs = mergeStage.Stores.Select(s => s.Changelog.Value).ToHashSet(StringComparer.Ordinal);
+        var output = SinksOf(model, mergeStage).Single(s => s.Kind == SinkKind.Kafka && !changelogs.Contains(s.Name.Value));
         var sources = merge.Parts.Select(p =>
         {
             var source = model.Source(p.Source.Value)!;
@@ -42,14 +43,20 @@ internal static class TopologyCompiler
                 p.Fields.Select(f => new FieldMapping(f.Key.Value, f.Value.Value)).ToList(), source.OpHeader);
         }).ToList();
         var aggregate = new AggregateStageSpec(mergeStage.Name.Value, mergeStage.Group.Value, sources, merge.Store.Value,
-            output.Topic!.Value, output.Partitions!.Value, DeadLetterTopic(model, mergeStage));
+            output.Topic!.Value, output.Partitions!.Value, DeadLetterTopic(model, mergeStage))
+        {
+            DeadLetterPartitions = DeadLetterPartitions(model, mergeStage),
+        };
 
         var stateStage = redisStages[0];
         var redis = SinksOf(model, stateStage).Single(s => s.Kind == SinkKind.Redis);
         var input = model.Readable(stateStage.Reads[0].Value)!.Value;
         var state = new StateStageSpec(stateStage.Name.Value, stateStage.Group.Value, input.Topic, input.Partitions,
             redis.KeyPattern!.Value, redis.Fields.Select(f => new FieldMapping(f.Key.Value, f.Value.Value)).ToList(),
-            DeadLetterTopic(model, stateStage), Processors(stateStage));
+            DeadLetterTopic(model, stateStage), Processors(stateStage))
+        {
+            DeadLetterPartitions = DeadLetterPartitions(model, stateStage),
+        };
 
         var queues = model.Stages
             .Where(s => s.Merge is null && SinksOf(model, s).Any(k => k.Kind == SinkKind.Queue))
@@ -67,6 +74,8 @@ internal static class TopologyCompiler
         stage.Sinks.Select(r => model.Sink(r.Value)).OfType<SinkDef>();
 
     private static string DeadLetterTopic(TopologyModel model, StageDef stage) => model.Sink(stage.DeadLetter.Value)!.Topic!.Value;
+
+    private static int DeadLetterPartitions(TopologyModel model, StageDef stage) => model.Sink(stage.DeadLetter.Value)!.Partitions!.Value;
 
     internal static IReadOnlyList<RecordProcessorSpec> Processors(StageDef stage) =>
         stage.Processors.Select(Processor).OfType<RecordProcessorSpec>().ToList();

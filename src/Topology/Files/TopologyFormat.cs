@@ -67,7 +67,7 @@ internal static class TopologyFormat
         [
             new("name", Name, true, "Store name (unique in the file)."),
             new("kind", new StringType(values: ["faster"]), false, "Store engine.", "faster"),
-            new("changelog", Name, true, "Kafka sink of this stage whose topic doubles as the store's changelog."),
+            new("changelog", Name, true, "Kafka sink of this stage that is the store's changelog; its topic must be '<group>-<store>-changelog'."),
             Description("store"),
         ]);
 

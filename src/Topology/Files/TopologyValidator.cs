@@ -130,8 +130,15 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
                 if (!Known(changelog))
                     diags.Error(store.Changelog.Pos, $"changelog '{changelog}' of store '{store.Name.Value}' must be a Kafka sink written by stage '{stageName}'");
             }
-            else if (reads.Count > 0 && sink.Partitions!.Value != reads[0].Partitions)
-                diags.Error(store.Changelog.Pos, $"changelog '{changelog}' has {sink.Partitions.Value} partitions but the stage's input has {reads[0].Partitions}: a changelog must match its store's partitions");
+            else
+            {
+                if (reads.Count > 0 && sink.Partitions!.Value != reads[0].Partitions)
+                    diags.Error(store.Changelog.Pos, $"changelog '{changelog}' has {sink.Partitions.Value} partitions but the stage's input has {reads[0].Partitions}: a changelog must match its store's partitions");
+                // Streamiz names a store's changelog topic itself; the file states that name so it is never a surprise.
+                var expected = ChangelogTopicName(stage.Group.Value, store.Name.Value);
+                if (sink.Topic!.Value != expected)
+                    diags.Error(sink.Topic.Pos, $"changelog sink '{changelog}' of store '{store.Name.Value}' must use topic '{expected}' (the engine names a store's changelog '<group>-<store>-changelog')");
+            }
             if (!stage.Processors.OfType<MergeDef>().Any(m => m.Store.Value == store.Name.Value))
                 diags.Warning(store.Name.Pos, $"store '{store.Name.Value}' is not used by any processor of stage '{stageName}'");
         }
@@ -172,13 +179,14 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
         foreach (var read in reads.Where(r => r.Derived))
             diags.Error(read.Ref.Pos, $"merge stage '{stageName}' reads derived topic '{read.Ref.Value}': a merge reads source topics only");
 
-        var kafkaOut = sinks.Where(s => s.Kind == SinkKind.Kafka).ToList();
+        var changelogs = stage.Stores.Select(s => s.Changelog.Value).ToHashSet(StringComparer.Ordinal);
+        var kafkaOut = sinks.Where(s => s.Kind == SinkKind.Kafka && !changelogs.Contains(s.Name.Value)).ToList();
         if (kafkaOut.Count != 1)
             diags.Error(stage.Name.Pos, $"merge stage '{stageName}' must write its aggregates to exactly one Kafka sink (it has {kafkaOut.Count})");
         foreach (var s in sinks.Where(s => s.Kind != SinkKind.Kafka))
             diags.Error(stage.Sinks.First(r => r.Value == s.Name.Value).Pos, $"merge stage '{stageName}' can only write to Kafka sinks; '{s.Name.Value}' is a {s.Kind.ToString().ToLowerInvariant()} sink (read the aggregate topic from another stage)");
         if (kafkaOut.Count == 1 && reads.Count > 0 && model.Readable(reads[0].Ref.Value) is { } input && kafkaOut[0].Partitions!.Value != input.Partitions)
-            diags.Error(kafkaOut[0].Partitions!.Pos, $"aggregate topic '{kafkaOut[0].Topic!.Value}' has {kafkaOut[0].Partitions!.Value} partitions but the merged sources have {input.Partitions}: it is keyed like them and doubles as the store's changelog");
+            diags.Error(kafkaOut[0].Partitions!.Pos, $"aggregate topic '{kafkaOut[0].Topic!.Value}' has {kafkaOut[0].Partitions!.Value} partitions but the merged sources have {input.Partitions}: it is keyed like them, so every agent stays on its partition");
 
         var partSources = new Dictionary<string, Pos>(StringComparer.Ordinal);
         var partNames = new Dictionary<string, Pos>(StringComparer.Ordinal);
@@ -327,4 +335,7 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
         foreach (var sink in model.Sinks.Where(s => !written.Contains(s.Name.Value)))
             diags.Warning(sink.Name.Pos, $"sink '{sink.Name.Value}' is not written by any stage");
     }
+
+    /// <summary>The changelog topic Streamiz uses for a store of a stage (its application id is the stage's group).</summary>
+    internal static string ChangelogTopicName(string group, string store) => $"{group}-{store}-changelog";
 }

@@ -41,7 +41,11 @@ public sealed record AggregateStageSpec(
     string StoreName,
     string OutputTopic,
     int OutputPartitions,
-    string DeadLetterTopic);
+    string DeadLetterTopic)
+{
+    /// <summary>Partitions of the dead-letter topic, for creating it.</summary>
+    public int DeadLetterPartitions { get; init; } = 1;
+}
 
 /// <summary>The materializing stage: derived aggregate topic into one Redis hash per key, fenced.</summary>
 /// <param name="KeyPattern">Redis key with a <c>{key}</c> placeholder, e.g. <c>cc:agent:{key}</c>.</param>
@@ -55,7 +59,11 @@ public sealed record StateStageSpec(
     string KeyPattern,
     IReadOnlyList<FieldMapping> Fields,
     string DeadLetterTopic,
-    IReadOnlyList<RecordProcessorSpec> Processors);
+    IReadOnlyList<RecordProcessorSpec> Processors)
+{
+    /// <summary>Partitions of the dead-letter topic, for creating it.</summary>
+    public int DeadLetterPartitions { get; init; } = 1;
+}
 
 /// <summary>A stateless record processor on a flat field record (filter, map/rename, dedup).</summary>
 public abstract record RecordProcessorSpec(string Name);
