@@ -1,4 +1,4 @@
-using ContactCenter.Processor.Pipeline;
+using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Spec;
@@ -25,6 +25,10 @@ internal static class ExpectedState
         var primary = spec.Aggregate.Sources.FirstOrDefault(s => s.Primary)?.Part ?? spec.Aggregate.Sources[0].Part;
         if (aggregate.Parts.Count == 0 || aggregate.IsDeleted(primary))
             return null;
-        return StateFieldMapper.Map(spec.State, aggregate).ToDictionary(f => f.Key, f => f.Value);
+        // The demo's topology has no dedup; filters and maps are pure, so the chain gives the final hash.
+        var chain = new RecordProcessorChain(spec.State.Processors, new InMemoryDedupStore());
+        var task = StateStep.ToHashFieldsAsync(spec.State, chain, agent.Id, aggregate);
+        var fields = task.IsCompletedSuccessfully ? task.Result : throw new InvalidOperationException("the demo cannot predict asynchronous processors");
+        return fields?.ToDictionary(f => f.Key, f => f.Value);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
+using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Streams;
 
@@ -32,7 +33,7 @@ internal sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
         var headers = new Headers
         {
             { EventHeaders.DeadLetterReason, Encoding.UTF8.GetBytes(reason) },
-            { EventHeaders.DeadLetterSource, Encoding.UTF8.GetBytes($"{sourceTopic}/{partition}@{offset}") },
+            { EventHeaders.DeadLetterSource, Encoding.UTF8.GetBytes(MergeStep.SourceOf(sourceTopic, partition, offset)) },
         };
         _producer.Produce(_topic, new Message<byte[]?, byte[]?> { Key = key, Value = value, Headers = headers }, report =>
         {

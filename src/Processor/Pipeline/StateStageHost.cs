@@ -82,9 +82,7 @@ internal sealed class StateStageHost : IAsyncDisposable
                 if (result is not null && !result.IsPartitionEOF)
                 {
                     Interlocked.Increment(ref _consumed);
-                    var write = ToWrite(result);
-                    if (write is not null && !_processors.IsEmpty && write.Fields is not null)
-                        write = await ApplyProcessorsAsync(write);
+                    var write = await ToWriteAsync(result);
                     if (write is not null)
                         await _writer.WriteAsync(write, _stop.Token);
                 }
@@ -126,7 +124,8 @@ internal sealed class StateStageHost : IAsyncDisposable
         return result;
     }
 
-    private AgentStateWrite? ToWrite(ConsumeResult<byte[]?, byte[]?> result)
+    /// <summary>The Redis write for one aggregate record; null when it was dead-lettered or a processor dropped it.</summary>
+    private async ValueTask<AgentStateWrite?> ToWriteAsync(ConsumeResult<byte[]?, byte[]?> result)
     {
         var partition = result.Partition.Value;
         var offset = result.Offset.Value;
@@ -152,15 +151,8 @@ internal sealed class StateStageHost : IAsyncDisposable
             _deadLetters.Send(result.Topic, partition, offset, keyBytes, value, ex.Message);
             return null;
         }
-        return new AgentStateWrite(redisKey, partition, offset, StateFieldMapper.Map(_spec, aggregate), aggregate.Timestamp);
-    }
-
-    /// <summary>Runs the stage's filter/map/dedup processors; null when one of them dropped the record.</summary>
-    private async ValueTask<AgentStateWrite?> ApplyProcessorsAsync(AgentStateWrite write)
-    {
-        var fields = new List<KeyValuePair<string, string>>(write.Fields!);
-        if (!await _processors.ProcessAsync(write.Key, fields)) return null;
-        return write with { Fields = fields.ToArray() };
+        var fields = await StateStep.ToHashFieldsAsync(_spec, _processors, key, aggregate);
+        return fields is null ? null : new AgentStateWrite(redisKey, partition, offset, fields, aggregate.Timestamp);
     }
 
     private void OnAcknowledged(BatchAcknowledged batch)

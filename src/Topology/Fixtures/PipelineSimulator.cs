@@ -41,7 +41,7 @@ internal sealed class PipelineSimulator
         _spec = spec;
         _partitions = partitionsByTopic;
         _chain = new RecordProcessorChain(spec.State.Processors, new InMemoryDedupStore(new FixedClock()));
-        _primaryPart = spec.Aggregate.Sources.FirstOrDefault(s => s.Primary)?.Part ?? string.Empty;
+        _primaryPart = MergeStep.PrimaryPart(spec.Aggregate);
     }
 
     /// <summary>Every record written to each topic, in the order written (input records included).</summary>
@@ -101,7 +101,7 @@ internal sealed class PipelineSimulator
         Emit(topic, source.Key, source.Value, PartitionFor(source.Key, topic),
         [
             new(EventHeaders.DeadLetterReason, reason),
-            new(EventHeaders.DeadLetterSource, $"{source.Topic}/{source.Partition}/{source.Offset}"),
+            new(EventHeaders.DeadLetterSource, MergeStep.SourceOf(source.Topic, source.Partition, source.Offset)),
         ]);
 
     private async ValueTask<List<SimRecord>> DispatchAsync(SimRecord record)
@@ -118,21 +118,17 @@ internal sealed class PipelineSimulator
     private SimRecord? Merge(SourceSpec source, SimRecord record)
     {
         var stage = _spec.Aggregate;
-        if (string.IsNullOrEmpty(record.Key)) return DeadLetter(stage.DeadLetterTopic, record, "record has no key");
-        if (record.Value is null) return DeadLetter(stage.DeadLetterTopic, record, "source record has no value (tombstone)");
-        if (record.Header(source.OpHeader) is not { } opText)
-            return DeadLetter(stage.DeadLetterTopic, record, $"missing header '{source.OpHeader}'");
-        if (!EventHeaders.TryDecode(Encoding.UTF8.GetBytes(opText), out var op))
-            return DeadLetter(stage.DeadLetterTopic, record, $"invalid header '{source.OpHeader}': '{opText}'");
-        if (!SourceEventDecoder.TryDecode(record.Value, source.Fields, out var decoded, out var error))
-            return DeadLetter(stage.DeadLetterTopic, record, error ?? "undecodable event");
+        var key = record.Key is null ? null : Encoding.UTF8.GetBytes(record.Key);
+        var op = record.Header(source.OpHeader) is { } opText ? Encoding.UTF8.GetBytes(opText) : null;
+        if (!MergeStep.TryAccept(source, key, record.Value, op, out var accepted, out var reason))
+            return DeadLetter(stage.DeadLetterTopic, record, reason);
 
-        var aggregate = _store.TryGetValue(record.Key, out var stored) ? AggregateCodec.Decode(stored) : new UserAggregate(record.Key);
-        if (AggregateMerger.Apply(aggregate, source.Part, op, decoded) == MergeOutcome.Stale) return null;
-        var encoded = AggregateCodec.Encode(aggregate);
-        _store[record.Key] = encoded;
+        var current = _store.GetValueOrDefault(accepted.Key);
+        var result = MergeStep.Merge(accepted, source, _primaryPart, current);
+        if (result.IsStale) return null;
+        _store[accepted.Key] = result.State!;
         // Co-partitioned and keyed alike, the output record stays on the input record's partition.
-        return Emit(stage.OutputTopic, record.Key, aggregate.IsDeleted(_primaryPart) ? null : encoded, record.Partition % PartitionsOf(stage.OutputTopic));
+        return Emit(stage.OutputTopic, record.Key, result.Output, record.Partition % PartitionsOf(stage.OutputTopic));
     }
 
     /// <summary>The agent-state stage: one aggregate record into its Redis hash, fenced; returns a dead letter, if any.</summary>
@@ -160,11 +156,8 @@ internal sealed class PipelineSimulator
             if (Fenced(redisKey, record)) Redis.Remove(redisKey);
             return null;
         }
-        var fields = aggregate.LiveFields().ToList();
-        if (!await _chain.ProcessAsync(record.Key, fields).ConfigureAwait(false)) return null;
-        var hash = new List<KeyValuePair<string, string>>();
-        FieldProjection.Project(stage.Fields, fields, hash);
-        if (Fenced(redisKey, record)) Redis[redisKey] = hash;
+        if (await StateStep.ToHashFieldsAsync(stage, _chain, record.Key, aggregate).ConfigureAwait(false) is not { } hash) return null;
+        if (Fenced(redisKey, record)) Redis[redisKey] = [.. hash];
         return null;
     }
 

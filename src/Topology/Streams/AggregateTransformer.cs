@@ -1,6 +1,4 @@
-using System.Text;
 using ContactCenter.Topology.Aggregation;
-using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Spec;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
@@ -15,7 +13,6 @@ namespace ContactCenter.Topology.Streams;
 /// </summary>
 public sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[], byte[]>
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
     private readonly AggregateStageSpec _spec = null!;
     private readonly IDeadLetterSink _deadLetters = null!;
     private readonly Dictionary<string, SourceSpec> _sourcesByTopic = null!;
@@ -36,7 +33,7 @@ public sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[], 
         _spec = spec;
         _deadLetters = deadLetters;
         _sourcesByTopic = spec.Sources.ToDictionary(s => s.Topic, StringComparer.Ordinal);
-        _primaryPart = spec.Sources.FirstOrDefault(s => s.Primary)?.Part ?? spec.Sources[0].Part;
+        _primaryPart = MergeStep.PrimaryPart(spec);
     }
 
     public void Init(ProcessorContext<byte[], byte[]> context)
@@ -49,79 +46,27 @@ public sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[], 
     public Record<byte[], byte[]>? Process(Record<byte[], byte[]> record)
     {
         var tpo = record.TopicPartitionOffset;
-        var topic = tpo.Topic;
-        if (!_sourcesByTopic.TryGetValue(topic, out var source))
-            return Reject(record, $"topic '{topic}' is not a source of stage '{_spec.Name}'");
-        if (record.Key is null || record.Key.Length == 0)
-            return Reject(record, "record has no key (agent id)");
-        if (record.Value is null || record.Value.Length == 0)
-            return Reject(record, "record has no value");
-        if (!TryReadOp(record, source.OpHeader, out var op, out var opError))
-            return Reject(record, opError!);
-        if (!SourceEventDecoder.TryDecode(record.Value, source.Fields, out var decoded, out var error))
-            return Reject(record, error!);
-
-        string key;
-        try
-        {
-            key = StrictUtf8.GetString(record.Key);
-        }
-        catch (DecoderFallbackException)
-        {
-            return Reject(record, "key is not valid UTF-8");
-        }
-        if (decoded.AgentId is not null && decoded.AgentId != key)
-            return Reject(record, $"agentId '{decoded.AgentId}' in the value does not match the key '{key}'");
+        if (!_sourcesByTopic.TryGetValue(tpo.Topic, out var source))
+            return Reject(record, $"topic '{tpo.Topic}' is not a source of stage '{_spec.Name}'");
+        byte[]? op = null;
+        if (record.Headers is not null && record.Headers.TryGetLastBytes(source.OpHeader, out var opBytes))
+            op = opBytes;
+        if (!MergeStep.TryAccept(source, record.Key, record.Value, op, out var accepted, out var reason))
+            return Reject(record, reason);
 
         var store = _store!;
-        var currentBytes = store.Get(record.Key);
-        UserAggregate aggregate;
-        if (currentBytes is null)
-        {
-            aggregate = new UserAggregate(key);
-        }
-        else
-        {
-            try
-            {
-                aggregate = AggregateCodec.Decode(currentBytes);
-            }
-            catch (FormatException ex)
-            {
-                // A corrupt store entry must not wedge the key forever: start it again from this event.
-                _deadLetters.Send(topic, tpo.Partition.Value, tpo.Offset.Value, record.Key, currentBytes, "corrupt store entry replaced: " + ex.Message);
-                aggregate = new UserAggregate(key);
-            }
-        }
-
-        if (AggregateMerger.Apply(aggregate, source.Part, op, decoded) == MergeOutcome.Stale)
+        var current = store.Get(record.Key);
+        var result = MergeStep.Merge(accepted, source, _primaryPart, current);
+        if (result.CorruptState is { } corrupt)
+            _deadLetters.Send(tpo.Topic, tpo.Partition.Value, tpo.Offset.Value, record.Key, current, corrupt);
+        if (result.IsStale)
             return null;
-
-        var encoded = AggregateCodec.Encode(aggregate);
-        store.Put(record.Key, encoded);
-        var output = aggregate.IsDeleted(_primaryPart) ? null : encoded;
-        return Record<byte[], byte[]>.Create(record.Key, output!, record.Headers);
+        store.Put(record.Key, result.State!);
+        return Record<byte[], byte[]>.Create(record.Key, result.Output!, record.Headers);
     }
 
     public void Close()
     {
-    }
-
-    private static bool TryReadOp(Record<byte[], byte[]> record, string header, out EventOp op, out string? error)
-    {
-        error = null;
-        op = default;
-        if (record.Headers is null || !record.Headers.TryGetLastBytes(header, out var bytes))
-        {
-            error = $"missing header '{header}'";
-            return false;
-        }
-        if (!EventHeaders.TryDecode(bytes, out op))
-        {
-            error = $"header '{header}' must be CREATED, UPDATED or DELETED";
-            return false;
-        }
-        return true;
     }
 
     private Record<byte[], byte[]>? Reject(Record<byte[], byte[]> record, string reason)
