@@ -5,7 +5,7 @@ namespace ContactCenter.Stores;
 
 public enum StoreKind { Faster, RocksDb, Memory }
 
-public sealed record FasterStoreOptions { public string? Directory { get; init; } }
+public sealed class FasterStoreOptions { public string? StateDirectory { get; init; } }
 
 public static class AggregateStores
 {

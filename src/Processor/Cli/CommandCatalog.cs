@@ -10,6 +10,7 @@ internal static class CommandCatalog
         yield return VersionCommand.Create();
         yield return BrokerCommand.Create();
         yield return DemoCommand.Create();
+        yield return RunCommand.Create();
         yield return ValidateCommand.Create();
         yield return SchemaCommand.Create();
         yield return DescribeCommand.Create();

@@ -14,6 +14,15 @@ namespace ContactCenter.Processor.Pipeline;
 /// </summary>
 internal sealed class PipelineHost : IAsyncDisposable
 {
+    /// <summary>Which stages this process runs (a pod may run one or both).</summary>
+    [Flags]
+    public enum Stages
+    {
+        Aggregate = 1,
+        State = 2,
+        All = Aggregate | State,
+    }
+
     private readonly PipelineSpec _spec;
     private AggregateStageHost? _aggregate;
     private StateStageHost? _state;
@@ -46,17 +55,28 @@ internal sealed class PipelineHost : IAsyncDisposable
 
     public async Task StartAsync(
         string bootstrapServers,
-        ITopicProvisioner provisioner,
+        ITopicProvisioner? provisioner,
         IConnectionMultiplexer redis,
         IKeyValueBytesStoreSupplier aggregateStore,
         string stateDir,
-        CancellationToken ct)
+        CancellationToken ct,
+        Stages stages = Stages.All)
     {
-        await ProvisionTopicsAsync(_spec, provisioner, ct);
-        _state = new StateStageHost(_spec.State, bootstrapServers, redis, new FencedWriterOptions());
-        _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir);
+        if (provisioner is not null)
+            await ProvisionTopicsAsync(_spec, provisioner, ct);
+        var starting = new List<Task>(2);
+        if (stages.HasFlag(Stages.State))
+        {
+            _state = new StateStageHost(_spec.State, bootstrapServers, redis, new FencedWriterOptions());
+            starting.Add(_state.StartAsync(ct));
+        }
+        if (stages.HasFlag(Stages.Aggregate))
+        {
+            _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir);
+            starting.Add(_aggregate.StartAsync(ct));
+        }
         // Both groups join concurrently: each waits for its own first rebalance.
-        await Task.WhenAll(_state.StartAsync(ct), _aggregate.StartAsync(ct));
+        await Task.WhenAll(starting);
     }
 
     public async ValueTask DisposeAsync()

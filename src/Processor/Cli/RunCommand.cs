@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using ContactCenter.Processor.Kafka;
+using ContactCenter.Processor.Pipeline;
+using ContactCenter.Stores;
+using ContactCenter.Stores.Redis;
+using ContactCenter.Topology.Files;
+
+namespace ContactCenter.Processor.Cli;
+
+/// <summary>
+/// <c>contactcenter run</c>: a pod. Hosts the stages of a topology against a Kafka cluster and a Redis until
+/// SIGINT/SIGTERM, then stops gracefully (flushes Redis writes, commits their offsets). Prints <c>ready</c> on
+/// stdout once every stage has joined its group and the state stage has read its snapshot offsets.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var topology = new Option<string>("--topology") { Description = "Topology file to run.", DefaultValueFactory = _ => "topologies/agent-state.yaml" };
+        var bootstrap = new Option<string>("--bootstrap-servers") { Description = "Kafka bootstrap servers (host:port,...).", Required = true };
+        var redis = new Option<string>("--redis") { Description = "Redis endpoint (host:port).", Required = true };
+        var store = new Option<StoreKind>("--store") { Description = "Aggregate store: faster, rocksdb or memory.", DefaultValueFactory = _ => StoreKind.Faster };
+        var stateDir = new Option<string?>("--state-dir") { Description = "Local state (stores, checkpoints); default: a folder per topology under the temp directory." };
+        var stages = new Option<PipelineHost.Stages>("--stages") { Description = "Which stages this pod runs: All, Aggregate or State.", DefaultValueFactory = _ => PipelineHost.Stages.All };
+        var createTopics = new Option<bool>("--create-topics") { Description = "Create missing topics through the Admin API (not supported by the embedded mock broker).", DefaultValueFactory = _ => true };
+
+        var command = new Command("run", "Run the stages of a topology as a pod until Ctrl-C or SIGTERM.")
+        {
+            topology, bootstrap, redis, store, stateDir, stages, createTopics,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var loaded = TopologyLoader.Load(TopologyFiles.Resolve(parse.GetValue(topology)!));
+            foreach (var diagnostic in loaded.Diagnostics)
+                Console.Error.WriteLine(diagnostic);
+            if (loaded.Spec is not { } spec)
+                return 2;
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+            var bootstrapServers = parse.GetValue(bootstrap)!;
+            var dir = parse.GetValue(stateDir) ?? Path.Combine(Path.GetTempPath(), "contactcenter-state", spec.Name);
+            Directory.CreateDirectory(dir);
+            using var connection = await RedisConnector.ConnectAsync(parse.GetValue(redis)!);
+            var supplier = AggregateStores.Create(parse.GetValue(store), spec.Aggregate.StoreName, new FasterStoreOptions { StateDirectory = Path.Combine(dir, "faster") });
+
+            await using var host = new PipelineHost(spec);
+            var provisioner = parse.GetValue(createTopics) ? new AdminTopicProvisioner(bootstrapServers) : null;
+            await host.StartAsync(bootstrapServers, provisioner, connection, supplier, dir, stop.Token, parse.GetValue(stages));
+            Console.Out.WriteLine("ready");
+            await Console.Out.FlushAsync(CancellationToken.None);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("stopping: flushing Redis writes and committing offsets");
+            }
+            return 0;
+        });
+        return command;
+    }
+}
