@@ -1,0 +1,63 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+
+namespace ContactCenter.Processor.Kafka;
+
+/// <summary>
+/// Creates topics on a real Kafka cluster with the Admin API. "Already exists" is accepted once the existing
+/// topic's partition count is confirmed to match. The cluster's default replication factor is used unless one is given.
+/// </summary>
+public sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
+{
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+    private readonly IAdminClient _admin;
+    private readonly short _replicationFactor;
+
+    /// <summary>Provisions topics on the cluster at <paramref name="bootstrapServers"/>, cluster-default replication.</summary>
+    public AdminTopicProvisioner(string bootstrapServers) : this(bootstrapServers, replicationFactor: -1) { }
+
+    /// <summary>
+    /// Provisions topics with an explicit <paramref name="replicationFactor"/> (-1 = the broker's
+    /// <c>default.replication.factor</c>).
+    /// </summary>
+    public AdminTopicProvisioner(string bootstrapServers, short replicationFactor)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
+        _replicationFactor = replicationFactor;
+        _admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+    }
+
+    /// <inheritdoc />
+    public async Task EnsureTopicAsync(string topic, int partitions, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        ct.ThrowIfCancellationRequested();
+        try
+        {
+            var spec = new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = _replicationFactor };
+            await _admin.CreateTopicsAsync([spec]).WaitAsync(ct).ConfigureAwait(false);
+            return;
+        }
+        catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+        {
+            // Exists already: fall through and check that it has the partition count we rely on.
+        }
+        var existing = await Task.Run(() => PartitionCount(topic), ct).ConfigureAwait(false);
+        if (existing != partitions)
+            throw new InvalidOperationException($"Topic '{topic}' already exists with {existing} partitions, not {partitions}.");
+    }
+
+    // GetMetadata is a blocking call in Confluent.Kafka; it is run off the caller's thread above.
+    private int PartitionCount(string topic)
+    {
+        var metadata = _admin.GetMetadata(topic, MetadataTimeout);
+        var entry = metadata.Topics.FirstOrDefault(t => t.Topic == topic);
+        if (entry is null || entry.Error.IsError)
+            throw new KafkaException(entry?.Error ?? new Error(ErrorCode.UnknownTopicOrPart, $"No metadata for '{topic}'."));
+        return entry.Partitions.Count;
+    }
+
+    /// <summary>Releases the admin client.</summary>
+    public void Dispose() => _admin.Dispose();
+}

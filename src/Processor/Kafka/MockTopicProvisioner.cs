@@ -1,0 +1,23 @@
+namespace ContactCenter.Processor.Kafka;
+
+/// <summary>Creates topics on an <see cref="EmbeddedKafkaBroker"/> through the mock's own API.</summary>
+public sealed class MockTopicProvisioner : ITopicProvisioner
+{
+    private readonly EmbeddedKafkaBroker _broker;
+
+    /// <summary>Provisions topics on <paramref name="broker"/>.</summary>
+    public MockTopicProvisioner(EmbeddedKafkaBroker broker)
+    {
+        ArgumentNullException.ThrowIfNull(broker);
+        _broker = broker;
+    }
+
+    /// <inheritdoc />
+    public Task EnsureTopicAsync(string topic, int partitions, CancellationToken ct = default)
+    {
+        ct.ThrowIfCancellationRequested();
+        // The mock creates the topic synchronously on its own thread in microseconds: no need to offload.
+        _broker.CreateTopic(topic, partitions);
+        return Task.CompletedTask;
+    }
+}
