@@ -9,5 +9,12 @@ internal static class CommandCatalog
     {
         yield return VersionCommand.Create();
         yield return BrokerCommand.Create();
+        yield return DemoCommand.Create();
+        yield return ValidateCommand.Create();
+        yield return SchemaCommand.Create();
+        yield return DescribeCommand.Create();
+        yield return DiagramCommand.Create();
+        yield return PlanCommand.Create();
+        yield return TestCommand.Create();
     }
 }

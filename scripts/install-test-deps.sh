@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs that NuGet cannot provide: a real redis-server.
+# Idempotent: does nothing when redis-server is already on PATH (or in /usr/bin).
+# The tests start their own redis-server on a free loopback port, so the system
+# service is stopped and disabled after installing: nothing is left listening on 6379.
+set -euo pipefail
+
+have_redis() {
+  command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ]
+}
+
+if have_redis; then
+  echo "redis-server already installed: $(command -v redis-server || echo /usr/bin/redis-server)"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "error: need root (or sudo) to apt-get install redis-server" >&2; exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# policy-rc.d exit code 101 tells invoke-rc.d not to start services during the install
+# (works in containers without systemd as well as on full hosts).
+POLICY=/usr/sbin/policy-rc.d
+CREATED_POLICY=0
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
+  $SUDO chmod +x "$POLICY"
+  CREATED_POLICY=1
+fi
+cleanup() { if [ "$CREATED_POLICY" = 1 ]; then $SUDO rm -f "$POLICY"; fi; }
+trap cleanup EXIT
+
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends redis-server
+
+# In case a service manager started it anyway: stop it and keep it from starting at boot.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  $SUDO systemctl stop redis-server >/dev/null 2>&1 || true
+  $SUDO systemctl disable redis-server >/dev/null 2>&1 || true
+elif command -v service >/dev/null 2>&1; then
+  $SUDO service redis-server stop >/dev/null 2>&1 || true
+fi
+
+have_redis || { echo "error: redis-server still not found after install" >&2; exit 1; }
+echo "installed: $(redis-server --version)"

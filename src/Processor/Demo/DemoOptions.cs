@@ -1,0 +1,27 @@
+using ContactCenter.Stores;
+
+namespace ContactCenter.Processor.Demo;
+
+/// <summary>Settings of one demo run.</summary>
+internal sealed record DemoOptions
+{
+    public int Agents { get; init; } = 1000;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Leading part of the run whose events are verified but not timed (JIT, connections, first fetches).</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+    public int Rate { get; init; } = 2000;
+    public string? Redis { get; init; }
+    public string TopologyFile { get; init; } = "topologies/agent-state.yaml";
+    public StoreKind Store { get; init; } = StoreKind.Faster;
+    public bool Json { get; init; }
+    public int Seed { get; init; } = 42;
+
+    /// <summary>One record in this many is deliberately malformed, to show the dead-letter path (0 = none).</summary>
+    public int MalformedEvery { get; init; } = 1000;
+
+    /// <summary>One record in this many re-sends an agent's previous event (a duplicate), which must change nothing.</summary>
+    public int DuplicateEvery { get; init; } = 200;
+
+    public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}

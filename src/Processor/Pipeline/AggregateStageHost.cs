@@ -1,0 +1,72 @@
+using ContactCenter.Processor.Kafka;
+using ContactCenter.Topology.Spec;
+using ContactCenter.Topology.Streams;
+using Microsoft.Extensions.Logging.Abstractions;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State.Supplier;
+
+namespace ContactCenter.Processor.Pipeline;
+
+/// <summary>
+/// Runs the agent-aggregate stage as its own Streamiz application (its own application.id, so its own
+/// consumer group that reads only source topics).
+/// </summary>
+internal sealed class AggregateStageHost : IAsyncDisposable
+{
+    private readonly KafkaStream _stream;
+    private readonly KafkaDeadLetterSink _deadLetters;
+    private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile string _state = "CREATED";
+
+    public AggregateStageHost(AggregateStageSpec spec, string bootstrapServers, IKeyValueBytesStoreSupplier store, string stateDir)
+    {
+        _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic);
+        var topology = AggregateTopologyBuilder.Build(spec, store, _deadLetters);
+        var config = new StreamConfig<ByteArraySerDes, ByteArraySerDes>
+        {
+            ApplicationId = spec.ApplicationId,
+            BootstrapServers = bootstrapServers,
+            // Latency: Streamiz polls with PollMs; the mock broker holds empty fetches for fetch.wait.max.ms.
+            PollMs = 2,
+            FetchWaitMaxMs = 5,
+            LingerMs = 0,
+            CommitIntervalMs = 200,
+            SessionTimeoutMs = KafkaClientDefaults.SessionTimeoutMs,
+            HeartbeatIntervalMs = KafkaClientDefaults.SessionTimeoutMs / 3,
+            // Outputs are keyed like the sources: the same murmur2 partitioner as every other producer.
+            Partitioner = KafkaClientDefaults.KeyPartitioner,
+            AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
+            NumStreamThreads = 1,
+            StateDir = stateDir,
+            AllowAutoCreateTopics = false,
+            Logger = NullLoggerFactory.Instance,
+        };
+        _stream = new KafkaStream(topology, config);
+        _stream.StateChanged += (_, next) =>
+        {
+            // Runs on a stream thread: record and signal only, never block here.
+            _state = next.ToString();
+            if (next == KafkaStream.State.RUNNING) _running.TrySetResult();
+            if (next == KafkaStream.State.ERROR) _running.TrySetException(new InvalidOperationException($"stage {spec.Name} entered ERROR"));
+        };
+    }
+
+    public string State => _state;
+
+    public long DeadLettered => _deadLetters.Sent;
+
+    /// <summary>Starts the stream; completes when Streamiz reports RUNNING.</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await _stream.StartAsync(ct);
+        await _running.Task.WaitAsync(ct);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _stream.Dispose();
+        _deadLetters.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

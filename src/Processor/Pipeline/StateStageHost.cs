@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Confluent.Kafka;
+using ContactCenter.Processor.Kafka;
+using ContactCenter.Stores.Redis;
+using ContactCenter.Topology.Aggregation;
+using ContactCenter.Topology.Processing;
+using ContactCenter.Topology.Spec;
+using StackExchange.Redis;
+
+namespace ContactCenter.Processor.Pipeline;
+
+/// <summary>
+/// The agent-state stage: a plain consumer of the derived aggregate topic, in its own consumer group, that
+/// materializes one Redis hash per agent. The consumer loop only decodes and hands writes to the
+/// <see cref="FencedStateWriter"/>; Kafka offsets are committed only for what Redis has acknowledged.
+/// On start it seeks each assigned partition to just after the offset recorded in Redis (snapshot first), so
+/// a new pod never replays what Redis already holds.
+/// </summary>
+internal sealed class StateStageHost : IAsyncDisposable
+{
+    private readonly StateStageSpec _spec;
+    private readonly string _bootstrapServers;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly FencedStateWriter _writer;
+    private readonly KafkaDeadLetterSink _deadLetters;
+    private readonly RecordProcessorChain _processors;
+    private readonly ConcurrentDictionary<int, long> _acknowledged = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IReadOnlyDictionary<int, long> _redisOffsets = new Dictionary<int, long>();
+    private Task? _loop;
+    private long _consumed;
+
+    public StateStageHost(StateStageSpec spec, string bootstrapServers, IConnectionMultiplexer redis, FencedWriterOptions? writerOptions = null)
+    {
+        _spec = spec;
+        _bootstrapServers = bootstrapServers;
+        _redis = redis;
+        _writer = new FencedStateWriter(redis, spec.Name, writerOptions);
+        _writer.Acknowledged += OnAcknowledged;
+        _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic);
+        _processors = new RecordProcessorChain(spec.Processors, new RedisDedupStore(redis.GetDatabase(), spec.Name));
+    }
+
+    /// <summary>Raised (on the writer's loop) after Redis acknowledged a batch.</summary>
+    public event Action<BatchAcknowledged>? Acknowledged;
+
+    public long Consumed => Interlocked.Read(ref _consumed);
+
+    public long DeadLettered => _deadLetters.Sent;
+
+    public long QueueDepth => _writer.Pending;
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        // Snapshot first: where Redis says this stage got to, per partition.
+        _redisOffsets = await RedisStateReader.ReadOffsetsAsync(_redis.GetDatabase(), _spec.Name);
+        _loop = Task.Factory.StartNew(ConsumeLoop, TaskCreationOptions.LongRunning).Unwrap();
+        await Task.WhenAny(_assigned.Task, _loop).WaitAsync(ct);
+        if (_loop.IsFaulted) await _loop;
+    }
+
+    /// <summary>Waits until every record consumed so far is acknowledged by Redis.</summary>
+    public Task FlushAsync(CancellationToken ct) => _writer.FlushAsync(ct);
+
+    private async Task ConsumeLoop()
+    {
+        var config = KafkaClientDefaults.Consumer(_bootstrapServers, _spec.GroupId);
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetPartitionsAssignedHandler((_, partitions) => SeekPastSnapshot(partitions))
+            .SetErrorHandler((_, error) => Console.Error.WriteLine($"[{_spec.Name}] kafka: {error.Reason}"))
+            .Build();
+        consumer.Subscribe(_spec.InputTopic);
+        var committed = new Dictionary<int, long>();
+        var lastCommit = Environment.TickCount64;
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var result = consumer.Consume(TimeSpan.FromMilliseconds(5));
+                if (result is not null && !result.IsPartitionEOF)
+                {
+                    Interlocked.Increment(ref _consumed);
+                    var write = ToWrite(result);
+                    if (write is not null && !_processors.IsEmpty && write.Fields is not null)
+                        write = await ApplyProcessorsAsync(write);
+                    if (write is not null)
+                        await _writer.WriteAsync(write, _stop.Token);
+                }
+                if (Environment.TickCount64 - lastCommit >= 20)
+                {
+                    CommitAcknowledged(consumer, committed);
+                    lastCommit = Environment.TickCount64;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        // Graceful stop: everything handed to the writer reaches Redis, then its offsets are committed.
+        using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _writer.FlushAsync(drain.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"[{_spec.Name}] Redis did not acknowledge everything within 10 s; uncommitted records will be redelivered");
+        }
+        CommitAcknowledged(consumer, committed);
+        consumer.Close();
+    }
+
+    private IEnumerable<TopicPartitionOffset> SeekPastSnapshot(List<TopicPartition> partitions)
+    {
+        _assigned.TrySetResult();
+        var result = new List<TopicPartitionOffset>(partitions.Count);
+        foreach (var tp in partitions)
+        {
+            // Offset.Unset resumes from the group's committed offset; Redis may be ahead of it (it is written first).
+            result.Add(_redisOffsets.TryGetValue(tp.Partition.Value, out var applied)
+                ? new TopicPartitionOffset(tp, new Offset(applied + 1))
+                : new TopicPartitionOffset(tp, Offset.Unset));
+        }
+        return result;
+    }
+
+    private AgentStateWrite? ToWrite(ConsumeResult<byte[]?, byte[]?> result)
+    {
+        var partition = result.Partition.Value;
+        var offset = result.Offset.Value;
+        var keyBytes = result.Message.Key;
+        if (keyBytes is null || keyBytes.Length == 0)
+        {
+            _deadLetters.Send(result.Topic, partition, offset, keyBytes, result.Message.Value, "aggregate record has no key");
+            return null;
+        }
+        var key = Encoding.UTF8.GetString(keyBytes);
+        var redisKey = _spec.KeyPattern.Replace("{key}", key, StringComparison.Ordinal);
+        var value = result.Message.Value;
+        if (value is null)
+            return new AgentStateWrite(redisKey, partition, offset, null, result.Message.Timestamp.UnixTimestampMs);
+
+        UserAggregate aggregate;
+        try
+        {
+            aggregate = AggregateCodec.Decode(value);
+        }
+        catch (FormatException ex)
+        {
+            _deadLetters.Send(result.Topic, partition, offset, keyBytes, value, ex.Message);
+            return null;
+        }
+        return new AgentStateWrite(redisKey, partition, offset, StateFieldMapper.Map(_spec, aggregate), aggregate.Timestamp);
+    }
+
+    /// <summary>Runs the stage's filter/map/dedup processors; null when one of them dropped the record.</summary>
+    private async ValueTask<AgentStateWrite?> ApplyProcessorsAsync(AgentStateWrite write)
+    {
+        var fields = new List<KeyValuePair<string, string>>(write.Fields!);
+        if (!await _processors.ProcessAsync(write.Key, fields)) return null;
+        return write with { Fields = fields.ToArray() };
+    }
+
+    private void OnAcknowledged(BatchAcknowledged batch)
+    {
+        foreach (var (partition, offset) in batch.HighestOffsetByPartition)
+            _acknowledged.AddOrUpdate(partition, offset, (_, old) => Math.Max(old, offset));
+        Acknowledged?.Invoke(batch);
+    }
+
+    private void CommitAcknowledged(IConsumer<byte[]?, byte[]?> consumer, Dictionary<int, long> committed)
+    {
+        List<TopicPartitionOffset>? toCommit = null;
+        foreach (var (partition, offset) in _acknowledged)
+        {
+            if (committed.TryGetValue(partition, out var done) && done >= offset) continue;
+            (toCommit ??= new()).Add(new TopicPartitionOffset(_spec.InputTopic, partition, offset + 1));
+            committed[partition] = offset;
+        }
+        if (toCommit is null) return;
+        try
+        {
+            consumer.Commit(toCommit);
+        }
+        catch (KafkaException ex)
+        {
+            // Typically "rebalance in progress" or a partition no longer ours; Redis holds the truth and the
+            // next commit (or the snapshot offsets) covers it.
+            foreach (var tpo in toCommit) committed.Remove(tpo.Partition.Value);
+            Console.Error.WriteLine($"[{_spec.Name}] commit skipped: {ex.Error.Reason}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_loop is not null)
+        {
+            try { await _loop; }
+            catch (Exception ex) { Console.Error.WriteLine($"[{_spec.Name}] consumer loop ended with: {ex.Message}"); }
+        }
+        await _writer.DisposeAsync();
+        _deadLetters.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,18 @@
+namespace ContactCenter.Stores.Redis;
+
+/// <summary>
+/// One materialized agent-state write: the whole hash for <paramref name="Key"/> as produced by the record at
+/// (<paramref name="Partition"/>, <paramref name="Offset"/>). <paramref name="Fields"/> == null means the agent was
+/// deleted (tombstone). Field names must not be the internal fence fields (<c>_p</c>, <c>_o</c>, <c>_t</c>).
+/// </summary>
+/// <param name="Key">Full Redis key of the agent hash, e.g. <c>cc:agent:{agentId}</c>.</param>
+/// <param name="Partition">Kafka partition of the record that produced this state (>= 0).</param>
+/// <param name="Offset">Kafka offset of that record (>= 0).</param>
+/// <param name="Fields">All fields of the new state, or null for a tombstone.</param>
+/// <param name="SourceTimestampMs">Event timestamp (Unix ms, >= 0); only used to order writes of one key coming
+/// from different partitions (e.g. after a repartition), where offsets are not comparable.</param>
+public sealed record AgentStateWrite(string Key, int Partition, long Offset, KeyValuePair<string, string>[]? Fields, long SourceTimestampMs)
+{
+    /// <summary>True when this write deletes the agent.</summary>
+    public bool IsTombstone => Fields is null;
+}

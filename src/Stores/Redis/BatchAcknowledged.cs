@@ -1,0 +1,11 @@
+namespace ContactCenter.Stores.Redis;
+
+/// <summary>
+/// Outcome of one batch that Redis acknowledged: its writes in order, how many were applied and how many were fenced
+/// out as stale (Redis already held the same or a newer state for the key), and, per partition touched by the batch,
+/// the highest offset of the batch. Every write of this batch and of all earlier batches is in Redis, together with
+/// the stage's progress keys, so source offsets up to these (Kafka commit = offset + 1) can be committed.
+/// </summary>
+/// <remarks>After a transient error a write may be sent twice; if the first attempt reached Redis, the second counts
+/// as stale. The state in Redis is exact either way; only the counters can be off by such retries.</remarks>
+public sealed record BatchAcknowledged(IReadOnlyList<AgentStateWrite> Writes, int Applied, int Stale, IReadOnlyDictionary<int, long> HighestOffsetByPartition);

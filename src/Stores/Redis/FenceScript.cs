@@ -1,0 +1,100 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace ContactCenter.Stores.Redis;
+
+/// <summary>
+/// The single Lua script every agent-state write goes through, and how its arguments are laid out.
+/// </summary>
+/// <remarks>
+/// KEYS: [1] agent hash, [2] tombstone key (<c>{hash}:tomb</c>), [3] stage progress key for the partition.
+/// ARGV: [1] partition, [2] offset, [3] source timestamp ms, [4] tombstone TTL ms, [5] 'u' (upsert) or 'd' (delete),
+/// [6..] field, value, field, value, ...
+/// Returns 1 when the write was applied, 0 when it was stale.
+///
+/// Numbers travel as canonical decimal strings and are compared as strings (longer = larger, then lexicographic):
+/// Redis runs Lua 5.1 (doubles only) and Garnet Lua 5.4, so converting an int64 offset with tonumber could round
+/// on one and not the other. Every key the script touches is declared in KEYS: Garnet (run with
+/// --lua-transaction-mode) locks exactly those keys, which is what makes the script atomic there.
+/// </remarks>
+internal static class FenceScript
+{
+    /// <summary>Hash field holding the partition of the write that produced the hash.</summary>
+    public const string PartitionField = "_p";
+    /// <summary>Hash field holding the offset of the write that produced the hash.</summary>
+    public const string OffsetField = "_o";
+    /// <summary>Hash field holding the source timestamp of the write that produced the hash.</summary>
+    public const string TimestampField = "_t";
+    /// <summary>Suffix of the key that keeps a deleted agent's fence.</summary>
+    public const string TombstoneSuffix = ":tomb";
+
+    public const long Applied = 1;
+
+    public const string Source = """
+        local function gt(a, b)
+          if #a ~= #b then return #a > #b end
+          return a > b
+        end
+        local p, o, t = ARGV[1], ARGV[2], ARGV[3]
+        local function newer(sp, so, st)
+          if sp == p then return gt(o, so) end
+          return not gt(st or '0', t)
+        end
+
+        local done = redis.call('GET', KEYS[3])
+        if (not done) or gt(o, done) then redis.call('SET', KEYS[3], o) end
+
+        local apply = true
+        local fence = redis.call('HMGET', KEYS[1], '_p', '_o', '_t')
+        if fence[1] and fence[2] then
+          apply = newer(fence[1], fence[2], fence[3] or nil)
+        else
+          local tomb = redis.call('GET', KEYS[2])
+          if tomb then
+            local sp, so, st = string.match(tomb, '^(%d+):(%d+):(%d+)$')
+            if sp then apply = newer(sp, so, st) end
+          end
+        end
+        if not apply then return 0 end
+
+        if ARGV[5] == 'd' then
+          redis.call('DEL', KEYS[1])
+          redis.call('SET', KEYS[2], p .. ':' .. o .. ':' .. t, 'PX', ARGV[4])
+        else
+          redis.call('DEL', KEYS[1])
+          redis.call('DEL', KEYS[2])
+          local args = { '_p', p, '_o', o, '_t', t }
+          for i = 6, #ARGV do args[#args + 1] = ARGV[i] end
+          redis.call('HSET', KEYS[1], unpack(args))
+        end
+        return 1
+        """;
+
+    public static bool IsFenceField(string field) =>
+        field is PartitionField or OffsetField or TimestampField;
+
+    public static RedisKey TombstoneKey(string key) => key + TombstoneSuffix;
+
+    public static RedisKey OffsetsKey(string prefix, string stage, int partition) =>
+        string.Create(CultureInfo.InvariantCulture, $"{prefix}:{stage}:{partition}");
+
+    public static RedisValue[] Arguments(AgentStateWrite write, long tombstoneTtlMs)
+    {
+        var fields = write.Fields;
+        var args = new RedisValue[5 + (fields?.Length ?? 0) * 2];
+        args[0] = write.Partition;
+        args[1] = write.Offset;
+        args[2] = write.SourceTimestampMs;
+        args[3] = tombstoneTtlMs;
+        args[4] = fields is null ? "d" : "u";
+        if (fields is not null)
+        {
+            for (var i = 0; i < fields.Length; i++)
+            {
+                args[5 + 2 * i] = fields[i].Key;
+                args[6 + 2 * i] = fields[i].Value;
+            }
+        }
+        return args;
+    }
+}

@@ -1,0 +1,319 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace ContactCenter.Stores.Redis;
+
+/// <summary>
+/// Writes agent state to Redis off the caller's thread: writes are queued (bounded: the caller is slowed down, never
+/// refused), pipelined in batches by one background loop, and each goes through the fence script, which applies it
+/// only when its (partition, offset) is newer than what the key holds and records the stage's progress for the
+/// partition atomically with the data. After Redis acknowledged a whole batch, <see cref="Acknowledged"/> is raised;
+/// that is the moment the source offsets of the batch may be committed.
+/// </summary>
+/// <remarks>
+/// Transient Redis failures (connection lost, timeouts, LOADING, ...) are retried with back-off, forever and in order:
+/// nothing is dropped. A failure that cannot heal (e.g. WRONGTYPE: the key is not a hash) faults the writer: later
+/// <see cref="WriteAsync"/> and <see cref="FlushAsync"/> calls throw, and the unacknowledged writes are left to the
+/// source's replay.
+/// </remarks>
+public sealed class FencedStateWriter : IAsyncDisposable
+{
+    private readonly IDatabase _db;
+    private readonly string _stage;
+    private readonly FencedWriterOptions _options;
+    private readonly ILogger _logger;
+    private readonly long _tombstoneTtlMs;
+    private readonly Channel<Item> _queue;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<int, RedisKey> _offsetKeys = new(); // touched by the loop only
+    private readonly Task _loop;
+    private long _pending;
+    private int _disposed;
+    private volatile Exception? _fault;
+
+    /// <summary>Starts the background loop writing to <paramref name="redis"/>'s default database for <paramref name="stage"/>.</summary>
+    public FencedStateWriter(IConnectionMultiplexer redis, string stage, FencedWriterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentException.ThrowIfNullOrWhiteSpace(stage);
+        _options = options ?? new FencedWriterOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBatch, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.QueueCapacity, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.TombstoneTtl, TimeSpan.FromMilliseconds(1), nameof(options));
+        ArgumentException.ThrowIfNullOrWhiteSpace(_options.OffsetsKeyPrefix, nameof(options));
+
+        _db = redis.GetDatabase();
+        _stage = stage;
+        _logger = _options.Logger ?? NullLogger.Instance;
+        _tombstoneTtlMs = (long)_options.TombstoneTtl.TotalMilliseconds;
+        _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Raised from the writer loop after Redis acknowledged a batch. Keep handlers short: the next batch
+    /// waits for them. Exceptions thrown by handlers are logged and otherwise ignored.</summary>
+    public event Action<BatchAcknowledged>? Acknowledged;
+
+    /// <summary>Writes enqueued and not yet acknowledged (queued or in flight).</summary>
+    public long Pending => Interlocked.Read(ref _pending);
+
+    /// <summary>Enqueues a write and returns without waiting for Redis; waits only while the queue is full.</summary>
+    /// <exception cref="ObjectDisposedException">The writer is disposed.</exception>
+    /// <exception cref="InvalidOperationException">The writer faulted on an error that cannot heal (see inner exception).</exception>
+    public ValueTask WriteAsync(AgentStateWrite write, CancellationToken ct = default)
+    {
+        Validate(write);
+        Interlocked.Increment(ref _pending);
+        var enqueued = _queue.Writer.WriteAsync(new Item(write, null), ct);
+        return enqueued.IsCompletedSuccessfully ? default : AwaitEnqueue(enqueued);
+    }
+
+    private async ValueTask AwaitEnqueue(ValueTask enqueued)
+    {
+        try
+        {
+            await enqueued.ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            Interlocked.Decrement(ref _pending);
+            throw Closed();
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _pending);
+            throw;
+        }
+    }
+
+    /// <summary>Completes when every write enqueued before the call has been acknowledged by Redis.</summary>
+    public async Task FlushAsync(CancellationToken ct = default)
+    {
+        if (Pending == 0 && _fault is null)
+            return;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            await _queue.Writer.WriteAsync(new Item(null, done), ct).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw Closed();
+        }
+        await done.Task.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops accepting writes, drains the queue into Redis (up to <see cref="FencedWriterOptions.ShutdownTimeout"/>)
+    /// and stops the loop.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        _queue.Writer.TryComplete();
+        try
+        {
+            await _loop.WaitAsync(_options.ShutdownTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogError("Fenced writer for stage {Stage}: Redis did not take the last {Pending} writes within {Timeout}; abandoning them (not acknowledged)",
+                _stage, Pending, _options.ShutdownTimeout);
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _loop.ConfigureAwait(false); // the loop never throws: it records faults instead
+        }
+        _stop.Dispose();
+    }
+
+    private Exception Closed() => _fault is { } fault
+        ? new InvalidOperationException($"The fenced writer for stage '{_stage}' stopped on an error that retrying cannot fix.", fault)
+        : new ObjectDisposedException(nameof(FencedStateWriter));
+
+    private static void Validate(AgentStateWrite write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentException.ThrowIfNullOrEmpty(write.Key, nameof(write));
+        if (write.Partition < 0 || write.Offset < 0 || write.SourceTimestampMs < 0)
+            throw new ArgumentOutOfRangeException(nameof(write), "Partition, offset and source timestamp must not be negative.");
+        if (write.Fields is { } fields)
+        {
+            foreach (var field in fields)
+            {
+                if (field.Key is null || field.Value is null)
+                    throw new ArgumentException("Field names and values must not be null.", nameof(write));
+                if (FenceScript.IsFenceField(field.Key))
+                    throw new ArgumentException($"Field '{field.Key}' is reserved for the write fence.", nameof(write));
+            }
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<AgentStateWrite>(_options.MaxBatch);
+        var flushes = new List<TaskCompletionSource>();
+        try
+        {
+            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                while (batch.Count < _options.MaxBatch && reader.TryRead(out var item))
+                {
+                    if (item.Flush is { } flush)
+                    {
+                        // A flush marker closes the batch: it completes once everything before it is acknowledged.
+                        flushes.Add(flush);
+                        break;
+                    }
+                    batch.Add(item.Write!);
+                }
+                if (batch.Count > 0)
+                {
+                    await WriteBatchAsync(batch).ConfigureAwait(false);
+                    batch.Clear();
+                }
+                foreach (var flush in flushes)
+                    flush.TrySetResult();
+                flushes.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            Stop(flushes, new ObjectDisposedException(nameof(FencedStateWriter)));
+        }
+        catch (Exception error)
+        {
+            _logger.LogError(error, "Fenced writer for stage {Stage} stopped: {Count} writes were not applied", _stage, Pending);
+            _fault = error;
+            Stop(flushes, Closed());
+        }
+    }
+
+    /// <summary>Refuses further writes and fails every flush still waiting, so that no caller hangs.</summary>
+    private void Stop(List<TaskCompletionSource> flushes, Exception reason)
+    {
+        _queue.Writer.TryComplete(reason);
+        foreach (var flush in flushes)
+            flush.TrySetException(reason);
+        while (_queue.Reader.TryRead(out var item))
+            item.Flush?.TrySetException(reason);
+    }
+
+    private async Task WriteBatchAsync(List<AgentStateWrite> batch)
+    {
+        var results = new long[batch.Count];
+        Array.Fill(results, -1);
+        var keys = new RedisKey[batch.Count][];
+        var args = new RedisValue[batch.Count][];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var write = batch[i];
+            keys[i] = [write.Key, FenceScript.TombstoneKey(write.Key), OffsetsKey(write.Partition)];
+            args[i] = FenceScript.Arguments(write, _tombstoneTtlMs);
+        }
+
+        // Retry from the first write that failed, in order: the ones after it are sent again even if they
+        // succeeded, which the fence turns into no-ops, so order and exactly-once state both hold.
+        var from = 0;
+        for (var attempt = 0; ; attempt++)
+        {
+            var pipeline = _db.CreateBatch();
+            var calls = new Task<RedisResult>[batch.Count - from];
+            for (var i = from; i < batch.Count; i++)
+                calls[i - from] = pipeline.ScriptEvaluateAsync(FenceScript.Source, keys[i], args[i]);
+            pipeline.Execute();
+            var all = Task.WhenAll(calls);
+            try
+            {
+                // Cancellable only by the shutdown timeout: the calls are abandoned (never acknowledged) then.
+                await all.WaitAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                _ = all.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                throw;
+            }
+            catch
+            {
+                // Inspected per call below.
+            }
+
+            var firstFailed = -1;
+            for (var i = from; i < batch.Count; i++)
+            {
+                var call = calls[i - from];
+                if (call.IsCompletedSuccessfully)
+                {
+                    if (results[i] < 0)
+                        results[i] = (long)call.Result;
+                }
+                else if (firstFailed < 0)
+                {
+                    firstFailed = i;
+                }
+            }
+            if (firstFailed < 0)
+                break;
+
+            var error = calls[firstFailed - from].Exception?.GetBaseException() ?? new TaskCanceledException();
+            if (!RedisFailures.IsTransient(error))
+                throw error;
+            var delay = RedisFailures.Backoff(attempt, _options.MaxRetryDelay);
+            _logger.LogWarning(error, "Fenced writer for stage {Stage}: Redis failed on write {Index} of {Count} (attempt {Attempt}); retrying in {Delay}",
+                _stage, firstFailed, batch.Count, attempt + 1, delay);
+            from = firstFailed;
+            await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+        }
+
+        Acknowledge(batch, results);
+    }
+
+    private void Acknowledge(List<AgentStateWrite> batch, long[] results)
+    {
+        var applied = 0;
+        var highest = new Dictionary<int, long>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (results[i] == FenceScript.Applied)
+                applied++;
+            var write = batch[i];
+            if (!highest.TryGetValue(write.Partition, out var offset) || write.Offset > offset)
+                highest[write.Partition] = write.Offset;
+        }
+        var ack = new BatchAcknowledged(batch.ToArray(), applied, batch.Count - applied, highest);
+        Interlocked.Add(ref _pending, -batch.Count);
+
+        var handlers = Acknowledged;
+        if (handlers is null)
+            return;
+        foreach (var handler in handlers.GetInvocationList())
+        {
+            try
+            {
+                ((Action<BatchAcknowledged>)handler)(ack);
+            }
+            catch (Exception error)
+            {
+                _logger.LogError(error, "Fenced writer for stage {Stage}: an Acknowledged handler threw", _stage);
+            }
+        }
+    }
+
+    private RedisKey OffsetsKey(int partition)
+    {
+        if (!_offsetKeys.TryGetValue(partition, out var key))
+        {
+            key = FenceScript.OffsetsKey(_options.OffsetsKeyPrefix, _stage, partition);
+            _offsetKeys[partition] = key;
+        }
+        return key;
+    }
+
+    /// <summary>A queued write, or a flush marker completing when everything queued before it is acknowledged.</summary>
+    private readonly record struct Item(AgentStateWrite? Write, TaskCompletionSource? Flush);
+}

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Logging;
+
+namespace ContactCenter.Stores.Redis;
+
+/// <summary>Tuning of a <see cref="FencedStateWriter"/>.</summary>
+public sealed record FencedWriterOptions
+{
+    /// <summary>Most writes pipelined in one batch (one acknowledgement).</summary>
+    public int MaxBatch { get; init; } = 256;
+
+    /// <summary>Bound of the in-memory queue; <see cref="FencedStateWriter.WriteAsync"/> waits when it is full.</summary>
+    public int QueueCapacity { get; init; } = 8192;
+
+    /// <summary>How long a deleted agent's fence outlives its hash. Must cover the longest replay/redelivery
+    /// window: after it expires, a replayed older update could recreate the agent.</summary>
+    public TimeSpan TombstoneTtl { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Progress keys are <c>{OffsetsKeyPrefix}:{stage}:{partition}</c>.</summary>
+    public string OffsetsKeyPrefix { get; init; } = "cc:offsets";
+
+    /// <summary>Upper bound of the exponential back-off between retries of a failed batch.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long <see cref="FencedStateWriter.DisposeAsync"/> keeps trying to drain the queue before it
+    /// abandons what is left (never acknowledged, so the source offsets were never committed for it).</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where retries, failures and handler exceptions are reported; null logs nothing.</summary>
+    public ILogger? Logger { get; init; }
+}

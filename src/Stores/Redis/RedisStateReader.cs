@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using StackExchange.Redis;
+
+namespace ContactCenter.Stores.Redis;
+
+/// <summary>Reads what <see cref="FencedStateWriter"/> wrote: progress per partition, agent hashes, key listings.</summary>
+public static class RedisStateReader
+{
+    private const int ScanPageSize = 1000;
+
+    /// <summary>Partition -> last offset applied by <paramref name="stage"/> (the Kafka position to resume from is
+    /// that offset + 1). Empty when the stage never wrote.</summary>
+    public static async Task<IReadOnlyDictionary<int, long>> ReadOffsetsAsync(IDatabase db, string stage, string offsetsKeyPrefix = "cc:offsets")
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentException.ThrowIfNullOrWhiteSpace(stage);
+        var prefix = $"{offsetsKeyPrefix}:{stage}:";
+        var keys = new List<RedisKey>();
+        var partitions = new List<int>();
+        await foreach (var key in ScanAsync(db.Multiplexer, db.Database, EscapeGlob(prefix) + "*").ConfigureAwait(false))
+        {
+            // "cc:offsets:a:*" also matches stage "a:b"'s keys; only a bare partition number after the prefix counts.
+            if (int.TryParse(key.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var partition))
+            {
+                keys.Add(key);
+                partitions.Add(partition);
+            }
+        }
+
+        var offsets = new Dictionary<int, long>(keys.Count);
+        if (keys.Count == 0)
+            return offsets;
+        var values = await db.StringGetAsync(keys.ToArray()).ConfigureAwait(false);
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!values[i].IsNull && long.TryParse((string?)values[i], NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+                offsets[partitions[i]] = offset;
+        }
+        return offsets;
+    }
+
+    /// <summary>The agent hash without the internal fence fields; null when the key does not exist.</summary>
+    public static async Task<Dictionary<string, string>?> ReadHashAsync(IDatabase db, string key)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var entries = await db.HashGetAllAsync(key).ConfigureAwait(false);
+        if (entries.Length == 0)
+            return null;
+        var fields = new Dictionary<string, string>(entries.Length, StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            var name = (string)entry.Name!;
+            if (!FenceScript.IsFenceField(name))
+                fields[name] = (string)entry.Value!;
+        }
+        return fields;
+    }
+
+    /// <summary>Keys matching the glob <paramref name="pattern"/> in the default database of every primary, listed with SCAN (never KEYS, so
+    /// the server is not blocked; Garnet supports it too). Note that <c>cc:agent:*</c> also lists the
+    /// <c>:tomb</c> keys of deleted agents.</summary>
+    public static IAsyncEnumerable<string> ScanKeysAsync(IConnectionMultiplexer redis, string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        // GetDatabase() without an index is the configured default database (defaultDatabase=, usually 0).
+        return ScanAsync(redis, redis.GetDatabase().Database, pattern);
+    }
+
+    private static async IAsyncEnumerable<string> ScanAsync(IConnectionMultiplexer redis, int database, string pattern,
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        foreach (var server in redis.GetServers())
+        {
+            if (server.IsReplica)
+                continue;
+            var cursor = "0";
+            do
+            {
+                ct.ThrowIfCancellationRequested();
+                var reply = await server.ExecuteAsync(database, "SCAN",
+                    [cursor, "MATCH", pattern, "COUNT", ScanPageSize]).ConfigureAwait(false);
+                var parts = (RedisResult[])reply!;
+                cursor = (string)parts[0]!;
+                foreach (var key in (RedisResult[])parts[1]!)
+                    yield return (string)key!;
+            }
+            while (cursor != "0");
+        }
+    }
+
+    /// <summary>Makes a literal safe inside a SCAN MATCH glob.</summary>
+    internal static string EscapeGlob(string literal)
+    {
+        if (literal.AsSpan().IndexOfAny("*?[]\\") < 0)
+            return literal;
+        var escaped = new StringBuilder(literal.Length + 8);
+        foreach (var c in literal)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\')
+                escaped.Append('\\');
+            escaped.Append(c);
+        }
+        return escaped.ToString();
+    }
+}

@@ -1,0 +1,156 @@
+namespace ContactCenter.Topology.Files;
+
+/// <summary>
+/// The field tables of the topology file format. The loader reads files through them and
+/// <c>contactcenter schema</c> turns them into the JSON Schema, so docs, editor and loader agree.
+/// </summary>
+internal static class TopologyFormat
+{
+    public const int Version = 1;
+
+    public static readonly StringType Name = new("^[A-Za-z0-9._-]{1,249}$", "a name of letters, digits, '.', '_' or '-'");
+    public static readonly StringType FieldName = new("^[A-Za-z_][A-Za-z0-9_.-]{0,127}$", "a field name (letters, digits, '_', '.', '-')");
+    public static readonly StringType RedisKey = new(@"^[^\s]{1,512}$", "a Redis key without spaces");
+    public static readonly StringType KeyPattern = new(@"^[^\s{}]*\{key\}[^\s{}]*$", "a Redis key pattern with one {key} placeholder, e.g. cc:agent:{key}");
+    public static readonly StringType Text = new();
+    public static readonly StringMapType FieldMap = new("input field names", "output field names");
+
+    private static Field Description(string what) => new("description", Text, false, $"Free text: what this {what} is for.");
+
+    public static readonly ObjectType Source = new("source",
+        "A Kafka topic the pipeline consumes, produced by another system.",
+        [
+            new("name", Name, true, "Name stages use to read this source."),
+            new("topic", Name, true, "Kafka topic."),
+            new("key", FieldName, true, "Event field the producer uses as the Kafka record key (e.g. agentId). Sources read together must share it."),
+            new("partitions", new IntType(1, 10_000), true, "Partition count of the topic. Sources read together must agree (co-partitioning)."),
+            new("serde", new StringType(values: ["json"]), false, "Value format.", "json"),
+            new("op-header", Name, false, "Record header carrying CREATED, UPDATED or DELETED.", "cc-op"),
+            Description("source"),
+        ]);
+
+    private static readonly Field SinkName = new("name", Name, true, "Name stages use to write to (or read from) this sink.");
+
+    public static readonly ObjectType KafkaSink = new("kafka sink",
+        "A Kafka topic written by a stage (a derived topic). Other stages may read it.",
+        [
+            SinkName,
+            new("type", new StringType(values: ["kafka"]), true, "Sink kind."),
+            new("topic", Name, true, "Kafka topic."),
+            new("partitions", new IntType(1, 10_000), true, "Partition count of the topic."),
+            Description("sink"),
+        ]);
+
+    public static readonly ObjectType RedisSink = new("redis sink",
+        "One Redis hash per record key, written with a fenced (offset-checked) script.",
+        [
+            SinkName,
+            new("type", new StringType(values: ["redis"]), true, "Sink kind."),
+            new("key-pattern", KeyPattern, true, "Redis key of the hash; {key} is replaced by the record key."),
+            new("fields", FieldMap, false, "Record field to hash field. Only mapped fields are written; leave it out to write every field under its own name."),
+            Description("sink"),
+        ]);
+
+    public static readonly ObjectType QueueSink = new("queue sink",
+        "A durable Redis queue drained by a worker pool (side effects never run on the consumer thread).",
+        [
+            SinkName,
+            new("type", new StringType(values: ["queue"]), true, "Sink kind."),
+            new("queue", RedisKey, true, "Redis key of the queue."),
+            Description("sink"),
+        ]);
+
+    public static readonly UnionType Sink = new("sink", "type", [("kafka", KafkaSink), ("redis", RedisSink), ("queue", QueueSink)]);
+
+    public static readonly ObjectType Store = new("store",
+        "A local state store of a stage. Its name and changelog decide where state lives, so both are explicit.",
+        [
+            new("name", Name, true, "Store name (unique in the file)."),
+            new("kind", new StringType(values: ["faster"]), false, "Store engine.", "faster"),
+            new("changelog", Name, true, "Kafka sink of this stage whose topic doubles as the store's changelog."),
+            Description("store"),
+        ]);
+
+    public static readonly ObjectType Part = new("merge part",
+        "How one source feeds one part of the aggregate.",
+        [
+            new("source", Name, true, "Source (read by the stage) feeding this part."),
+            new("part", Name, true, "Name of the part inside the aggregate (its state lives under this name)."),
+            new("primary", new BoolType(), false, "A DELETED event of the primary part deletes the whole aggregate (tombstone). Exactly one part is primary.", "false"),
+            new("fields", FieldMap, true, "Event field to aggregate field. Aggregate field names must be unique across parts."),
+        ]);
+
+    private static Field ProcessorName => new("name", Name, true, "Processor name (unique in its stage; shown by describe).");
+
+    public static readonly ObjectType Merge = new("merge processor",
+        "Merges every source of the stage into one aggregate per key: per part the highest version wins.",
+        [
+            ProcessorName,
+            new("type", new StringType(values: ["merge"]), true, "Processor kind."),
+            new("store", Name, true, "Store of this stage holding the aggregates."),
+            new("parts", new ListType(Part, 1), true, "One entry per source."),
+            Description("processor"),
+        ]);
+
+    public static readonly ObjectType Filter = new("filter processor",
+        "Keeps records whose field matches (set exactly one of equals, in, exists); other records are dropped.",
+        [
+            ProcessorName,
+            new("type", new StringType(values: ["filter"]), true, "Processor kind."),
+            new("field", FieldName, true, "Field to test."),
+            new("equals", Text, false, "Keep when the field has this value."),
+            new("in", new ListType(Text, 1), false, "Keep when the field has one of these values."),
+            new("exists", new BoolType(), false, "Keep when the field is present (true) or absent (false)."),
+            new("negate", new BoolType(), false, "Invert the test: drop matching records instead.", "false"),
+            Description("processor"),
+        ]);
+
+    public static readonly ObjectType Map = new("map processor",
+        "Renames, drops and sets fields (applied in that order).",
+        [
+            ProcessorName,
+            new("type", new StringType(values: ["map"]), true, "Processor kind."),
+            new("rename", FieldMap, false, "Old field name to new field name."),
+            new("drop", new ListType(FieldName), false, "Fields to remove."),
+            new("set", new StringMapType("field names", "constant values"), false, "Fields to set to a constant."),
+            Description("processor"),
+        ]);
+
+    public static readonly ObjectType Dedup = new("dedup processor",
+        "First write wins: the first pod to claim a record's id processes it, duplicates within the TTL are dropped.",
+        [
+            ProcessorName,
+            new("type", new StringType(values: ["dedup"]), true, "Processor kind."),
+            new("id-field", FieldName, false, "Field holding the record's unique id.", "the record key"),
+            new("key-prefix", RedisKey, true, "Redis key prefix of the claims (where the dedup state lives), e.g. cc:dedup:agent-state:."),
+            new("ttl", new DurationType(), true, "How long a claim lives: at least the longest replay/redelivery window."),
+            Description("processor"),
+        ]);
+
+    public static readonly UnionType Processor = new("processor", "type", [("merge", Merge), ("filter", Filter), ("map", Map), ("dedup", Dedup)]);
+
+    public static readonly ObjectType Stage = new("stage",
+        "One consumer group (one Streamiz application or one plain consumer) with its processors, stores and sinks.",
+        [
+            new("name", Name, true, "Stage name (unique in the file)."),
+            new("group", Name, true, "Kafka consumer group (Streamiz application.id). Renaming it loses committed offsets."),
+            new("replicas", new IntType(1, 1000), false, "Pods running this stage. More than the input partitions leaves pods idle.", "1"),
+            new("reads", new ListType(Name, 1), true, "Sources and/or Kafka sinks (derived topics) the stage consumes."),
+            new("processors", new ListType(Processor), false, "Processors, applied in order."),
+            new("stores", new ListType(Store), false, "State stores of the stage."),
+            new("sinks", new ListType(Name, 1), true, "Sinks the stage writes its output to."),
+            new("dead-letter", Name, true, "Kafka sink receiving records the stage cannot process."),
+            Description("stage"),
+        ]);
+
+    public static readonly ObjectType Root = new("topology",
+        "A ContactCenter Streams topology: sources, stages and sinks of one pipeline.",
+        [
+            new("version", new IntType(Version, Version), true, "Format version."),
+            new("name", Name, true, "Pipeline name."),
+            Description("pipeline"),
+            new("sources", new ListType(Source, 1), true, "Kafka topics produced outside the pipeline."),
+            new("sinks", new ListType(Sink, 1), true, "Where stages write: Kafka topics, Redis hashes, durable queues."),
+            new("stages", new ListType(Stage, 1), true, "Consumer groups and what they do."),
+        ]);
+}

@@ -1,0 +1,185 @@
+using System.Text;
+using ContactCenter.Topology.Aggregation;
+using ContactCenter.Topology.Events;
+using ContactCenter.Topology.Processing;
+using ContactCenter.Topology.Spec;
+
+namespace ContactCenter.Topology.Fixtures;
+
+/// <summary>A record on a simulated topic.</summary>
+internal sealed class SimRecord
+{
+    public required string Topic { get; init; }
+    public string? Key { get; init; }
+    public byte[]? Value { get; init; }
+    public List<KeyValuePair<string, string>> Headers { get; init; } = [];
+    public int Partition { get; set; }
+    public long Offset { get; set; }
+
+    public string? Header(string name) => Headers.FindLast(h => h.Key == name) is { Key: not null } h ? h.Value : null;
+}
+
+/// <summary>
+/// Runs a compiled <see cref="PipelineSpec"/> without a broker, with the runtime's own building blocks
+/// (<see cref="SourceEventDecoder"/>, <see cref="AggregateMerger"/>, <see cref="AggregateCodec"/>,
+/// <see cref="RecordProcessorChain"/>, <see cref="FieldProjection"/>): topics are in-memory logs, the store is a
+/// dictionary of encoded aggregates, and Redis is a dictionary of hashes behind the same fence the Lua script
+/// applies (a write lands only if its offset is newer than the one that produced the hash).
+/// </summary>
+internal sealed class PipelineSimulator
+{
+    private readonly PipelineSpec _spec;
+    private readonly IReadOnlyDictionary<string, int> _partitions;
+    private readonly Dictionary<(string Topic, int Partition), long> _nextOffset = [];
+    private readonly Dictionary<string, byte[]> _store = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Partition, long Offset)> _fence = new(StringComparer.Ordinal);
+    private readonly RecordProcessorChain _chain;
+    private readonly string _primaryPart;
+
+    public PipelineSimulator(PipelineSpec spec, IReadOnlyDictionary<string, int> partitionsByTopic)
+    {
+        _spec = spec;
+        _partitions = partitionsByTopic;
+        _chain = new RecordProcessorChain(spec.State.Processors, new InMemoryDedupStore(new FixedClock()));
+        _primaryPart = spec.Aggregate.Sources.FirstOrDefault(s => s.Primary)?.Part ?? string.Empty;
+    }
+
+    /// <summary>Every record written to each topic, in the order written (input records included).</summary>
+    public Dictionary<string, List<SimRecord>> Topics { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Redis hashes by key.</summary>
+    public Dictionary<string, List<KeyValuePair<string, string>>> Redis { get; } = new(StringComparer.Ordinal);
+
+    public int PartitionsOf(string topic) => _partitions.TryGetValue(topic, out var p) ? p : 1;
+
+    /// <summary>Puts a record on its topic (unless it re-delivers an offset already there) and runs it through every stage it reaches.</summary>
+    public async ValueTask ProduceAsync(SimRecord record, int? partition, long? offset)
+    {
+        record.Partition = partition ?? PartitionFor(record.Key, record.Topic);
+        var slot = (record.Topic, record.Partition);
+        var next = _nextOffset.GetValueOrDefault(slot);
+        if (offset is { } given && given < next)
+        {
+            record.Offset = given; // a redelivery of a record already on the log
+        }
+        else
+        {
+            record.Offset = offset ?? next;
+            Append(record);
+        }
+        var pending = new Queue<SimRecord>();
+        pending.Enqueue(record);
+        // Bounded: every record produces at most one record per stage it reaches and the stage graph has no cycles.
+        while (pending.Count > 0)
+        {
+            var current = pending.Dequeue();
+            foreach (var produced in await DispatchAsync(current).ConfigureAwait(false))
+                pending.Enqueue(produced);
+        }
+    }
+
+    private int PartitionFor(string? key, string topic) =>
+        key is null ? 0 : KafkaPartitioner.Partition(Encoding.UTF8.GetBytes(key), PartitionsOf(topic));
+
+    private void Append(SimRecord record)
+    {
+        if (!Topics.TryGetValue(record.Topic, out var log)) Topics[record.Topic] = log = [];
+        log.Add(record);
+        var slot = (record.Topic, record.Partition);
+        _nextOffset[slot] = Math.Max(_nextOffset.GetValueOrDefault(slot), record.Offset + 1);
+    }
+
+    private SimRecord Emit(string topic, string? key, byte[]? value, int partition, List<KeyValuePair<string, string>>? headers = null)
+    {
+        var record = new SimRecord { Topic = topic, Key = key, Value = value, Headers = headers ?? [], Partition = partition };
+        record.Offset = _nextOffset.GetValueOrDefault((topic, partition));
+        Append(record);
+        return record;
+    }
+
+    private SimRecord DeadLetter(string topic, SimRecord source, string reason) =>
+        Emit(topic, source.Key, source.Value, PartitionFor(source.Key, topic),
+        [
+            new(EventHeaders.DeadLetterReason, reason),
+            new(EventHeaders.DeadLetterSource, $"{source.Topic}/{source.Partition}/{source.Offset}"),
+        ]);
+
+    private async ValueTask<List<SimRecord>> DispatchAsync(SimRecord record)
+    {
+        var produced = new List<SimRecord>(1);
+        if (_spec.Aggregate.Sources.FirstOrDefault(s => s.Topic == record.Topic) is { } source && Merge(source, record) is { } merged)
+            produced.Add(merged);
+        if (_spec.State.InputTopic == record.Topic && await MaterializeAsync(record).ConfigureAwait(false) is { } dlq)
+            produced.Add(dlq);
+        return produced;
+    }
+
+    /// <summary>The agent-aggregate stage: one source record into the aggregate; returns what it wrote, if anything.</summary>
+    private SimRecord? Merge(SourceSpec source, SimRecord record)
+    {
+        var stage = _spec.Aggregate;
+        if (string.IsNullOrEmpty(record.Key)) return DeadLetter(stage.DeadLetterTopic, record, "record has no key");
+        if (record.Value is null) return DeadLetter(stage.DeadLetterTopic, record, "source record has no value (tombstone)");
+        if (record.Header(source.OpHeader) is not { } opText)
+            return DeadLetter(stage.DeadLetterTopic, record, $"missing header '{source.OpHeader}'");
+        if (!EventHeaders.TryDecode(Encoding.UTF8.GetBytes(opText), out var op))
+            return DeadLetter(stage.DeadLetterTopic, record, $"invalid header '{source.OpHeader}': '{opText}'");
+        if (!SourceEventDecoder.TryDecode(record.Value, source.Fields, out var decoded, out var error))
+            return DeadLetter(stage.DeadLetterTopic, record, error ?? "undecodable event");
+
+        var aggregate = _store.TryGetValue(record.Key, out var stored) ? AggregateCodec.Decode(stored) : new UserAggregate(record.Key);
+        if (AggregateMerger.Apply(aggregate, source.Part, op, decoded) == MergeOutcome.Stale) return null;
+        var encoded = AggregateCodec.Encode(aggregate);
+        _store[record.Key] = encoded;
+        // Co-partitioned and keyed alike, the output record stays on the input record's partition.
+        return Emit(stage.OutputTopic, record.Key, aggregate.IsDeleted(_primaryPart) ? null : encoded, record.Partition % PartitionsOf(stage.OutputTopic));
+    }
+
+    /// <summary>The agent-state stage: one aggregate record into its Redis hash, fenced; returns a dead letter, if any.</summary>
+    private async ValueTask<SimRecord?> MaterializeAsync(SimRecord record)
+    {
+        var stage = _spec.State;
+        if (string.IsNullOrEmpty(record.Key)) return DeadLetter(stage.DeadLetterTopic, record, "record has no key");
+        var redisKey = stage.KeyPattern.Replace("{key}", record.Key, StringComparison.Ordinal);
+        if (record.Value is null)
+        {
+            if (Fenced(redisKey, record)) Redis.Remove(redisKey);
+            return null;
+        }
+        UserAggregate aggregate;
+        try
+        {
+            aggregate = AggregateCodec.Decode(record.Value);
+        }
+        catch (FormatException ex)
+        {
+            return DeadLetter(stage.DeadLetterTopic, record, ex.Message);
+        }
+        if (aggregate.IsDeleted(_primaryPart))
+        {
+            if (Fenced(redisKey, record)) Redis.Remove(redisKey);
+            return null;
+        }
+        var fields = aggregate.LiveFields().ToList();
+        if (!await _chain.ProcessAsync(record.Key, fields).ConfigureAwait(false)) return null;
+        var hash = new List<KeyValuePair<string, string>>();
+        FieldProjection.Project(stage.Fields, fields, hash);
+        if (Fenced(redisKey, record)) Redis[redisKey] = hash;
+        return null;
+    }
+
+    /// <summary>The Lua fence: true (and the fence moves) only when the record is newer than what produced the key.</summary>
+    private bool Fenced(string redisKey, SimRecord record)
+    {
+        if (_fence.TryGetValue(redisKey, out var last) && last.Partition == record.Partition && record.Offset <= last.Offset)
+            return false;
+        _fence[redisKey] = (record.Partition, record.Offset);
+        return true;
+    }
+
+    /// <summary>Dedup claims never expire during a fixture: fixtures have no notion of wall-clock time.</summary>
+    private sealed class FixedClock : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    }
+}

@@ -1,1 +1,0 @@
-namespace ContactCenter.Topology; internal static class Placeholder {}

@@ -1,0 +1,61 @@
+namespace ContactCenter.Topology.Spec;
+
+/// <summary>
+/// The compiled, validated form of a topology file: everything the runtime needs to run the agent pipeline.
+/// Produced by the topology compiler from <c>topologies/*.yaml</c>; the runtime never hard-codes any of it.
+/// </summary>
+public sealed record PipelineSpec(
+    string Name,
+    AggregateStageSpec Aggregate,
+    StateStageSpec State)
+{
+    /// <summary>Stages that hand records to a durable Redis queue (side effects run in a worker pool).</summary>
+    public IReadOnlyList<QueueStageSpec> QueueStages { get; init; } = [];
+}
+
+/// <summary>Maps a field of an input record to a field of the output record.</summary>
+public sealed record FieldMapping(string From, string To);
+
+/// <summary>A source topic that feeds one part of the aggregate.</summary>
+/// <param name="Name">Logical source name used in the topology file (e.g. <c>agent</c>).</param>
+/// <param name="Topic">Kafka topic.</param>
+/// <param name="Partitions">Partition count; all sources of one stage must agree (co-partitioning).</param>
+/// <param name="Part">Name of the aggregate part this source owns (e.g. <c>agent</c>, <c>voice</c>).</param>
+/// <param name="Primary">A DELETED event of the primary source deletes the whole aggregate (tombstone).</param>
+/// <param name="Fields">Which event fields land in the aggregate, and under which names.</param>
+/// <param name="OpHeader">Header carrying CREATED|UPDATED|DELETED.</param>
+public sealed record SourceSpec(
+    string Name,
+    string Topic,
+    int Partitions,
+    string Part,
+    bool Primary,
+    IReadOnlyList<FieldMapping> Fields,
+    string OpHeader = "cc-op");
+
+/// <summary>The merge stage: all sources into one aggregate per key, one processor, one store.</summary>
+public sealed record AggregateStageSpec(
+    string Name,
+    string ApplicationId,
+    IReadOnlyList<SourceSpec> Sources,
+    string StoreName,
+    string OutputTopic,
+    int OutputPartitions,
+    string DeadLetterTopic);
+
+/// <summary>The materializing stage: derived aggregate topic into one Redis hash per key, fenced.</summary>
+/// <param name="KeyPattern">Redis key with a <c>{key}</c> placeholder, e.g. <c>cc:agent:{key}</c>.</param>
+/// <param name="Fields">Aggregate field to hash field; empty means every aggregate field under its own name.</param>
+/// <param name="Processors">Record processors applied to the aggregate's fields before the write, in order.</param>
+public sealed record StateStageSpec(
+    string Name,
+    string GroupId,
+    string InputTopic,
+    int InputPartitions,
+    string KeyPattern,
+    IReadOnlyList<FieldMapping> Fields,
+    string DeadLetterTopic,
+    IReadOnlyList<RecordProcessorSpec> Processors);
+
+/// <summary>A stateless record processor on a flat field record (filter, map/rename, dedup).</summary>
+public abstract record RecordProcessorSpec(string Name);
