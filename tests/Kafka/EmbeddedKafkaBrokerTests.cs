@@ -168,6 +168,28 @@ public class EmbeddedKafkaBrokerTests(BrokerFixture fixture) : IClassFixture<Bro
     }
 
     [Fact]
+    public async Task Disposing_the_broker_under_connected_clients_is_safe_and_a_new_one_can_start()
+    {
+        var broker = EmbeddedKafkaBroker.Start(2);
+        broker.CreateTopic("t", 2);
+        var producer = new ProducerBuilder<Null, string>(KafkaClientDefaults.Producer(broker.BootstrapServers))
+            .SetLogHandler((_, _) => { }).Build();
+        var consumer = new ConsumerBuilder<Null, string>(KafkaClientDefaults.ConsumerForEmbedded(broker.BootstrapServers, "g"))
+            .SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build();
+        await producer.ProduceAsync("t", new Message<Null, string> { Value = "v" }).WaitAsync(KafkaTestClient.DefaultDeadline);
+        consumer.Subscribe("t");
+        Assert.Equal("v", KafkaTestClient.ConsumeExactly(consumer, 1)[0].Message.Value);
+
+        broker.Dispose(); // clients still connected: they just see the brokers go down
+        Assert.Null(consumer.Consume(TimeSpan.FromMilliseconds(200)));
+        consumer.Dispose();
+        producer.Dispose();
+
+        using var next = EmbeddedKafkaBroker.Start();
+        next.CreateTopic("t", 1);
+    }
+
+    [Fact]
     public void Invalid_arguments_are_rejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddedKafkaBroker.Start(0));

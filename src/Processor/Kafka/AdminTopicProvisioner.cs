@@ -10,6 +10,14 @@ namespace ContactCenter.Processor.Kafka;
 public sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
 {
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+
+    // Bounded so that a cluster that cannot create topics (the embedded mock, a broker without a controller)
+    // fails startup with an error instead of hanging it.
+    private static readonly CreateTopicsOptions CreateOptions = new()
+    {
+        RequestTimeout = TimeSpan.FromSeconds(30),
+        OperationTimeout = TimeSpan.FromSeconds(30),
+    };
     private readonly IAdminClient _admin;
     private readonly short _replicationFactor;
 
@@ -36,7 +44,7 @@ public sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
         try
         {
             var spec = new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = _replicationFactor };
-            await _admin.CreateTopicsAsync([spec]).WaitAsync(ct).ConfigureAwait(false);
+            await _admin.CreateTopicsAsync([spec], CreateOptions).WaitAsync(ct).ConfigureAwait(false);
             return;
         }
         catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))

@@ -82,6 +82,7 @@ internal static class LibrdkafkaLocator
         };
         if (OperatingSystem.IsWindows()) return ($"win-{arch}", ["librdkafka.dll"]);
         if (OperatingSystem.IsMacOS()) return ($"osx-{arch}", ["librdkafka.dylib"]);
-        return ($"linux-{arch}", ["librdkafka.so", "centos8-librdkafka.so"]);
+        // Same order as Confluent.Kafka on glibc systems, so both end up with the same file; musl last.
+        return ($"linux-{arch}", ["librdkafka.so", "centos8-librdkafka.so", "alpine-librdkafka.so"]);
     }
 }
