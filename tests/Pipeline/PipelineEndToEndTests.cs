@@ -139,6 +139,38 @@ public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
         Assert.Equal(1, state.Consumed);
     }
 
+    [Fact]
+    public async Task A_field_mapping_edited_in_the_topology_file_changes_what_lands_in_Redis()
+    {
+        var text = File.ReadAllText(Path.Combine(RepoRoot(), "topologies", "agent-state.yaml"));
+        var keyPattern = $"mapped{Guid.NewGuid():N}"[..14] + ":{key}";
+        // A data engineer's edit: the hash field 'presence' becomes 'availability'. No C# changes.
+        var edited = text
+            .Replace("      presence: presence\n      recording:", "      presence: availability\n      recording:", StringComparison.Ordinal)
+            .Replace("\"cc:agent:{key}\"", $"\"{keyPattern}\"", StringComparison.Ordinal);
+        Assert.NotEqual(text, edited);
+        var loaded = ContactCenter.Topology.Files.TopologyLoader.Parse(edited, "edited.yaml");
+        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
+        var spec = loaded.Spec!;
+        await using var host = await StartAsync(spec);
+
+        await ProduceAsync("agent", Event(new AgentEvent("a1", 1, 1, "Ann", "acme", "logged-in", "busy"), EventOp.Created));
+        var hash = await EventuallyAsync(() => RedisStateReader.ReadHashAsync(backend.Redis.GetDatabase(), keyPattern.Replace("{key}", "a1")), h => h is not null);
+        Assert.NotNull(hash);
+        Assert.Equal("busy", hash["availability"]);
+        Assert.False(hash.ContainsKey("presence"));
+        Assert.Equal("acme", hash["tenant"]);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ContactCenter.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("cannot find the repository root");
+    }
+
     public void Dispose()
     {
         _producerLazy?.Dispose();
