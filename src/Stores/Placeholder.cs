@@ -1,1 +1,0 @@
-namespace ContactCenter.Stores; internal static class Placeholder {}
