@@ -58,6 +58,10 @@ public class FasterStoreModelTests
     private static Arbitrary<Op[]> Sequences =>
         Gen.Choose(1, 24).SelectMany(n => Gen.ArrayOf(OpGen, n)).ToArbitrary();
 
+    // 1000 by default; CC_STORE_MODEL_SEQUENCES overrides it for quick local runs or longer soak runs.
+    private static int SequenceCount =>
+        int.TryParse(Environment.GetEnvironmentVariable("CC_STORE_MODEL_SEQUENCES"), out var n) && n > 0 ? n : 1000;
+
     [Fact]
     public void Random_operation_sequences_match_an_ordered_dictionary_model()
     {
@@ -66,7 +70,7 @@ public class FasterStoreModelTests
         {
             var run = 0;
             var property = Prop.ForAll(Sequences, ops => Run(ops, Path.Combine(root, (run++).ToString())));
-            Check.One(Config.QuickThrowOnFailure.WithMaxTest(1000).WithQuietOnSuccess(true), property);
+            Check.One(Config.QuickThrowOnFailure.WithMaxTest(SequenceCount).WithQuietOnSuccess(true), property);
         }
         finally
         {
@@ -145,7 +149,7 @@ public class FasterStoreModelTests
                         checkpointed = changelog.Count;
                         store = new FasterKeyValueStore("model", StoreTestSupport.Tiny());
                         store.Open(dir);
-                        Assert.True(changelog.Count == 0 || store.LastRecovery.Outcome == RecoveryOutcome.Recovered, $"{where}: {store.LastRecovery.Message}");
+                        Assert.True(model.Count == 0 || store.LastRecovery.Outcome == RecoveryOutcome.Recovered, $"{where}: {store.LastRecovery.Message}");
                         break;
                 }
             }

@@ -1,4 +1,5 @@
 using ContactCenter.Stores;
+using Microsoft.Extensions.Logging.Abstractions;
 using Streamiz.Kafka.Net.Crosscutting;
 
 namespace ContactCenter.Tests.Stores;
@@ -28,6 +29,7 @@ internal static class StoreTestSupport
         SegmentSizeBytes = 1 << 16,
         IndexSizeBytes = 1 << 10,
         CompactionThresholdBytes = 1 << 13,
+        Logger = NullLogger.Instance,
     };
 
     public static Bytes B(params byte[] key) => Bytes.Wrap(key);
