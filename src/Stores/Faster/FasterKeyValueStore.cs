@@ -71,6 +71,10 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
     /// <summary>Directory holding this store's log and checkpoints (null before open).</summary>
     public string? Directory { get; private set; }
 
+    /// <summary>Log addresses: begin (oldest kept), head (oldest in memory), tail. Head above begin means records live on disk only.</summary>
+    internal (long Begin, long Head, long Tail) LogAddresses =>
+        kv is { } k ? (k.Log.BeginAddress, k.Log.HeadAddress, k.Log.TailAddress) : default;
+
     /// <summary>Number of live keys (exact: maintained on every write and carried by checkpoints).</summary>
     public long ApproximateNumEntries() => Interlocked.Read(ref entries);
 
