@@ -20,10 +20,14 @@ internal static class StoreTestSupport
         catch (IOException) { /* best effort: temp files */ }
     }
 
-    /// <summary>4 pages of 1 KiB in memory, a 16-bucket index, compaction once the log passes 8 KiB.</summary>
-    public static FasterStoreOptions Tiny(string? dir = null) => new()
+    /// <summary>
+    /// 4 pages of 1 KiB in memory, a 16-bucket index, compaction once the log passes 8 KiB. Flush waits for its
+    /// checkpoint unless <paramref name="background"/>, so tests can name exact restore offsets.
+    /// </summary>
+    public static FasterStoreOptions Tiny(string? dir = null, bool background = false) => new()
     {
         StateDirectory = dir,
+        BackgroundCheckpoints = background,
         PageSizeBytes = 1 << 12,
         MemorySizeBytes = 1 << 14,
         SegmentSizeBytes = 1 << 16,

@@ -32,7 +32,8 @@ internal sealed class AggregateStageHost : IAsyncDisposable
             PollMs = 1,
             FetchWaitMaxMs = 1,
             LingerMs = 0,
-            CommitIntervalMs = 200,
+            // Each commit flushes the store: FASTER then starts a background checkpoint (never a stall).
+            CommitIntervalMs = 1000,
             SessionTimeoutMs = KafkaClientDefaults.SessionTimeoutMs,
             HeartbeatIntervalMs = KafkaClientDefaults.SessionTimeoutMs / 3,
             // Outputs are keyed like the sources: the same murmur2 partitioner as every other producer.

@@ -26,6 +26,7 @@ public sealed partial class FasterKeyValueStore
     private ProcessorContext? context;
     private StreamizTaskCheckpoint? taskCheckpoint;
     private long sequence;
+    private Guid? inflight;
     private string? lastRestoreTopic;
     private int lastRestorePartition;
     private long lastRestoreNext = -1;
@@ -173,7 +174,15 @@ public sealed partial class FasterKeyValueStore
                     covered = Math.Max(covered ?? 0, o.NextOffset);
 
         long? start = streamizOffset;
-        if (covered is not null && (streamizOffset is null || covered > streamizOffset))
+        if (options.BackgroundCheckpoints)
+        {
+            // A background checkpoint may have died with the process after Streamiz recorded a newer offset: only
+            // what the recovered checkpoint recorded itself is certain. Replaying from there is idempotent.
+            start = covered;
+            if (covered is not null && covered != streamizOffset) taskCheckpoint!.Set(covered.Value);
+            else if (covered is null && streamizOffset is not null) taskCheckpoint!.Remove();
+        }
+        else if (covered is not null && (streamizOffset is null || covered > streamizOffset))
         {
             taskCheckpoint!.Set(covered.Value);
             start = covered;
@@ -219,12 +228,69 @@ public sealed partial class FasterKeyValueStore
         restored[k] = Math.Max(restored.GetValueOrDefault(k), lastRestoreNext);
     }
 
-    /// <summary>Takes a FASTER checkpoint (index + log snapshot) carrying the covered offsets and the entry count; waits until it is durable.</summary>
+    /// <summary>
+    /// Non-blocking flush: completes the bookkeeping of a background checkpoint that has finished, and starts a
+    /// new one when anything changed. Never waits for I/O.
+    /// </summary>
+    private void CheckpointInBackground()
+    {
+        using var lease = Lease();
+        if (inflight is { } running)
+        {
+            lease.Session.Refresh();
+            lease.Session.CompletePending(wait: false);
+            if (kv!.SystemState.Phase != Phase.REST) return; // still running; the next flush looks again
+            FinishCheckpoint(running);
+        }
+        if (!dirty) return;
+        inflight = BeginCheckpoint(lease.Session);
+    }
+
+    /// <summary>Takes a FASTER checkpoint carrying the covered offsets and the entry count; waits until it is durable.</summary>
     internal Guid Checkpoint()
     {
         if (!open) throw new InvalidOperationException($"Store {Name} is not open");
         using var lease = Lease();
-        CompactIfNeeded(lease.Session);
+        if (inflight is { } running)
+        {
+            // A background checkpoint is under way: let it finish first (FASTER runs one at a time).
+            WaitForRest(lease.Session, running);
+            FinishCheckpoint(running);
+        }
+        var token = BeginCheckpoint(lease.Session);
+        WaitForRest(lease.Session, token);
+        FinishCheckpoint(token);
+        return token;
+    }
+
+    private void FinishCheckpoint(Guid token)
+    {
+        inflight = null;
+        sequence++;
+        LastCheckpointToken = token;
+        log.LogDebug("Store {Store}: checkpoint #{Sequence} {Token} durable", Name, sequence, token);
+    }
+
+    private void WaitForRest(FASTER.core.ClientSession<SpanByte, SpanByte, SpanByte, byte[]?, Empty, StoreFunctions> session, Guid token)
+    {
+        // Drive the checkpoint state machine from this thread until it is back at rest, i.e. durable.
+        // (CompletePending's own spin-wait does not refresh an idle session, so it would never see the phases advance.)
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            session.Refresh();
+            session.CompletePending(wait: false);
+            if (kv!.SystemState.Phase == Phase.REST) return;
+            if (started.Elapsed > CheckpointTimeout)
+                throw new IOException($"Store {Name}: checkpoint {token} did not complete within {CheckpointTimeout}");
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>Starts a checkpoint whose cookie records what the store provably holds now; returns its token.</summary>
+    private Guid BeginCheckpoint(FASTER.core.ClientSession<SpanByte, SpanByte, SpanByte, byte[]?, Empty, StoreFunctions> session)
+    {
+        CompactIfNeeded(session);
         FoldRestorePosition();
         var offsets = new List<CoveredOffset>();
         foreach (var ((topic, partition), next) in restored)
@@ -242,25 +308,10 @@ public sealed partial class FasterKeyValueStore
 
         var cookie = new CheckpointCookie(Name, Interlocked.Read(ref entries), sequence + 1, offsets);
         kv!.CommitCookie = cookie.Serialize();
+        // Cleared before the checkpoint's cut: a write racing with it marks the store dirty again.
+        dirty = false;
         if (!kv.TryInitiateFullCheckpoint(out var token, CheckpointType.Snapshot))
             throw new InvalidOperationException($"Store {Name}: a FASTER checkpoint is already in progress");
-        // Synchronous by contract (IStateStore.Flush is): drive the checkpoint state machine from this
-        // thread until it is back at rest, i.e. durable. (CompletePending's own spin-wait does not
-        // refresh an idle session, so it would never see the phases advance.)
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            lease.Session.Refresh();
-            lease.Session.CompletePending(wait: false);
-            if (kv.SystemState.Phase == Phase.REST) break;
-            if (started.Elapsed > CheckpointTimeout)
-                throw new IOException($"Store {Name}: checkpoint {token} did not complete within {CheckpointTimeout}");
-            Thread.Yield();
-        }
-        sequence++;
-        dirty = false;
-        LastCheckpointToken = token;
-        log.LogDebug("Store {Store}: checkpoint #{Sequence} {Token} ({Entries} entries)", Name, sequence, token, cookie.Entries);
         return token;
     }
 

@@ -126,11 +126,17 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
         return Remove(lease.Session, key.Get, wantOld: true)!;
     }
 
-    /// <summary>Takes a checkpoint if anything changed since the last one (Streamiz calls this before writing its offset checkpoint).</summary>
+    /// <summary>
+    /// Checkpoints what changed since the last checkpoint (Streamiz calls this on every commit, before writing its
+    /// offset checkpoint). With <see cref="FasterStoreOptions.BackgroundCheckpoints"/> (the default) it only starts
+    /// the checkpoint and returns: FASTER's concurrent checkpoint runs while the stream thread keeps processing, so a
+    /// commit never stalls it. Recovery then trusts only the offsets the checkpoint itself recorded.
+    /// </summary>
     public void Flush()
     {
         if (!open) throw new InvalidStateStoreException($"Store {Name} is not open");
-        if (dirty) Checkpoint();
+        if (options.BackgroundCheckpoints) CheckpointInBackground();
+        else if (dirty) Checkpoint();
     }
 
     /// <summary>Checkpoints pending changes, then releases memory and files. Reads racing with close fail with <see cref="InvalidStateStoreException"/>.</summary>
@@ -145,7 +151,7 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
     private void Shutdown(bool checkpoint)
     {
         if (!open) return;
-        if (checkpoint && dirty) Checkpoint();
+        if (checkpoint && (dirty || inflight is not null)) Checkpoint();
         open = false;
         // Interactive queries may still be inside an operation: let them finish before disposing FASTER.
         var spin = new SpinWait();

@@ -41,6 +41,15 @@ public sealed class FasterStoreOptions
     /// </summary>
     public long CompactionThresholdBytes { get; init; } = -1;
 
+    /// <summary>
+    /// True (default): <c>Flush</c> starts a checkpoint and returns at once; it completes in the background and the
+    /// next flush (or close) finishes its bookkeeping. A crash before it completes recovers the previous one. The
+    /// changelog restore then starts at the offsets a checkpoint recorded itself (a lower bound: up to one commit
+    /// interval is replayed, idempotently), never at Streamiz's newer offset file. False: <c>Flush</c> waits until
+    /// the checkpoint is durable (a stall of tens to hundreds of milliseconds on every commit).
+    /// </summary>
+    public bool BackgroundCheckpoints { get; init; } = true;
+
     /// <summary>Logger for recovery decisions; <c>null</c> uses Streamiz's logger factory.</summary>
     public ILogger? Logger { get; init; }
 
