@@ -73,7 +73,7 @@ public sealed partial class FasterKeyValueStore
         {
             try
             {
-                kv!.Recover();
+                kv!.Recover(options.RecoveryPreloadPages);
                 cookie = CheckpointCookie.Parse(kv.RecoveredCommitCookie);
                 if (cookie.StoreName != Name)
                     throw new InvalidDataException($"checkpoint belongs to store '{cookie.StoreName}'");
@@ -242,7 +242,7 @@ public sealed partial class FasterKeyValueStore
 
         var cookie = new CheckpointCookie(Name, Interlocked.Read(ref entries), sequence + 1, offsets);
         kv!.CommitCookie = cookie.Serialize();
-        if (!kv.TryInitiateFullCheckpoint(out var token, CheckpointType.Snapshot))
+        if (!kv.TryInitiateFullCheckpoint(out var token, options.CheckpointType))
             throw new InvalidOperationException($"Store {Name}: a FASTER checkpoint is already in progress");
         // Synchronous by contract (IStateStore.Flush is): drive the checkpoint state machine from this
         // thread until it is back at rest, i.e. durable. (CompletePending's own spin-wait does not
