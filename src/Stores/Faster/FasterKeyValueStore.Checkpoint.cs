@@ -74,7 +74,7 @@ public sealed partial class FasterKeyValueStore
         {
             try
             {
-                kv!.Recover();
+                kv!.Recover(options.RecoveryPreloadPages);
                 cookie = CheckpointCookie.Parse(kv.RecoveredCommitCookie);
                 if (cookie.StoreName != Name)
                     throw new InvalidDataException($"checkpoint belongs to store '{cookie.StoreName}'");
@@ -310,7 +310,7 @@ public sealed partial class FasterKeyValueStore
         kv!.CommitCookie = cookie.Serialize();
         // Cleared before the checkpoint's cut: a write racing with it marks the store dirty again.
         dirty = false;
-        if (!kv.TryInitiateFullCheckpoint(out var token, CheckpointType.Snapshot))
+        if (!kv.TryInitiateFullCheckpoint(out var token, options.CheckpointType))
             throw new InvalidOperationException($"Store {Name}: a FASTER checkpoint is already in progress");
         return token;
     }

@@ -50,6 +50,20 @@ public sealed class FasterStoreOptions
     /// </summary>
     public bool BackgroundCheckpoints { get; init; } = true;
 
+    /// <summary>
+    /// Log pages read back into memory when a checkpoint is recovered. 0 (default) makes the store ready
+    /// as soon as the index is loaded, in time independent of the data size; records are then read from
+    /// the log file on first access (and served from the OS page cache). -1 preloads as much as memory holds.
+    /// </summary>
+    public int RecoveryPreloadPages { get; init; }
+
+    /// <summary>
+    /// FASTER checkpoint flavour. Fold-over (default) flushes the log in place, so recovery reads nothing
+    /// but the index; the price is that the first update of each record after a checkpoint appends a copy
+    /// (log growth bounded by compaction). Snapshot keeps the log mutable but copies it to a snapshot file.
+    /// </summary>
+    internal FASTER.core.CheckpointType CheckpointType { get; init; } = FASTER.core.CheckpointType.FoldOver;
+
     /// <summary>Logger for recovery decisions; <c>null</c> uses Streamiz's logger factory.</summary>
     public ILogger? Logger { get; init; }
 
