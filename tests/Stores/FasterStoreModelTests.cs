@@ -56,7 +56,7 @@ public class FasterStoreModelTests
             (1, Gen.Constant<Op>(new Reopen())));
 
     private static Arbitrary<Op[]> Sequences =>
-        Gen.Choose(1, 24).SelectMany(n => Gen.ArrayOf(OpGen, n)).ToArbitrary();
+        Gen.Choose(1, 16).SelectMany(n => Gen.ArrayOf(OpGen, n)).ToArbitrary();
 
     // 1000 by default; CC_STORE_MODEL_SEQUENCES overrides it for quick local runs or longer soak runs.
     private static int SequenceCount =>
