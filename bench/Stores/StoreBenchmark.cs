@@ -15,6 +15,8 @@ internal static class StoreBenchmark
 {
     public static int Run(string[] args)
     {
+        // Streamiz logs to the console asynchronously; keep stdout for the table and the final JSON line.
+        StandaloneStreamizTask.UseLoggerFactory(NullLoggerFactory.Instance);
         var quick = args.Contains("--quick");
         var size = quick ? WorkloadSize.Quick : WorkloadSize.Full;
         var root = Path.Combine(Path.GetTempPath(), $"cc-bench-stores-{Guid.NewGuid():N}");

@@ -85,6 +85,7 @@ public class FasterStoreCheckpointTests
     [Theory]
     [InlineData("corrupt")]
     [InlineData("missing")]
+    [InlineData("log-missing")]
     public void An_unusable_checkpoint_falls_back_to_a_full_restore_and_says_so(string damage)
     {
         var stateDir = NewDirectory(damage);
@@ -100,12 +101,13 @@ public class FasterStoreCheckpointTests
 
             var checkpoints = Path.Combine(storeDir, "checkpoints");
             if (damage == "missing") Directory.Delete(storeDir, recursive: true);
+            else if (damage == "log-missing") Directory.Delete(Path.Combine(storeDir, "log"), recursive: true);
             else
                 foreach (var f in Directory.EnumerateFiles(checkpoints, "*", SearchOption.AllDirectories))
                     File.WriteAllBytes(f, new byte[new FileInfo(f).Length]);
 
             (task, store) = Start(stateDir);
-            Assert.Equal(damage == "missing" ? RecoveryOutcome.NoCheckpoint : RecoveryOutcome.Corrupt, store.LastRecovery.Outcome);
+            Assert.True((damage == "missing" ? RecoveryOutcome.NoCheckpoint : RecoveryOutcome.Corrupt) == store.LastRecovery.Outcome, store.LastRecovery.Message);
             Assert.Contains("FULL RESTORE", store.LastRecovery.Message);
             Assert.Contains("dropped Streamiz's .checkpoint offset 50", store.LastRecovery.Message);
             Assert.Equal(0, store.ApproximateNumEntries());

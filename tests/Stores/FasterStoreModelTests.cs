@@ -56,7 +56,7 @@ public class FasterStoreModelTests
             (1, Gen.Constant<Op>(new Reopen())));
 
     private static Arbitrary<Op[]> Sequences =>
-        Gen.Choose(1, 24).SelectMany(n => Gen.ArrayOf(OpGen, n)).ToArbitrary();
+        Gen.Choose(1, 16).SelectMany(n => Gen.ArrayOf(OpGen, n)).ToArbitrary();
 
     // 1000 by default; CC_STORE_MODEL_SEQUENCES overrides it for quick local runs or longer soak runs.
     private static int SequenceCount =>
@@ -83,7 +83,7 @@ public class FasterStoreModelTests
         var model = new SortedDictionary<byte[], byte[]>(ByteKeyComparer.Instance);
         var changelog = new List<(byte[] Key, byte[]? Value)>();
         var checkpointed = 0;
-        var store = new FasterKeyValueStore("model", StoreTestSupport.Tiny());
+        var store = new FasterKeyValueStore("model", StoreTestSupport.Minimal());
         store.Open(dir);
         try
         {
@@ -138,7 +138,7 @@ public class FasterStoreModelTests
                         break;
                     case Crash:
                         store.CloseWithoutCheckpoint();
-                        store = new FasterKeyValueStore("model", StoreTestSupport.Tiny());
+                        store = new FasterKeyValueStore("model", StoreTestSupport.Minimal());
                         store.Open(dir);
                         // Streamiz restores the changelog from the offset of the last checkpoint.
                         for (var offset = checkpointed; offset < changelog.Count; offset++)
@@ -147,7 +147,7 @@ public class FasterStoreModelTests
                     case Reopen:
                         store.Close();
                         checkpointed = changelog.Count;
-                        store = new FasterKeyValueStore("model", StoreTestSupport.Tiny());
+                        store = new FasterKeyValueStore("model", StoreTestSupport.Minimal());
                         store.Open(dir);
                         Assert.True(model.Count == 0 || store.LastRecovery.Outcome == RecoveryOutcome.Recovered, $"{where}: {store.LastRecovery.Message}");
                         break;

@@ -36,6 +36,17 @@ internal static class StoreTestSupport
         Logger = NullLogger.Instance,
     };
 
+    /// <summary>4 pages of 512 bytes: with values up to 400 bytes, most records of a sequence end up on disk only.</summary>
+    public static FasterStoreOptions Minimal() => new()
+    {
+        PageSizeBytes = 1 << 9,
+        MemorySizeBytes = 1 << 11,
+        SegmentSizeBytes = 1 << 14,
+        IndexSizeBytes = 1 << 9,
+        CompactionThresholdBytes = 1 << 12,
+        Logger = NullLogger.Instance,
+    };
+
     public static Bytes B(params byte[] key) => Bytes.Wrap(key);
 
     public static string Hex(byte[]? b) => b is null ? "null" : Convert.ToHexString(b);

@@ -80,6 +80,9 @@ public sealed partial class FasterKeyValueStore
                     throw new InvalidDataException($"checkpoint belongs to store '{cookie.StoreName}'");
                 kv.GetLatestCheckpointTokens(out _, out var logToken);
                 LastCheckpointToken = logToken;
+                // Lazy recovery does not read the log, so a missing or truncated log file would only
+                // show later as keys that silently read as absent: check the files cover the log now.
+                VerifyLogFiles(directory);
             }
             catch (Exception e)
             {
@@ -129,6 +132,25 @@ public sealed partial class FasterKeyValueStore
             CheckpointDir = Path.Combine(directory, "checkpoints"),
             RemoveOutdatedCheckpoints = true,
         });
+    }
+
+    private void VerifyLogFiles(string directory)
+    {
+        // Only fold-over checkpoints keep the data in the log file itself (a snapshot has its own file).
+        if (options.CheckpointType != CheckpointType.FoldOver) return;
+        var (begin, tail) = (kv!.Log.BeginAddress, kv.Log.TailAddress);
+        if (tail <= begin) return;
+        var segmentSize = options.SegmentSizeBytes;
+        var last = (tail - 1) / segmentSize;
+        for (var segment = begin / segmentSize; segment <= last; segment++)
+        {
+            var file = new FileInfo(Path.Combine(directory, "log", $"hlog.{segment}"));
+            // The checkpoint flushed the log up to its tail (in whole 512-byte sectors).
+            var needed = segment == last ? (tail - segment * segmentSize) & ~511L : segmentSize;
+            var length = file.Exists ? file.Length : 0;
+            if (length < needed)
+                throw new InvalidDataException($"log segment {file.Name} is missing or shorter than the checkpoint needs ({length} < {needed} bytes)");
+        }
     }
 
     private static void WipeDirectory(string directory)

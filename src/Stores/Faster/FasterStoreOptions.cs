@@ -79,8 +79,8 @@ public sealed class FasterStoreOptions
             throw new ArgumentException("FASTER sizes (memory, page, segment, index) must be powers of two.");
         if (MemorySizeBytes < 4 * PageSizeBytes)
             throw new ArgumentException($"MemorySizeBytes ({MemorySizeBytes}) must hold at least 4 pages of {PageSizeBytes} bytes.");
-        if (IndexSizeBytes < 64)
-            throw new ArgumentException("IndexSizeBytes must be at least one 64-byte bucket.");
+        if (IndexSizeBytes < 512)
+            throw new ArgumentException("IndexSizeBytes must be at least 512 (8 buckets of 64 bytes).");
         if (MutableFraction is <= 0 or > 1)
             throw new ArgumentException("MutableFraction must be in (0, 1].");
     }

@@ -52,6 +52,13 @@ internal sealed class StandaloneStreamizTask : IDisposable
 
     public TaskId TaskId { get; }
 
+    /// <summary>
+    /// Routes Streamiz's own logging (normally set by KafkaStream from StreamConfig.Logger) to
+    /// <paramref name="factory"/>: loggers are created when tasks are, so call this first.
+    /// </summary>
+    public static void UseLoggerFactory(Microsoft.Extensions.Logging.ILoggerFactory factory) =>
+        typeof(Streamiz.Kafka.Net.Crosscutting.Logger).GetProperty("LoggerFactory", Any)!.SetValue(null, factory);
+
     public ProcessorContext Context { get; }
 
     /// <summary>Directory of the task (holds Streamiz's .checkpoint).</summary>
