@@ -36,9 +36,13 @@ internal static class StoreTestSupport
         Logger = NullLogger.Instance,
     };
 
-    /// <summary>4 pages of 512 bytes: with values up to 400 bytes, most records of a sequence end up on disk only.</summary>
-    public static FasterStoreOptions Minimal() => new()
+    /// <summary>
+    /// 4 pages of 512 bytes: with values up to 400 bytes, most records of a sequence end up on disk only.
+    /// Flush waits for its checkpoint unless <paramref name="background"/>.
+    /// </summary>
+    public static FasterStoreOptions Minimal(bool background = false) => new()
     {
+        BackgroundCheckpoints = background,
         PageSizeBytes = 1 << 9,
         MemorySizeBytes = 1 << 11,
         SegmentSizeBytes = 1 << 14,
