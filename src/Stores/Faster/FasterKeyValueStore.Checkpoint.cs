@@ -278,6 +278,7 @@ public sealed partial class FasterKeyValueStore
             // A background checkpoint is under way: let it finish first (FASTER runs one at a time).
             WaitForRest(lease.Session, running);
             FinishCheckpoint(running);
+            if (!dirty) return running; // it already holds everything
         }
         var token = BeginCheckpoint(lease.Session);
         WaitForRest(lease.Session, token);
