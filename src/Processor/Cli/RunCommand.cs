@@ -43,7 +43,7 @@ internal static class RunCommand
             var dir = parse.GetValue(stateDir) ?? Path.Combine(Path.GetTempPath(), "contactcenter-state", spec.Name);
             Directory.CreateDirectory(dir);
             using var connection = await RedisConnector.ConnectAsync(parse.GetValue(redis)!);
-            var supplier = AggregateStores.Create(parse.GetValue(store), spec.Aggregate.StoreName, new FasterStoreOptions { StateDirectory = Path.Combine(dir, "faster") });
+            var supplier = AggregateStores.Create(parse.GetValue(store), spec.Aggregate.StoreName, AggregateStoreOptions.For(dir));
 
             await using var host = new PipelineHost(spec);
             var provisioner = parse.GetValue(createTopics) ? new AdminTopicProvisioner(bootstrapServers) : null;

@@ -48,7 +48,7 @@ internal sealed class DemoRunner
         Directory.CreateDirectory(stateDir);
         try
         {
-            var storeSupplier = AggregateStores.Create(_options.Store, spec.Aggregate.StoreName, new FasterStoreOptions { StateDirectory = Path.Combine(stateDir, "faster") });
+            var storeSupplier = AggregateStores.Create(_options.Store, spec.Aggregate.StoreName, AggregateStoreOptions.For(stateDir));
             await using var pipeline = new PipelineHost(spec);
             var started = Stopwatch.StartNew();
             await pipeline.StartAsync(broker.BootstrapServers, new MockTopicProvisioner(broker), redis, storeSupplier, stateDir, ct);
