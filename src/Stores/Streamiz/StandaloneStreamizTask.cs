@@ -36,7 +36,7 @@ internal sealed class StandaloneStreamizTask : IDisposable
         var register = Activator.CreateInstance(Type("Streamiz.Kafka.Net.Mock.MockChangelogRegister"), nonPublic: true)!;
         var checkpointFile = new OffsetCheckpointFile(Path.Combine(stateDir, applicationId, TaskId.ToString()));
         stateManagerType = Type("Streamiz.Kafka.Net.Processors.Internal.ProcessorStateManager");
-        stateManager = stateManagerType.GetConstructors(Any).Single().Invoke(
+        stateManager = stateManagerType.GetConstructors(Any).Single(c => !c.IsStatic).Invoke(
         [
             TaskId,
             new List<TopicPartition>(),
