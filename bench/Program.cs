@@ -1,1 +1,22 @@
-return 0;
+using ContactCenter.Bench.Stores;
+
+// ContactCenter.Bench: one verb per benchmark. Keep this file a dispatcher only.
+return args switch
+{
+    ["stores", .. var rest] => StoreBenchCommand.Run(rest),
+    ["micro", .. var rest] => MicroCommand.Run(rest),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage: ContactCenter.Bench <verb> [options]
+          stores [--quick] [--keys N] [--ops N] [--seconds S] [--stores faster,rocksdb,memory] [--dir PATH]
+                 FASTER vs Streamiz RocksDB vs Streamiz in-memory through IKeyValueStore<Bytes, byte[]>;
+                 last stdout line is a JSON object with the ratios.
+          micro  [BenchmarkDotNet args]
+                 BenchmarkDotNet point Get/Put per store.
+        """);
+    return 2;
+}

@@ -5,7 +5,17 @@ namespace ContactCenter.Stores;
 
 public enum StoreKind { Faster, RocksDb, Memory }
 
-public sealed class FasterStoreOptions { public string? StateDirectory { get; init; } }
+public sealed class FasterStoreOptions
+{
+    public string? StateDirectory { get; init; }
+
+    // Same names and defaults as the real options (faster branch); ignored by the interim in-memory store.
+    public long MemorySizeBytes { get; init; } = 1L << 26;
+
+    public long PageSizeBytes { get; init; } = 1L << 20;
+
+    public long IndexSizeBytes { get; init; } = 1L << 23;
+}
 
 public static class AggregateStores
 {

@@ -1,0 +1,36 @@
+using System.Numerics;
+using ContactCenter.Stores;
+
+namespace ContactCenter.Bench.Stores;
+
+/// <summary>
+/// FASTER sizes for a store of <c>keys</c> records, chosen so the whole data set stays in the mutable
+/// in-memory log (no spill, no read-only copies): the benchmark measures the in-memory engine a
+/// correctly sized pod runs, not disk reads.
+/// </summary>
+internal static class FasterSizing
+{
+    // RecordInfo (8) + key and value length headers (4 + 4), rounded to 8-byte alignment.
+    private const int RecordOverhead = 24;
+
+    public static FasterStoreOptions For(string stateDirectory, long keys, int valueBytes)
+    {
+        var record = RecordOverhead + AlignTo8(AgentRecords.KeyBytes) + AlignTo8(valueBytes);
+        // x1.5: the mutable fraction is 0.9 and the log should never leave the mutable region.
+        var memory = Math.Max(1L << 26, (long)BitOperations.RoundUpToPowerOf2((ulong)(keys * record * 3 / 2)));
+        // ~16 bytes per key (a 64-byte bucket holds 7 entries), doubled to keep overflow buckets rare.
+        var index = Math.Max(1L << 23, (long)BitOperations.RoundUpToPowerOf2((ulong)(keys * 32)));
+        return new FasterStoreOptions
+        {
+            StateDirectory = stateDirectory,
+            MemorySizeBytes = memory,
+            PageSizeBytes = 1L << 20,
+            IndexSizeBytes = index,
+        };
+    }
+
+    public static string Describe(FasterStoreOptions o) =>
+        $"memory {o.MemorySizeBytes >> 20} MiB, page {o.PageSizeBytes >> 20} MiB, index {o.IndexSizeBytes >> 20} MiB";
+
+    private static int AlignTo8(int n) => (n + 7) & ~7;
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using ContactCenter.Stores;
+using Streamiz.Kafka.Net.Crosscutting;
+using Streamiz.Kafka.Net.State;
+
+namespace ContactCenter.Bench.Stores;
+
+/// <summary>The two ways a task gets its state back on start: reopen the local copy (FASTER: recover the checkpoint) or replay the changelog.</summary>
+internal static class RecoveryWorkload
+{
+    private const int Sample = 2000;
+
+    /// <summary>
+    /// Flush (FASTER: a checkpoint), close, then a new store in the same directory and Init (FASTER: recover).
+    /// The reopen is timed from construction to the end of Init; a sample of keys is then checked against the versions last written.
+    /// </summary>
+    public static (PhaseResult Checkpoint, PhaseResult Reopen) CheckpointAndReopen(BenchStore store, FasterStoreOptions options, TaskKeys keys)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        store.Store.Flush();
+        var checkpoint = new PhaseResult("flush (checkpoint)", 1, Stopwatch.GetElapsedTime(t0).TotalSeconds, null);
+        store.Dispose();
+
+        t0 = Stopwatch.GetTimestamp();
+        using var reopened = BenchStore.Open(store.Kind, store.Directory, store.Name, store.Partition, options);
+        var seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        var (good, sampled) = Verify(reopened.Store, keys.Count, i => keys.Index(i), i => keys.Versions[i]);
+        var complete = good == sampled;
+        var note = complete
+            ? $"{keys.Count:N0} keys back, {sampled} sampled OK"
+            : $"NOT RECOVERED: {good}/{sampled} sampled keys ({(reopened.Store.Persistent ? "persistent" : "not persistent")} {reopened.Implementation})";
+        return (checkpoint, new PhaseResult("reopen (recover)", keys.Count, seconds, null, note, complete));
+    }
+
+    /// <summary>
+    /// A fresh store with a registered changelog; every record (one per key, as in a compacted changelog) goes
+    /// through Streamiz's restore path (StandaloneStreamizTask.Restore: record converter + the store's restore
+    /// callback), falling back to PutAll batches if that path is unavailable. Batches are built untimed (the
+    /// consumer's fetch and deserialization are not part of the store's cost); Init + restore calls are timed.
+    /// </summary>
+    public static PhaseResult Replay(StoreKind kind, string directory, string name, FasterStoreOptions options, int totalKeys, int valueBytes, int batchSize = 5000)
+    {
+        var latency = new Latency();
+        long timed = 0;
+        var t0 = Stopwatch.GetTimestamp();
+        using var store = BenchStore.Open(kind, directory, name, 0, options, logged: true);
+        timed += Stopwatch.GetTimestamp() - t0;
+        var changelog = store.Changelog!;
+        string? fallback = null;
+        var batch = new List<ConsumeResult<byte[], byte[]>>(batchSize);
+        for (var first = 0; first < totalKeys; first += batchSize)
+        {
+            batch.Clear();
+            for (var i = first; i < Math.Min(totalKeys, first + batchSize); i++)
+                batch.Add(StandaloneStreamizTask.ChangelogRecord(changelog, i, AgentRecords.Key(i), AgentRecords.InitialValue(i, valueBytes)));
+            var t = Stopwatch.GetTimestamp();
+            fallback = Apply(store, changelog, batch, fallback);
+            var dt = Stopwatch.GetTimestamp() - t;
+            latency.Record(dt);
+            timed += dt;
+        }
+        var (good, sampled) = Verify(store.Store, totalKeys, i => i, _ => 1);
+        var path = fallback is null ? "Streamiz restore path" : $"PutAll batches ({fallback})";
+        var complete = good == sampled;
+        var note = $"{path}; latency per {batchSize}-record batch" + (complete ? "" : $"; ONLY {good}/{sampled} sampled keys present");
+        return new PhaseResult("changelog replay", totalKeys, (double)timed / Stopwatch.Frequency, latency, note, complete);
+    }
+
+    private static string? Apply(BenchStore store, TopicPartition changelog, List<ConsumeResult<byte[], byte[]>> batch, string? fallback)
+    {
+        if (fallback is null)
+        {
+            try
+            {
+                store.Task.Restore(changelog, batch);
+                return null;
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or MissingMethodException or NullReferenceException)
+            {
+                fallback = $"StandaloneStreamizTask.Restore failed: {e.GetType().Name}: {e.Message}";
+            }
+        }
+        store.Store.PutAll(batch.Select(r => new KeyValuePair<Bytes, byte[]>(Bytes.Wrap(r.Message.Key), r.Message.Value)));
+        return fallback;
+    }
+
+    /// <summary>Reads a spread-out sample of keys and counts those holding the expected version.</summary>
+    private static (int Good, int Sampled) Verify(IKeyValueStore<Bytes, byte[]> store, int count, Func<int, long> index, Func<int, long> version)
+    {
+        var sampled = Math.Min(Sample, count);
+        var good = 0;
+        for (var s = 0; s < sampled; s++)
+        {
+            var local = (int)((long)s * count / sampled);
+            var value = store.Get(Bytes.Wrap(AgentRecords.Key(index(local))));
+            if (value is not null && AgentRecords.Version(value) == version(local)) good++;
+        }
+        return (good, sampled);
+    }
+}

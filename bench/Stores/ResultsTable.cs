@@ -1,0 +1,54 @@
+using System.Text;
+
+namespace ContactCenter.Bench.Stores;
+
+/// <summary>The human-readable part of the output: one row per store and phase, memory, then the ratios against their targets.</summary>
+internal static class ResultsTable
+{
+    public static string Render(StoreBenchSettings s, IReadOnlyList<StoreReport> reports, StoreRatios ratios)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine();
+        sb.AppendLine($"{"store",-10} {"phase",-20} {"ops",11} {"seconds",8} {"ops/s",12} {"p50 us",9} {"p99 us",9} {"p99.9 us",10} {"max us",11}  note");
+        sb.AppendLine(new string('-', 130));
+        foreach (var r in reports)
+        {
+            if (r.Failure is not null)
+            {
+                sb.AppendLine($"{r.Label,-10} FAILED: {r.Failure}");
+                continue;
+            }
+            foreach (var p in r.Phases)
+            {
+                var l = p.Latency;
+                string Us(double? v) => v is { } x ? x.ToString(x < 100 ? "F1" : "N0") : "-";
+                sb.AppendLine($"{r.Label,-10} {p.Phase,-20} {p.Ops,11:N0} {p.Seconds,8:F3} {p.OpsPerSecond,12:N0} {Us(l?.PercentileMicros(50)),9} {Us(l?.PercentileMicros(99)),9} {Us(l?.PercentileMicros(99.9)),10} {Us(l?.MaxMicros),11}  {p.Note}");
+            }
+        }
+        sb.AppendLine();
+        sb.AppendLine("Memory growth from before the store opened to after loading it (full compacting GC before each reading):");
+        sb.AppendLine($"{"store",-10} {"implementation",-26} {"managed MiB",12} {"GC commit MiB",14} {"working set MiB",16} {"private MiB",12} {"native MiB",11}  options");
+        foreach (var r in reports.Where(r => r.Failure is null))
+        {
+            var g = r.Growth;
+            sb.AppendLine($"{r.Label,-10} {r.Implementation,-26} {Mib(g.ManagedBytes),12} {Mib(g.GcCommittedBytes),14} {Mib(g.WorkingSetBytes),16} {Mib(g.PrivateBytes),12} {Mib(g.NativeBytes),11}  {(r.Kind == ContactCenter.Stores.StoreKind.Faster ? r.Options : "")}");
+        }
+        sb.AppendLine();
+        sb.AppendLine("Ratios (baselines measured in this process):");
+        sb.AppendLine(Line("FASTER / RocksDB aggregate throughput, 1 thread", ratios.FasterVsRocksThroughput, StoreRatios.ThroughputTarget));
+        sb.AppendLine(Line("FASTER / RocksDB aggregate throughput, 2 threads", ratios.FasterVsRocksThroughput2, StoreRatios.ThroughputTarget));
+        sb.AppendLine(Line("RocksDB p99.9 / FASTER p99.9 (aggregate, 1 thread)", ratios.FasterVsRocksP999, StoreRatios.P999Target));
+        sb.AppendLine(Line("FASTER replay time / FASTER checkpoint recovery", ratios.RecoveryVsReplay, StoreRatios.RecoveryTarget));
+        sb.AppendLine(Line("RocksDB replay time / FASTER checkpoint recovery", ratios.RecoveryVsRocksReplay, null));
+        return sb.ToString();
+    }
+
+    private static string Line(string what, double? value, double? target)
+    {
+        var measured = value is { } v ? $"{v:F2}x" : "n/a";
+        var verdict = target is not { } t ? "(info)" : value is not { } x ? "NOT MEASURED" : x >= t ? $"target >= {t}x: MET" : $"target >= {t}x: MISSED ({x / t:P0} of target)";
+        return $"  {what,-52} {measured,9}  {verdict}";
+    }
+
+    private static string Mib(long bytes) => (bytes / (1024.0 * 1024)).ToString("N0");
+}

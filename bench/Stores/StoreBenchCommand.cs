@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace ContactCenter.Bench.Stores;
+
+/// <summary>
+/// `stores`: FASTER vs Streamiz RocksDB vs Streamiz in-memory, one after the other in this process, each
+/// after a small warm-up run of the same code (JIT), printed as a table and, on the last stdout line, as JSON.
+/// Progress goes to stderr.
+/// </summary>
+internal static class StoreBenchCommand
+{
+    public static int Run(IReadOnlyList<string> args)
+    {
+        var settings = StoreBenchSettings.Parse(args, out var error);
+        if (settings is null)
+        {
+            Console.Error.WriteLine($"stores: {error}");
+            return 2;
+        }
+
+        var total = Stopwatch.StartNew();
+        Console.WriteLine($"Store benchmark ({(settings.Quick ? "QUICK mode: fewer keys and ops, 5 s phase cap" : "full")}): "
+            + $"{settings.Keys:N0} agent keys, {settings.ValueBytes}-byte values, {settings.AggregateOps:N0} get-then-put ops per aggregate phase, "
+            + $"phase cap {settings.PhaseLimit.TotalSeconds:F0} s");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, "
+            + $"GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}; state in {settings.Root}");
+
+        var reports = new List<StoreReport>();
+        try
+        {
+            foreach (var kind in settings.Kinds)
+            {
+                void Progress(string what) => Console.Error.WriteLine($"[{total.Elapsed.TotalSeconds,6:F1}s] {kind}: {what}");
+                try
+                {
+                    Progress("warm-up");
+                    StoreBenchmark.Run(kind, Warmup(settings), _ => { });
+                    reports.Add(StoreBenchmark.Run(kind, settings, Progress));
+                }
+                catch (Exception e)
+                {
+                    Console.Error.WriteLine($"{kind} failed: {e}");
+                    reports.Add(new StoreReport(kind, "?", "", [], default, $"{e.GetType().Name}: {e.Message}"));
+                }
+            }
+        }
+        finally
+        {
+            StoreBenchmark.TryDelete(settings.Root);
+        }
+
+        var ratios = StoreRatios.From(reports);
+        Console.WriteLine(ResultsTable.Render(settings, reports, ratios));
+        Console.WriteLine($"Total {total.Elapsed.TotalSeconds:F0} s.");
+        Console.WriteLine(ResultsJson.Render(settings, reports, ratios));
+        return reports.Any(r => r.Failure is not null) ? 1 : 0;
+    }
+
+    /// <summary>The same sequence at a tiny size: compiles every path before anything is measured.</summary>
+    private static StoreBenchSettings Warmup(StoreBenchSettings s) => s with
+    {
+        Keys = 5_000,
+        AggregateOps = 30_000,
+        PointReads = 30_000,
+        Ranges = 3,
+        AllScans = 1,
+        PhaseLimit = TimeSpan.FromSeconds(2),
+        Root = Path.Combine(s.Root, "warmup"),
+    };
+}
