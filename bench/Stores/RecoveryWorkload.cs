@@ -11,26 +11,29 @@ internal static class RecoveryWorkload
 {
     private const int Sample = 2000;
 
-    /// <summary>
-    /// Flush (FASTER: a checkpoint), close, then a new store in the same directory and Init (FASTER: recover).
-    /// The reopen is timed from construction to the end of Init; a sample of keys is then checked against the versions last written.
-    /// </summary>
-    public static (PhaseResult Checkpoint, PhaseResult Reopen) CheckpointAndReopen(BenchStore store, FasterStoreOptions options, TaskKeys keys)
+    /// <summary>Flush: FASTER takes its checkpoint here (Streamiz calls it on commit, before writing its offsets).</summary>
+    public static PhaseResult Flush(BenchStore store)
     {
         var t0 = Stopwatch.GetTimestamp();
         store.Store.Flush();
-        var checkpoint = new PhaseResult("flush (checkpoint)", 1, Stopwatch.GetElapsedTime(t0).TotalSeconds, null);
-        store.Dispose();
+        return new PhaseResult("flush (checkpoint)", 1, Stopwatch.GetElapsedTime(t0).TotalSeconds, null);
+    }
 
-        t0 = Stopwatch.GetTimestamp();
-        using var reopened = BenchStore.Open(store.Kind, store.Directory, store.Name, store.Partition, options);
+    /// <summary>
+    /// A new store in the closed store's directory, Init'ed by a new task (FASTER: recovers its checkpoint);
+    /// timed from construction to the end of Init, then a sample of keys is checked against the versions last written.
+    /// </summary>
+    public static PhaseResult Reopen(BenchStore closed, FasterStoreOptions options, TaskKeys keys)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        using var reopened = BenchStore.Open(closed.Kind, closed.Directory, closed.Name, closed.Partition, options);
         var seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         var (good, sampled) = Verify(reopened.Store, keys.Count, i => keys.Index(i), i => keys.Versions[i]);
         var complete = good == sampled;
         var note = complete
             ? $"{keys.Count:N0} keys back, {sampled} sampled OK"
             : $"NOT RECOVERED: {good}/{sampled} sampled keys ({(reopened.Store.Persistent ? "persistent" : "not persistent")} {reopened.Implementation})";
-        return (checkpoint, new PhaseResult("reopen (recover)", keys.Count, seconds, null, note, complete));
+        return new PhaseResult(StoreReport.Reopen, keys.Count, seconds, null, note, complete);
     }
 
     /// <summary>
@@ -64,7 +67,7 @@ internal static class RecoveryWorkload
         var path = fallback is null ? "Streamiz restore path" : $"PutAll batches ({fallback})";
         var complete = good == sampled;
         var note = $"{path}; latency per {batchSize}-record batch" + (complete ? "" : $"; ONLY {good}/{sampled} sampled keys present");
-        return new PhaseResult("changelog replay", totalKeys, (double)timed / Stopwatch.Frequency, latency, note, complete);
+        return new PhaseResult(StoreReport.Replay, totalKeys, (double)timed / Stopwatch.Frequency, latency, note, complete);
     }
 
     private static string? Apply(BenchStore store, TopicPartition changelog, List<ConsumeResult<byte[], byte[]>> batch, string? fallback)

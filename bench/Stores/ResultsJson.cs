@@ -14,8 +14,7 @@ internal static class ResultsJson
             if (r.Failure is not null)
             {
                 store["failure"] = r.Failure;
-                stores[r.Kind.ToString().ToLowerInvariant()] = store;
-                continue;
+                store["hung"] = r.Hung;
             }
             var phases = new JsonObject();
             foreach (var p in r.Phases)

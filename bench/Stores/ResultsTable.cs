@@ -13,22 +13,18 @@ internal static class ResultsTable
         sb.AppendLine(new string('-', 130));
         foreach (var r in reports)
         {
-            if (r.Failure is not null)
-            {
-                sb.AppendLine($"{r.Label,-10} FAILED: {r.Failure}");
-                continue;
-            }
             foreach (var p in r.Phases)
             {
                 var l = p.Latency;
                 string Us(double? v) => v is { } x ? x.ToString(x < 100 ? "F1" : "N0") : "-";
                 sb.AppendLine($"{r.Label,-10} {p.Phase,-20} {p.Ops,11:N0} {p.Seconds,8:F3} {p.OpsPerSecond,12:N0} {Us(l?.PercentileMicros(50)),9} {Us(l?.PercentileMicros(99)),9} {Us(l?.PercentileMicros(99.9)),10} {Us(l?.MaxMicros),11}  {p.Note}");
             }
+            if (r.Failure is not null) sb.AppendLine($"{r.Label,-10} {(r.Hung ? "HUNG" : "FAILED")}: {r.Failure}");
         }
         sb.AppendLine();
         sb.AppendLine("Memory growth from before the store opened to after loading it (full compacting GC before each reading):");
         sb.AppendLine($"{"store",-10} {"implementation",-26} {"managed MiB",12} {"GC commit MiB",14} {"working set MiB",16} {"private MiB",12} {"native MiB",11}  options");
-        foreach (var r in reports.Where(r => r.Failure is null))
+        foreach (var r in reports.Where(r => r.Growth != default))
         {
             var g = r.Growth;
             sb.AppendLine($"{r.Label,-10} {r.Implementation,-26} {Mib(g.ManagedBytes),12} {Mib(g.GcCommittedBytes),14} {Mib(g.WorkingSetBytes),16} {Mib(g.PrivateBytes),12} {Mib(g.NativeBytes),11}  {(r.Kind == ContactCenter.Stores.StoreKind.Faster ? r.Options : "")}");

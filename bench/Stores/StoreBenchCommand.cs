@@ -19,11 +19,27 @@ internal static class StoreBenchCommand
             return 2;
         }
 
+        // Store libraries log to the console (Streamiz's logger, FASTER recovery messages): send all of that to
+        // stderr, so stdout holds only the report and its last line is the JSON object.
+        var stdout = Console.Out;
+        Console.SetOut(Console.Error);
+        try
+        {
+            return Measure(settings, stdout);
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+        }
+    }
+
+    private static int Measure(StoreBenchSettings settings, TextWriter stdout)
+    {
         var total = Stopwatch.StartNew();
-        Console.WriteLine($"Store benchmark ({(settings.Quick ? "QUICK mode: fewer keys and ops, 5 s phase cap" : "full")}): "
+        stdout.WriteLine($"Store benchmark ({(settings.Quick ? "QUICK mode: fewer keys and ops than the full run" : "full")}): "
             + $"{settings.Keys:N0} agent keys, {settings.ValueBytes}-byte values, {settings.AggregateOps:N0} get-then-put ops per aggregate phase, "
             + $"phase cap {settings.PhaseLimit.TotalSeconds:F0} s");
-        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, "
+        stdout.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, "
             + $"GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}; state in {settings.Root}");
 
         var reports = new List<StoreReport>();
@@ -32,28 +48,30 @@ internal static class StoreBenchCommand
             foreach (var kind in settings.Kinds)
             {
                 void Progress(string what) => Console.Error.WriteLine($"[{total.Elapsed.TotalSeconds,6:F1}s] {kind}: {what}");
-                try
+                Progress("warm-up");
+                var warmup = StoreBenchmark.Run(kind, Warmup(settings), w => Progress($"warm-up {w}"));
+                var report = warmup.Failure is null
+                    ? StoreBenchmark.Run(kind, settings, Progress)
+                    : warmup with { Phases = [], Failure = $"warm-up: {warmup.Failure}" };
+                reports.Add(report);
+                if (report.Hung)
                 {
-                    Progress("warm-up");
-                    StoreBenchmark.Run(kind, Warmup(settings), _ => { });
-                    reports.Add(StoreBenchmark.Run(kind, settings, Progress));
-                }
-                catch (Exception e)
-                {
-                    Console.Error.WriteLine($"{kind} failed: {e}");
-                    reports.Add(new StoreReport(kind, "?", "", [], default, $"{e.GetType().Name}: {e.Message}"));
+                    // Its thread may still be spinning: anything measured after this would be skewed.
+                    Console.Error.WriteLine($"{kind} hung ({report.Failure}); not measuring further stores.");
+                    break;
                 }
             }
         }
         finally
         {
-            StoreBenchmark.TryDelete(settings.Root);
+            if (!reports.Any(r => r.Hung)) StoreBenchmark.TryDelete(settings.Root);
         }
 
         var ratios = StoreRatios.From(reports);
-        Console.WriteLine(ResultsTable.Render(settings, reports, ratios));
-        Console.WriteLine($"Total {total.Elapsed.TotalSeconds:F0} s.");
-        Console.WriteLine(ResultsJson.Render(settings, reports, ratios));
+        stdout.WriteLine(ResultsTable.Render(settings, reports, ratios));
+        stdout.WriteLine($"Total {total.Elapsed.TotalSeconds:F0} s.");
+        stdout.WriteLine(ResultsJson.Render(settings, reports, ratios));
+        stdout.Flush();
         return reports.Any(r => r.Failure is not null) ? 1 : 0;
     }
 

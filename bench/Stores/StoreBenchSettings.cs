@@ -26,7 +26,11 @@ internal sealed record StoreBenchSettings
     /// <summary>Wall-clock cap of a measured phase: on a shared 2-core box a slow store must not stall the run.</summary>
     public TimeSpan PhaseLimit { get; init; } = TimeSpan.FromSeconds(30);
 
-    public IReadOnlyList<StoreKind> Kinds { get; init; } = [StoreKind.Faster, StoreKind.RocksDb, StoreKind.Memory];
+    /// <summary>How long one step (open, load, a phase, flush, close, replay) may take before the store is declared hung.</summary>
+    public TimeSpan HangLimit => TimeSpan.FromSeconds(Math.Max(60, 3 * PhaseLimit.TotalSeconds));
+
+    /// <summary>Baselines first: a candidate that misbehaves (hangs spinning a core) cannot skew the baselines measured before it.</summary>
+    public IReadOnlyList<StoreKind> Kinds { get; init; } = [StoreKind.RocksDb, StoreKind.Memory, StoreKind.Faster];
 
     /// <summary>Root of every store directory of this run (deleted at the end).</summary>
     public string Root { get; init; } = Path.Combine(Path.GetTempPath(), $"cc-bench-stores-{Environment.ProcessId}");

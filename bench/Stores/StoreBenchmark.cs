@@ -6,6 +6,7 @@ namespace ContactCenter.Bench.Stores;
 /// The whole sequence for one store kind, always in the same order and with the same seeds, so every
 /// store sees the same keys: load, aggregate (1 task), point gets, ranges, All, checkpoint + reopen,
 /// then 2 tasks (2 stores, half the agents each) on 2 threads, then a changelog replay into a fresh store.
+/// Every step runs under <see cref="Guard"/>: a store that hangs ends this store's run with what was measured so far.
 /// </summary>
 internal static class StoreBenchmark
 {
@@ -16,54 +17,66 @@ internal static class StoreBenchmark
         var dir = Path.Combine(s.Root, kind.ToString().ToLowerInvariant());
         var phases = new List<PhaseResult>();
         var options = FasterSizing.For(dir, s.Keys, s.ValueBytes);
-        var baseline = MemorySnapshot.Take();
-
-        var keys = new TaskKeys(0, 1, s.Keys);
-        var store = BenchStore.Open(kind, Path.Combine(dir, "one-task"), StoreName, 0, options);
-        var implementation = store.Implementation;
-        MemorySnapshot afterLoad;
+        var implementation = "?";
+        var growth = default(MemorySnapshot);
+        T Step<T>(string what, Func<T> body) => Guard.Run($"{kind} {what}", s.HangLimit, body);
         try
         {
-            progress($"load {s.Keys:N0} keys");
-            phases.Add(Timed(StoreReport.Load, () =>
+            var baseline = MemorySnapshot.Take();
+            var keys = new TaskKeys(0, 1, s.Keys);
+            var store = Step("open", () => BenchStore.Open(kind, Path.Combine(dir, "one-task"), StoreName, 0, options));
+            implementation = store.Implementation;
+            try
             {
-                var latency = new Latency();
-                var o = AggregateWorkload.Load(store.Store, keys, s.ValueBytes, latency);
-                return (o, latency);
-            }));
-            afterLoad = MemorySnapshot.Take();
+                progress($"load {s.Keys:N0} keys");
+                phases.Add(Step("load", () => Timed(StoreReport.Load, () =>
+                {
+                    var latency = new Latency();
+                    return (AggregateWorkload.Load(store.Store, keys, s.ValueBytes, latency), latency);
+                })));
+                growth = MemorySnapshot.Take().Minus(baseline);
 
-            progress("aggregate, 1 thread");
-            phases.Add(Timed(StoreReport.Aggregate1, () =>
+                progress("aggregate, 1 thread");
+                phases.Add(Step("aggregate", () => Timed(StoreReport.Aggregate1, () =>
+                {
+                    var latency = new Latency();
+                    return (AggregateWorkload.GetThenPut(store.Store, keys, s.ValueBytes, s.AggregateOps, s.PhaseLimit, 42, latency), latency);
+                })));
+
+                progress("point gets, ranges, all");
+                phases.Add(Step("point gets", () => ReadWorkload.PointReads(store.Store, keys, s.PointReads, s.PhaseLimit, 7)));
+                phases.Add(Step("ranges", () => ReadWorkload.Ranges(store.Store, s.Keys, s.RangeLength, s.Ranges, s.PhaseLimit, 11)));
+                phases.Add(Step("all", () => ReadWorkload.All(store.Store, s.Keys, s.AllScans, s.PhaseLimit)));
+
+                progress("flush, close, reopen");
+                phases.Add(Step("flush", () => RecoveryWorkload.Flush(store)));
+                Step("close", () => { store.Dispose(); return 0; });
+                phases.Add(Step("reopen", () => RecoveryWorkload.Reopen(store, options, keys)));
+            }
+            catch (Exception e) when (e is not StoreHungException)
             {
-                var latency = new Latency();
-                var o = AggregateWorkload.GetThenPut(store.Store, keys, s.ValueBytes, s.AggregateOps, s.PhaseLimit, 42, latency);
-                return (o, latency);
-            }));
+                // After a hang the store is left alone: a thread is stuck inside it.
+                TryDispose(store, s);
+                throw;
+            }
 
-            progress("point gets, ranges, all");
-            phases.Add(ReadWorkload.PointReads(store.Store, keys, s.PointReads, s.PhaseLimit, 7));
-            phases.Add(ReadWorkload.Ranges(store.Store, s.Keys, s.RangeLength, s.Ranges, s.PhaseLimit, 11));
-            phases.Add(ReadWorkload.All(store.Store, s.Keys, s.AllScans, s.PhaseLimit));
+            progress("2 tasks on 2 threads");
+            phases.AddRange(TwoTasks(kind, Path.Combine(dir, "two-tasks"), s));
 
-            progress("flush, close, reopen");
-            var (checkpoint, reopen) = RecoveryWorkload.CheckpointAndReopen(store, options, keys);
-            phases.Add(checkpoint);
-            phases.Add(reopen);
+            progress($"changelog replay of {s.Keys:N0} records");
+            phases.Add(Step("replay", () => RecoveryWorkload.Replay(kind, Path.Combine(dir, "replay"), StoreName, options, s.Keys, s.ValueBytes)));
         }
-        finally
+        catch (StoreHungException e)
         {
-            store.Dispose();
+            return new StoreReport(kind, implementation, FasterSizing.Describe(options), phases, growth, e.Message, Hung: true);
         }
-
-        progress("2 tasks on 2 threads");
-        phases.AddRange(TwoTasks(kind, Path.Combine(dir, "two-tasks"), s));
-
-        progress($"changelog replay of {s.Keys:N0} records");
-        phases.Add(RecoveryWorkload.Replay(kind, Path.Combine(dir, "replay"), StoreName, options, s.Keys, s.ValueBytes));
-
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"{kind} failed: {e}");
+            return new StoreReport(kind, implementation, FasterSizing.Describe(options), phases, growth, $"{e.GetType().Name}: {e.Message}");
+        }
         TryDelete(dir);
-        return new StoreReport(kind, implementation, FasterSizing.Describe(options), phases, afterLoad.Minus(baseline));
+        return new StoreReport(kind, implementation, FasterSizing.Describe(options), phases, growth);
     }
 
     /// <summary>Two independent stores (two stream tasks), each owning half the agents, each driven by its own thread.</summary>
@@ -72,25 +85,32 @@ internal static class StoreBenchmark
         const int tasks = 2;
         var keys = Enumerable.Range(0, tasks).Select(t => new TaskKeys(t, tasks, s.Keys)).ToArray();
         var options = FasterSizing.For(dir, keys[0].Count, s.ValueBytes);
+        T Step<T>(string what, Func<T> body) => Guard.Run($"{kind} 2 tasks {what}", s.HangLimit, body);
         var stores = new List<BenchStore>();
+        for (var t = 0; t < tasks; t++)
+        {
+            var task = t;
+            stores.Add(Step("open", () => BenchStore.Open(kind, dir, StoreName, task, options)));
+        }
         try
         {
-            for (var t = 0; t < tasks; t++) stores.Add(BenchStore.Open(kind, dir, StoreName, t, options));
-            var load = RunParallel("load 2 threads", tasks, t =>
-            {
+            var load = Step("load", () => RunParallel("load 2 threads", tasks, t =>
+        {
                 var latency = new Latency();
                 return (AggregateWorkload.Load(stores[t].Store, keys[t], s.ValueBytes, latency), latency);
-            });
-            var aggregate = RunParallel(StoreReport.Aggregate2, tasks, t =>
+            }));
+            var aggregate = Step("aggregate", () => RunParallel(StoreReport.Aggregate2, tasks, t =>
             {
                 var latency = new Latency();
                 return (AggregateWorkload.GetThenPut(stores[t].Store, keys[t], s.ValueBytes, s.AggregateOps / tasks, s.PhaseLimit, 42 + (ulong)t, latency), latency);
-            });
+            }));
+            Step("close", () => { foreach (var store in stores) store.Dispose(); return 0; });
             return [load, aggregate];
         }
-        finally
+        catch (Exception e) when (e is not StoreHungException)
         {
-            foreach (var store in stores) store.Dispose();
+            foreach (var store in stores) TryDispose(store, s);
+            throw;
         }
     }
 
@@ -114,6 +134,13 @@ internal static class StoreBenchmark
     {
         var gc = GcActivity.Now().Since(gcBefore).ToString();
         return new PhaseResult(phase, o.Ops, o.Seconds, latency, o.Problems is { } p ? $"{p}; {gc}" : gc, o.Problems is null);
+    }
+
+    private static void TryDispose(BenchStore store, StoreBenchSettings s)
+    {
+        try { Guard.Run($"{store.Kind} close", s.HangLimit, store.Dispose); }
+        catch (StoreHungException) { throw; }
+        catch (Exception e) { Console.Error.WriteLine($"note: closing {store.Kind} failed: {e.Message}"); }
     }
 
     internal static void TryDelete(string dir)

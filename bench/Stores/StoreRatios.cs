@@ -14,8 +14,8 @@ internal sealed record StoreRatios(double? FasterVsRocksThroughput, double? Fast
 
     public static StoreRatios From(IReadOnlyList<StoreReport> reports)
     {
-        var faster = reports.FirstOrDefault(r => r.Kind == StoreKind.Faster && r.Failure is null);
-        var rocks = reports.FirstOrDefault(r => r.Kind == StoreKind.RocksDb && r.Failure is null);
+        var faster = reports.FirstOrDefault(r => r.Kind == StoreKind.Faster);
+        var rocks = reports.FirstOrDefault(r => r.Kind == StoreKind.RocksDb);
         PhaseResult? F(string p) => Valid(faster?.Phase(p));
         PhaseResult? R(string p) => Valid(rocks?.Phase(p));
         return new StoreRatios(

@@ -3,7 +3,7 @@ using ContactCenter.Stores;
 namespace ContactCenter.Bench.Stores;
 
 /// <summary>Everything measured for one store kind.</summary>
-internal sealed record StoreReport(StoreKind Kind, string Implementation, string Options, IReadOnlyList<PhaseResult> Phases, MemorySnapshot Growth, string? Failure = null)
+internal sealed record StoreReport(StoreKind Kind, string Implementation, string Options, IReadOnlyList<PhaseResult> Phases, MemorySnapshot Growth, string? Failure = null, bool Hung = false)
 {
     public const string Load = "load (put)";
     public const string Aggregate1 = "aggregate 1 thread";
