@@ -29,6 +29,10 @@ internal sealed class BenchStore : IDisposable
 
     public StoreKind Kind { get; }
 
+    public long ExpectedKeys { get; private init; }
+
+    public int ValueBytes { get; private init; }
+
     /// <summary>Streamiz state.dir of this store's task (also FASTER's StateDirectory).</summary>
     public string Directory { get; }
 
@@ -46,9 +50,13 @@ internal sealed class BenchStore : IDisposable
     /// <summary>Concrete store class: shows whether FASTER is the real store or the interim stand-in.</summary>
     public string Implementation => Store.GetType().Name;
 
+    /// <param name="expectedKeys">Keys the store will hold (sizes FASTER, see <see cref="FasterSizing"/>).</param>
     /// <param name="logged">Register a changelog for the store so records can be fed through Streamiz's restore path.</param>
-    public static BenchStore Open(StoreKind kind, string directory, string name, int partition, FasterStoreOptions fasterOptions, bool logged = false)
+    public static BenchStore Open(StoreKind kind, string directory, string name, int partition, long expectedKeys, int valueBytes, bool logged = false)
     {
+        // Each store gets its own FASTER directory (StateDirectory/application.id/task/faster/name): stores of
+        // different phases must never find each other's checkpoints.
+        var fasterOptions = FasterSizing.For(directory, expectedKeys, valueBytes);
         System.IO.Directory.CreateDirectory(directory);
         var changelogTopic = $"{ApplicationId}-{name}-changelog";
         var task = new StandaloneStreamizTask(directory, ApplicationId, partition,
@@ -57,7 +65,11 @@ internal sealed class BenchStore : IDisposable
         {
             var store = AggregateStores.Create(kind, name, fasterOptions).Get();
             store.Init(task.Context, store);
-            return new BenchStore(kind, directory, name, partition, task, store, logged ? new TopicPartition(changelogTopic, partition) : null);
+            return new BenchStore(kind, directory, name, partition, task, store, logged ? new TopicPartition(changelogTopic, partition) : null)
+            {
+                ExpectedKeys = expectedKeys,
+                ValueBytes = valueBytes,
+            };
         }
         catch
         {

@@ -23,10 +23,10 @@ internal static class RecoveryWorkload
     /// A new store in the closed store's directory, Init'ed by a new task (FASTER: recovers its checkpoint);
     /// timed from construction to the end of Init, then a sample of keys is checked against the versions last written.
     /// </summary>
-    public static PhaseResult Reopen(BenchStore closed, FasterStoreOptions options, TaskKeys keys)
+    public static PhaseResult Reopen(BenchStore closed, TaskKeys keys)
     {
         var t0 = Stopwatch.GetTimestamp();
-        using var reopened = BenchStore.Open(closed.Kind, closed.Directory, closed.Name, closed.Partition, options);
+        using var reopened = BenchStore.Open(closed.Kind, closed.Directory, closed.Name, closed.Partition, closed.ExpectedKeys, closed.ValueBytes);
         var seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         var (good, sampled) = Verify(reopened.Store, keys.Count, i => keys.Index(i), i => keys.Versions[i]);
         var complete = good == sampled;
@@ -42,12 +42,12 @@ internal static class RecoveryWorkload
     /// callback), falling back to PutAll batches if that path is unavailable. Batches are built untimed (the
     /// consumer's fetch and deserialization are not part of the store's cost); Init + restore calls are timed.
     /// </summary>
-    public static PhaseResult Replay(StoreKind kind, string directory, string name, FasterStoreOptions options, int totalKeys, int valueBytes, int batchSize = 5000)
+    public static PhaseResult Replay(StoreKind kind, string directory, string name, int totalKeys, int valueBytes, int batchSize = 5000)
     {
         var latency = new Latency();
         long timed = 0;
         var t0 = Stopwatch.GetTimestamp();
-        using var store = BenchStore.Open(kind, directory, name, 0, options, logged: true);
+        using var store = BenchStore.Open(kind, directory, name, 0, totalKeys, valueBytes, logged: true);
         timed += Stopwatch.GetTimestamp() - t0;
         var changelog = store.Changelog!;
         string? fallback = null;

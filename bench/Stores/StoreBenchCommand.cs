@@ -40,7 +40,7 @@ internal static class StoreBenchCommand
             + $"{settings.Keys:N0} agent keys, {settings.ValueBytes}-byte values, {settings.AggregateOps:N0} get-then-put ops per aggregate phase, "
             + $"phase cap {settings.PhaseLimit.TotalSeconds:F0} s");
         stdout.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, "
-            + $"GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}; state in {settings.Root}");
+            + $"GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, load average {LoadAverage()}; state in {settings.Root}");
 
         var reports = new List<StoreReport>();
         try
@@ -69,10 +69,23 @@ internal static class StoreBenchCommand
 
         var ratios = StoreRatios.From(reports);
         stdout.WriteLine(ResultsTable.Render(settings, reports, ratios));
-        stdout.WriteLine($"Total {total.Elapsed.TotalSeconds:F0} s.");
+        stdout.WriteLine($"Total {total.Elapsed.TotalSeconds:F0} s; load average at the end {LoadAverage()} (other work shares these cores).");
         stdout.WriteLine(ResultsJson.Render(settings, reports, ratios));
         stdout.Flush();
         return reports.Any(r => r.Failure is not null) ? 1 : 0;
+    }
+
+    /// <summary>1/5/15-minute load averages: on a shared machine they say how much the numbers can be trusted.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
     }
 
     /// <summary>The same sequence at a tiny size: compiles every path before anything is measured.</summary>

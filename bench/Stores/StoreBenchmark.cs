@@ -16,7 +16,7 @@ internal static class StoreBenchmark
     {
         var dir = Path.Combine(s.Root, kind.ToString().ToLowerInvariant());
         var phases = new List<PhaseResult>();
-        var options = FasterSizing.For(dir, s.Keys, s.ValueBytes);
+        var options = FasterSizing.Describe(FasterSizing.For(dir, s.Keys, s.ValueBytes));
         var implementation = "?";
         var growth = default(MemorySnapshot);
         T Step<T>(string what, Func<T> body) => Guard.Run($"{kind} {what}", s.HangLimit, body);
@@ -24,7 +24,7 @@ internal static class StoreBenchmark
         {
             var baseline = MemorySnapshot.Take();
             var keys = new TaskKeys(0, 1, s.Keys);
-            var store = Step("open", () => BenchStore.Open(kind, Path.Combine(dir, "one-task"), StoreName, 0, options));
+            var store = Step("open", () => BenchStore.Open(kind, Path.Combine(dir, "one-task"), StoreName, 0, s.Keys, s.ValueBytes));
             implementation = store.Implementation;
             try
             {
@@ -51,7 +51,7 @@ internal static class StoreBenchmark
                 progress("flush, close, reopen");
                 phases.Add(Step("flush", () => RecoveryWorkload.Flush(store)));
                 Step("close", () => { store.Dispose(); return 0; });
-                phases.Add(Step("reopen", () => RecoveryWorkload.Reopen(store, options, keys)));
+                phases.Add(Step("reopen", () => RecoveryWorkload.Reopen(store, keys)));
             }
             catch (Exception e) when (e is not StoreHungException)
             {
@@ -64,19 +64,19 @@ internal static class StoreBenchmark
             phases.AddRange(TwoTasks(kind, Path.Combine(dir, "two-tasks"), s));
 
             progress($"changelog replay of {s.Keys:N0} records");
-            phases.Add(Step("replay", () => RecoveryWorkload.Replay(kind, Path.Combine(dir, "replay"), StoreName, options, s.Keys, s.ValueBytes)));
+            phases.Add(Step("replay", () => RecoveryWorkload.Replay(kind, Path.Combine(dir, "replay"), StoreName, s.Keys, s.ValueBytes)));
         }
         catch (StoreHungException e)
         {
-            return new StoreReport(kind, implementation, FasterSizing.Describe(options), phases, growth, e.Message, Hung: true);
+            return new StoreReport(kind, implementation, options, phases, growth, e.Message, Hung: true);
         }
         catch (Exception e)
         {
             Console.Error.WriteLine($"{kind} failed: {e}");
-            return new StoreReport(kind, implementation, FasterSizing.Describe(options), phases, growth, $"{e.GetType().Name}: {e.Message}");
+            return new StoreReport(kind, implementation, options, phases, growth, $"{e.GetType().Name}: {e.Message}");
         }
         TryDelete(dir);
-        return new StoreReport(kind, implementation, FasterSizing.Describe(options), phases, growth);
+        return new StoreReport(kind, implementation, options, phases, growth);
     }
 
     /// <summary>Two independent stores (two stream tasks), each owning half the agents, each driven by its own thread.</summary>
@@ -84,13 +84,12 @@ internal static class StoreBenchmark
     {
         const int tasks = 2;
         var keys = Enumerable.Range(0, tasks).Select(t => new TaskKeys(t, tasks, s.Keys)).ToArray();
-        var options = FasterSizing.For(dir, keys[0].Count, s.ValueBytes);
         T Step<T>(string what, Func<T> body) => Guard.Run($"{kind} 2 tasks {what}", s.HangLimit, body);
         var stores = new List<BenchStore>();
         for (var t = 0; t < tasks; t++)
         {
             var task = t;
-            stores.Add(Step("open", () => BenchStore.Open(kind, dir, StoreName, task, options)));
+            stores.Add(Step("open", () => BenchStore.Open(kind, Path.Combine(dir, $"task-{task}"), StoreName, task, keys[task].Count, s.ValueBytes)));
         }
         try
         {
