@@ -26,6 +26,9 @@ internal sealed record StoreBenchSettings
     /// <summary>Wall-clock cap of a measured phase: on a shared 2-core box a slow store must not stall the run.</summary>
     public TimeSpan PhaseLimit { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Cap of the range and All phases: stores without order (hash index, dictionary) sort on every call, so those phases are slow by design.</summary>
+    public TimeSpan ScanLimit => PhaseLimit / 3;
+
     /// <summary>How long one step (open, load, a phase, flush, close, replay) may take before the store is declared hung.</summary>
     public TimeSpan HangLimit => TimeSpan.FromSeconds(Math.Max(60, 3 * PhaseLimit.TotalSeconds));
 

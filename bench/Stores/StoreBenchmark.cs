@@ -48,8 +48,8 @@ internal static class StoreBenchmark
 
                 progress("point gets, ranges, all");
                 phases.Add(Step("point gets", () => ReadWorkload.PointReads(store.Store, keys, s.PointReads, s.PhaseLimit, 7)));
-                phases.Add(Step("ranges", () => ReadWorkload.Ranges(store.Store, s.Keys, s.RangeLength, s.Ranges, s.PhaseLimit, 11)));
-                phases.Add(Step("all", () => ReadWorkload.All(store.Store, s.Keys, s.AllScans, s.PhaseLimit)));
+                phases.Add(Step("ranges", () => ReadWorkload.Ranges(store.Store, s.Keys, s.RangeLength, s.Ranges, s.ScanLimit, 11)));
+                phases.Add(Step("all", () => ReadWorkload.All(store.Store, s.Keys, s.AllScans, s.ScanLimit)));
 
                 progress("flush, close, reopen");
                 phases.Add(Step("flush", () => RecoveryWorkload.Flush(store)));
