@@ -62,6 +62,7 @@ internal static class ResultsJson
                 ["fasterVsRocksP999"] = StoreRatios.P999Target,
                 ["recoveryVsReplay"] = StoreRatios.RecoveryTarget,
             },
+            ["fasterImplementation"] = reports.FirstOrDefault(r => r.Kind == ContactCenter.Stores.StoreKind.Faster)?.Implementation,
             ["quick"] = s.Quick,
             ["keys"] = s.Keys,
             ["valueBytes"] = s.ValueBytes,

@@ -45,11 +45,11 @@ internal sealed record StoreBenchSettings
     {
         Quick = true,
         Keys = 200_000,
-        AggregateOps = 600_000,
-        PointReads = 400_000,
+        AggregateOps = 1_000_000,
+        PointReads = 500_000,
         Ranges = 20,
         AllScans = 2,
-        PhaseLimit = TimeSpan.FromSeconds(5),
+        PhaseLimit = TimeSpan.FromSeconds(8),
     };
 
     /// <summary>Parses the verb's options; returns null and an error text when they are wrong.</summary>
