@@ -36,7 +36,7 @@ internal sealed class StandaloneStreamizTask : IDisposable
         var register = Activator.CreateInstance(Type("Streamiz.Kafka.Net.Mock.MockChangelogRegister"), nonPublic: true)!;
         var checkpointFile = new OffsetCheckpointFile(Path.Combine(stateDir, applicationId, TaskId.ToString()));
         stateManagerType = Type("Streamiz.Kafka.Net.Processors.Internal.ProcessorStateManager");
-        stateManager = stateManagerType.GetConstructors(Any).Single(c => !c.IsStatic).Invoke(
+        stateManager = stateManagerType.GetConstructors(Any).Single(c => c.GetParameters().Length == 5).Invoke(
         [
             TaskId,
             new List<TopicPartition>(),
@@ -51,6 +51,13 @@ internal sealed class StandaloneStreamizTask : IDisposable
     }
 
     public TaskId TaskId { get; }
+
+    /// <summary>
+    /// Routes Streamiz's own logging (normally set by KafkaStream from StreamConfig.Logger) to
+    /// <paramref name="factory"/>: loggers are created when tasks are, so call this first.
+    /// </summary>
+    public static void UseLoggerFactory(Microsoft.Extensions.Logging.ILoggerFactory factory) =>
+        typeof(Streamiz.Kafka.Net.Crosscutting.Logger).GetProperty("LoggerFactory", Any)!.SetValue(null, factory);
 
     public ProcessorContext Context { get; }
 

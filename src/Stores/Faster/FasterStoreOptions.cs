@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Logging;
+
+namespace ContactCenter.Stores;
+
+/// <summary>
+/// Sizing and placement of a <see cref="FasterKeyValueStore"/>. Every memory figure is a hard bound:
+/// the hash index and the in-memory part of the log are allocated once at open and never grow with
+/// the number of keys; records that do not fit in memory are spilled to a local log file, never dropped.
+/// </summary>
+public sealed class FasterStoreOptions
+{
+    /// <summary>
+    /// Root directory for store files. <c>null</c> (the default) uses the Streamiz task directory
+    /// (<c>state.dir/application.id/task</c>, where Streamiz also keeps its <c>.checkpoint</c> file);
+    /// without a Streamiz context it falls back to <see cref="DefaultStateDirectory"/>.
+    /// </summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>Bytes of log kept in memory (power of two, at least 4 pages). Default 64 MiB.</summary>
+    public long MemorySizeBytes { get; init; } = 1L << 26;
+
+    /// <summary>Log page size (power of two; a record must fit in a page). Default 1 MiB.</summary>
+    public long PageSizeBytes { get; init; } = 1L << 20;
+
+    /// <summary>Size of one log file segment on disk (power of two). Default 256 MiB.</summary>
+    public long SegmentSizeBytes { get; init; } = 1L << 28;
+
+    /// <summary>
+    /// Hash index size in bytes (power of two, 64 bytes per bucket of 7 entries). Default 8 MiB,
+    /// about 900k keys before overflow buckets are used; size it at roughly 16 bytes per expected key.
+    /// </summary>
+    public long IndexSizeBytes { get; init; } = 1L << 23;
+
+    /// <summary>Fraction of the in-memory log that is updated in place (the rest is read-only). Default 0.9.</summary>
+    public double MutableFraction { get; init; } = 0.9;
+
+    /// <summary>
+    /// When the on-disk log (begin..tail) grows past this many bytes, <c>Flush</c> compacts it first
+    /// (live records are copied forward, dead versions dropped). Default 4 x <see cref="MemorySizeBytes"/>;
+    /// 0 disables compaction.
+    /// </summary>
+    public long CompactionThresholdBytes { get; init; } = -1;
+
+    /// <summary>
+    /// Log pages read back into memory when a checkpoint is recovered. 0 (default) makes the store ready
+    /// as soon as the index is loaded, in time independent of the data size; records are then read from
+    /// the log file on first access (and served from the OS page cache). -1 preloads as much as memory holds.
+    /// </summary>
+    public int RecoveryPreloadPages { get; init; }
+
+    /// <summary>
+    /// FASTER checkpoint flavour. Fold-over (default) flushes the log in place, so recovery reads nothing
+    /// but the index; the price is that the first update of each record after a checkpoint appends a copy
+    /// (log growth bounded by compaction). Snapshot keeps the log mutable but copies it to a snapshot file.
+    /// </summary>
+    internal FASTER.core.CheckpointType CheckpointType { get; init; } = FASTER.core.CheckpointType.FoldOver;
+
+    /// <summary>Logger for recovery decisions; <c>null</c> uses Streamiz's logger factory.</summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary><c>Path.GetTempPath()/contactcenter-state</c>: used when neither an explicit directory nor Streamiz's state.dir is known.</summary>
+    public static string DefaultStateDirectory => Path.Combine(Path.GetTempPath(), "contactcenter-state");
+
+    internal long EffectiveCompactionThreshold => CompactionThresholdBytes < 0 ? 4 * MemorySizeBytes : CompactionThresholdBytes;
+
+    internal void Validate()
+    {
+        static bool Pow2(long v) => v > 0 && (v & (v - 1)) == 0;
+        if (!Pow2(MemorySizeBytes) || !Pow2(PageSizeBytes) || !Pow2(SegmentSizeBytes) || !Pow2(IndexSizeBytes))
+            throw new ArgumentException("FASTER sizes (memory, page, segment, index) must be powers of two.");
+        if (MemorySizeBytes < 4 * PageSizeBytes)
+            throw new ArgumentException($"MemorySizeBytes ({MemorySizeBytes}) must hold at least 4 pages of {PageSizeBytes} bytes.");
+        if (IndexSizeBytes < 512)
+            throw new ArgumentException("IndexSizeBytes must be at least 512 (8 buckets of 64 bytes).");
+        if (MutableFraction is <= 0 or > 1)
+            throw new ArgumentException("MutableFraction must be in (0, 1].");
+    }
+}
