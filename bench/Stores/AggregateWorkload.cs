@@ -27,16 +27,35 @@ internal static class AggregateWorkload
         return new Outcome(keys.Count, Stopwatch.GetElapsedTime(started).TotalSeconds, 0, 0);
     }
 
-    /// <summary>Random owned agents, get-then-put, until <paramref name="ops"/> or <paramref name="limit"/>.</summary>
-    public static Outcome GetThenPut(IKeyValueStore<Bytes, byte[]> store, TaskKeys keys, int valueBytes, long ops, TimeSpan limit, ulong seed, Latency latency)
+    /// <summary>
+    /// Random owned agents, get-then-put, until <paramref name="ops"/> or <paramref name="limit"/>. Like a stream
+    /// thread, it commits every <paramref name="commitEvery"/> (Streamiz flushes the store on commit: FASTER
+    /// checkpoints, RocksDB flushes its memtable); commit stalls count in the wall time and are recorded in
+    /// <paramref name="commits"/>, not in the per-op latency.
+    /// </summary>
+    public static Outcome GetThenPut(IKeyValueStore<Bytes, byte[]> store, TaskKeys keys, int valueBytes, long ops, TimeSpan limit, ulong seed, Latency latency,
+        TimeSpan commitEvery = default, Latency? commits = null)
     {
         var random = new FastRandom(seed);
         var started = Stopwatch.GetTimestamp();
         var deadline = started + (long)(limit.TotalSeconds * Stopwatch.Frequency);
+        var commitTicks = (long)(commitEvery.TotalSeconds * Stopwatch.Frequency);
+        var nextCommit = commitTicks > 0 ? started + commitTicks : long.MaxValue;
         long done = 0, misses = 0, stale = 0;
         for (; done < ops; done++)
         {
-            if ((done & 1023) == 0 && Stopwatch.GetTimestamp() > deadline) break;
+            if ((done & 1023) == 0)
+            {
+                var now = Stopwatch.GetTimestamp();
+                if (now > deadline) break;
+                if (now >= nextCommit)
+                {
+                    store.Flush();
+                    var after = Stopwatch.GetTimestamp();
+                    commits?.Record(after - now);
+                    nextCommit = after + commitTicks;
+                }
+            }
             var j = random.Next(keys.Count);
             var key = Bytes.Wrap(AgentRecords.Key(keys.Index(j)));
             var t0 = Stopwatch.GetTimestamp();

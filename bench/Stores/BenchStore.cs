@@ -52,11 +52,12 @@ internal sealed class BenchStore : IDisposable
 
     /// <param name="expectedKeys">Keys the store will hold (sizes FASTER, see <see cref="FasterSizing"/>).</param>
     /// <param name="logged">Register a changelog for the store so records can be fed through Streamiz's restore path.</param>
-    public static BenchStore Open(StoreKind kind, string directory, string name, int partition, long expectedKeys, int valueBytes, bool logged = false)
+    /// <param name="preloadAll">FASTER: recovery reads the whole log back into memory (otherwise only the index; records on first access).</param>
+    public static BenchStore Open(StoreKind kind, string directory, string name, int partition, long expectedKeys, int valueBytes, bool logged = false, bool preloadAll = false)
     {
         // Each store gets its own FASTER directory (StateDirectory/application.id/task/faster/name): stores of
         // different phases must never find each other's checkpoints.
-        var fasterOptions = FasterSizing.For(directory, expectedKeys, valueBytes);
+        var fasterOptions = FasterSizing.For(directory, expectedKeys, valueBytes, preloadAll);
         System.IO.Directory.CreateDirectory(directory);
         var changelogTopic = $"{ApplicationId}-{name}-changelog";
         var task = new StandaloneStreamizTask(directory, ApplicationId, partition,

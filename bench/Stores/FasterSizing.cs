@@ -13,7 +13,8 @@ internal static class FasterSizing
     // RecordInfo (8) + key and value length headers (4 + 4), rounded to 8-byte alignment.
     private const int RecordOverhead = 24;
 
-    public static FasterStoreOptions For(string stateDirectory, long keys, int valueBytes)
+    /// <param name="preloadAll">Recovery reads the whole log back into memory (-1) instead of only the index (0, the store's default: records are read on first access).</param>
+    public static FasterStoreOptions For(string stateDirectory, long keys, int valueBytes, bool preloadAll = false)
     {
         var record = RecordOverhead + AlignTo8(AgentRecords.KeyBytes) + AlignTo8(valueBytes);
         // x1.5: the mutable fraction is 0.9 and the log should never leave the mutable region.
@@ -26,6 +27,7 @@ internal static class FasterSizing
             MemorySizeBytes = memory,
             PageSizeBytes = 1L << 20,
             IndexSizeBytes = index,
+            RecoveryPreloadPages = preloadAll ? -1 : 0,
         };
     }
 

@@ -25,7 +25,7 @@ internal static class RecoveryWorkload
     /// Each reopen is timed from construction to the end of Init; a sample of keys is then checked against the
     /// versions last written, and the store closed again (nothing changed, so no new checkpoint).
     /// </summary>
-    public static PhaseResult Reopen(BenchStore closed, TaskKeys keys, int repeats = 3)
+    public static PhaseResult Reopen(BenchStore closed, TaskKeys keys, bool preloadAll = false, int repeats = 3)
     {
         var latency = new Latency();
         var times = new List<double>();
@@ -35,7 +35,7 @@ internal static class RecoveryWorkload
         for (var r = 0; r < repeats; r++)
         {
             var t0 = Stopwatch.GetTimestamp();
-            using var reopened = BenchStore.Open(closed.Kind, closed.Directory, closed.Name, closed.Partition, closed.ExpectedKeys, closed.ValueBytes);
+            using var reopened = BenchStore.Open(closed.Kind, closed.Directory, closed.Name, closed.Partition, closed.ExpectedKeys, closed.ValueBytes, preloadAll: preloadAll);
             var ticks = Stopwatch.GetTimestamp() - t0;
             latency.Record(ticks);
             times.Add((double)ticks / Stopwatch.Frequency);
@@ -51,7 +51,18 @@ internal static class RecoveryWorkload
         var note = complete
             ? $"median of {times.Count} reopens ({all} ms); {keys.Count:N0} keys back, {sampled} sampled OK"
             : $"NOT RECOVERED: {good}/{sampled} sampled keys ({(persistent ? "persistent" : "not persistent")} {implementation})";
-        return new PhaseResult(StoreReport.Reopen, keys.Count, median, latency, note, complete);
+        return new PhaseResult(preloadAll ? StoreReport.ReopenPreload : StoreReport.Reopen, keys.Count, median, latency, note, complete);
+    }
+
+    /// <summary>
+    /// Point gets right after a reopen (untimed), before anything warmed the store: what a lazily recovered
+    /// store (FASTER reads records from its log file on first access) costs until its working set is back.
+    /// </summary>
+    public static PhaseResult ColdReads(BenchStore closed, TaskKeys keys, long ops, TimeSpan limit)
+    {
+        using var reopened = BenchStore.Open(closed.Kind, closed.Directory, closed.Name, closed.Partition, closed.ExpectedKeys, closed.ValueBytes);
+        var reads = ReadWorkload.PointReads(reopened.Store, keys, ops, limit, 13);
+        return reads with { Phase = StoreReport.ColdGets };
     }
 
     /// <summary>

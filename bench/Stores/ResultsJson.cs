@@ -56,6 +56,8 @@ internal static class ResultsJson
             ["recoveryVsReplay"] = Round(ratios.RecoveryVsReplay, 3),
             ["fasterVsRocksThroughput2Threads"] = Round(ratios.FasterVsRocksThroughput2, 3),
             ["recoveryVsRocksReplay"] = Round(ratios.RecoveryVsRocksReplay, 3),
+            ["lazyRecoveryVsReplay"] = Round(ratios.LazyRecoveryVsReplay, 3),
+            ["commitIntervalMs"] = s.CommitInterval.TotalMilliseconds,
             ["targets"] = new JsonObject
             {
                 ["fasterVsRocksThroughput"] = StoreRatios.ThroughputTarget,

@@ -37,8 +37,9 @@ internal static class StoreBenchCommand
     {
         var total = Stopwatch.StartNew();
         stdout.WriteLine($"Store benchmark ({(settings.Quick ? "QUICK mode: fewer keys and ops than the full run" : "full")}): "
-            + $"{settings.Keys:N0} agent keys, {settings.ValueBytes}-byte values, {settings.AggregateOps:N0} get-then-put ops per aggregate phase, "
-            + $"phase cap {settings.PhaseLimit.TotalSeconds:F0} s");
+            + $"{settings.Keys:N0} agent keys, {settings.ValueBytes}-byte values; aggregate phases run {settings.PhaseLimit.TotalSeconds:F0} s "
+            + $"(at most {settings.AggregateOps:N0} get-then-put ops) with a store flush (commit) every {settings.CommitInterval.TotalMilliseconds:F0} ms; "
+            + $"{settings.PointReads:N0} point gets");
         stdout.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, "
             + $"GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, load average {LoadAverage()}; state in {settings.Root}");
 
@@ -93,6 +94,7 @@ internal static class StoreBenchCommand
     {
         Keys = 5_000,
         AggregateOps = 30_000,
+        CommitInterval = TimeSpan.FromMilliseconds(100),
         PointReads = 30_000,
         Ranges = 3,
         AllScans = 1,

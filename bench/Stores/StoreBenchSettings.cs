@@ -12,8 +12,11 @@ internal sealed record StoreBenchSettings
 
     public int ValueBytes { get; init; } = 300;
 
-    /// <summary>Get-then-put operations per aggregate phase (each thread count).</summary>
-    public int AggregateOps { get; init; } = 3_000_000;
+    /// <summary>
+    /// Cap of get-then-put operations per aggregate phase. Set high on purpose: aggregate phases run for
+    /// <see cref="PhaseLimit"/>, so every store is measured over the same time and the same number of commits.
+    /// </summary>
+    public int AggregateOps { get; init; } = 100_000_000;
 
     public int PointReads { get; init; } = 1_000_000;
 
@@ -23,8 +26,11 @@ internal sealed record StoreBenchSettings
 
     public int AllScans { get; init; } = 3;
 
+    /// <summary>Commit interval of the aggregate phases (the pipeline's Streamiz CommitIntervalMs is 1000); zero = never commit.</summary>
+    public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Wall-clock cap of a measured phase: on a shared 2-core box a slow store must not stall the run.</summary>
-    public TimeSpan PhaseLimit { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan PhaseLimit { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Cap of the range and All phases: stores without order (hash index, dictionary) sort on every call, so those phases are slow by design.</summary>
     public TimeSpan ScanLimit => PhaseLimit / 3;
@@ -45,11 +51,11 @@ internal sealed record StoreBenchSettings
     {
         Quick = true,
         Keys = 200_000,
-        AggregateOps = 1_000_000,
+        AggregateOps = 20_000_000,
         PointReads = 500_000,
         Ranges = 20,
         AllScans = 2,
-        PhaseLimit = TimeSpan.FromSeconds(8),
+        PhaseLimit = TimeSpan.FromSeconds(5),
     };
 
     /// <summary>Parses the verb's options; returns null and an error text when they are wrong.</summary>
@@ -67,6 +73,7 @@ internal sealed record StoreBenchSettings
                     "--quick" => settings,
                     "--keys" => settings with { Keys = PositiveInt(Next()) },
                     "--ops" => WithOps(settings, PositiveInt(Next())),
+                    "--commit-ms" => settings with { CommitInterval = TimeSpan.FromMilliseconds(NonNegativeInt(Next())) },
                     "--seconds" => settings with { PhaseLimit = TimeSpan.FromSeconds(PositiveInt(Next())) },
                     "--stores" => settings with { Kinds = ParseKinds(Next()) },
                     "--dir" => settings with { Root = Path.Combine(Next(), $"cc-bench-stores-{Environment.ProcessId}") },
@@ -83,6 +90,9 @@ internal sealed record StoreBenchSettings
     }
 
     private static StoreBenchSettings WithOps(StoreBenchSettings s, int ops) => s with { AggregateOps = ops, PointReads = ops };
+
+    private static int NonNegativeInt(string text) =>
+        int.TryParse(text.Replace("_", ""), out var v) && v >= 0 ? v : throw new FormatException($"'{text}' is not a non-negative integer");
 
     private static int PositiveInt(string text) =>
         int.TryParse(text.Replace("_", ""), out var v) && v > 0 ? v : throw new FormatException($"'{text}' is not a positive integer");

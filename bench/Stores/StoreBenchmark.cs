@@ -40,11 +40,13 @@ internal static class StoreBenchmark
                 Step("settle", () => AggregateWorkload.GetThenPut(store.Store, keys, s.ValueBytes, Math.Min(s.AggregateOps / 10, 100_000), s.PhaseLimit, 41, new Latency()));
 
                 progress("aggregate, 1 thread");
+                var commits = new Latency();
                 phases.Add(Step("aggregate", () => Timed(StoreReport.Aggregate1, () =>
                 {
                     var latency = new Latency();
-                    return (AggregateWorkload.GetThenPut(store.Store, keys, s.ValueBytes, s.AggregateOps, s.PhaseLimit, 42, latency), latency);
+                    return (AggregateWorkload.GetThenPut(store.Store, keys, s.ValueBytes, s.AggregateOps, s.PhaseLimit, 42, latency, s.CommitInterval, commits), latency);
                 })));
+                phases.Add(CommitPhase(commits, s, 1));
 
                 progress("point gets, ranges, all");
                 phases.Add(Step("point gets", () => ReadWorkload.PointReads(store.Store, keys, s.PointReads, s.PhaseLimit, 7)));
@@ -55,6 +57,9 @@ internal static class StoreBenchmark
                 phases.Add(Step("flush", () => RecoveryWorkload.Flush(store)));
                 Step("close", () => { store.Dispose(); return 0; });
                 phases.Add(Step("reopen", () => RecoveryWorkload.Reopen(store, keys)));
+                phases.Add(Step("cold gets", () => RecoveryWorkload.ColdReads(store, keys, s.PointReads, s.PhaseLimit)));
+                // FASTER recovers lazily by default; preloading the log is the like-for-like comparison with a replay (all state in memory).
+                if (kind == StoreKind.Faster) phases.Add(Step("reopen, preload", () => RecoveryWorkload.Reopen(store, keys, preloadAll: true)));
             }
             catch (Exception e) when (e is not StoreHungException)
             {
@@ -101,19 +106,31 @@ internal static class StoreBenchmark
                 var latency = new Latency();
                 return (AggregateWorkload.Load(stores[t].Store, keys[t], s.ValueBytes, latency), latency);
             }));
+            var commits = Enumerable.Range(0, tasks).Select(_ => new Latency()).ToArray();
             var aggregate = Step("aggregate", () => RunParallel(StoreReport.Aggregate2, tasks, t =>
             {
                 var latency = new Latency();
-                return (AggregateWorkload.GetThenPut(stores[t].Store, keys[t], s.ValueBytes, s.AggregateOps / tasks, s.PhaseLimit, 42 + (ulong)t, latency), latency);
+                return (AggregateWorkload.GetThenPut(stores[t].Store, keys[t], s.ValueBytes, s.AggregateOps / tasks, s.PhaseLimit, 42 + (ulong)t, latency, s.CommitInterval, commits[t]), latency);
             }));
+            var allCommits = new Latency();
+            foreach (var c in commits) allCommits.Add(c);
             Step("close", () => { foreach (var store in stores) store.Dispose(); return 0; });
-            return [load, aggregate];
+            return [load, aggregate, CommitPhase(allCommits, s, tasks)];
         }
         catch (Exception e) when (e is not StoreHungException)
         {
             foreach (var store in stores) TryDispose(store, s);
             throw;
         }
+    }
+
+    /// <summary>The commits (store flushes) taken during an aggregate phase: their stalls, which per-op latencies do not include.</summary>
+    private static PhaseResult CommitPhase(Latency commits, StoreBenchSettings s, int threads)
+    {
+        var note = s.CommitInterval > TimeSpan.Zero
+            ? $"flush every {s.CommitInterval.TotalMilliseconds:F0} ms on each of {threads} thread(s); stalls the stream thread"
+            : "commits off (--commit-ms 0)";
+        return new PhaseResult(threads == 1 ? StoreReport.Commit1 : StoreReport.Commit2, commits.Count, 0, commits.Count > 0 ? commits : null, note);
     }
 
     private static PhaseResult Timed(string phase, Func<(AggregateWorkload.Outcome, Latency)> body)
