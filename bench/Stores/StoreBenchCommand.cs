@@ -38,7 +38,8 @@ internal static class StoreBenchCommand
         var total = Stopwatch.StartNew();
         stdout.WriteLine($"Store benchmark ({(settings.Quick ? "QUICK mode: fewer keys and ops than the full run" : "full")}): "
             + $"{settings.Keys:N0} agent keys, {settings.ValueBytes}-byte values; aggregate phases run {settings.PhaseLimit.TotalSeconds:F0} s "
-            + $"(at most {settings.AggregateOps:N0} get-then-put ops) with a store flush (commit) every {settings.CommitInterval.TotalMilliseconds:F0} ms; "
+            + $"(at most {settings.AggregateOps:N0} get-then-put ops), "
+            + (settings.CommitInterval > TimeSpan.Zero ? $"a store flush (commit) every {settings.CommitInterval.TotalMilliseconds:F0} ms; " : "no commits; ")
             + $"{settings.PointReads:N0} point gets");
         stdout.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, "
             + $"GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, load average {LoadAverage()}; state in {settings.Root}");
