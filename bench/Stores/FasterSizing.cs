@@ -13,12 +13,19 @@ internal static class FasterSizing
     // RecordInfo (8) + key and value length headers (4 + 4), rounded to 8-byte alignment.
     private const int RecordOverhead = 24;
 
+    /// <summary>
+    /// In-memory log size as a multiple of the data size (rounded up to a power of two). 1.5 keeps a freshly
+    /// loaded data set in the mutable region; fold-over checkpoints append a copy of each record updated after
+    /// them, so sustained random updates with frequent commits need more (`stores --faster-headroom`).
+    /// Set once per process, before any store opens.
+    /// </summary>
+    internal static double Headroom { get; set; } = 1.5;
+
     /// <param name="preloadAll">Recovery reads the whole log back into memory (-1) instead of only the index (0, the store's default: records are read on first access).</param>
     public static FasterStoreOptions For(string stateDirectory, long keys, int valueBytes, bool preloadAll = false)
     {
         var record = RecordOverhead + AlignTo8(AgentRecords.KeyBytes) + AlignTo8(valueBytes);
-        // x1.5: the mutable fraction is 0.9 and the log should never leave the mutable region.
-        var memory = Math.Max(1L << 26, (long)BitOperations.RoundUpToPowerOf2((ulong)(keys * record * 3 / 2)));
+        var memory = Math.Max(1L << 26, (long)BitOperations.RoundUpToPowerOf2((ulong)(keys * record * Headroom)));
         // ~16 bytes per key (a 64-byte bucket holds 7 entries), doubled to keep overflow buckets rare.
         var index = Math.Max(1L << 23, (long)BitOperations.RoundUpToPowerOf2((ulong)(keys * 32)));
         return new FasterStoreOptions

@@ -29,6 +29,9 @@ internal sealed record StoreBenchSettings
     /// <summary>Commit interval of the aggregate phases (the pipeline's Streamiz CommitIntervalMs is 1000); zero = never commit.</summary>
     public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>FASTER in-memory log as a multiple of the data size (see <see cref="FasterSizing.Headroom"/>).</summary>
+    public double FasterHeadroom { get; init; } = 1.5;
+
     /// <summary>Wall-clock cap of a measured phase: on a shared 2-core box a slow store must not stall the run.</summary>
     public TimeSpan PhaseLimit { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -74,6 +77,7 @@ internal sealed record StoreBenchSettings
                     "--keys" => settings with { Keys = PositiveInt(Next()) },
                     "--ops" => WithOps(settings, PositiveInt(Next())),
                     "--commit-ms" => settings with { CommitInterval = TimeSpan.FromMilliseconds(NonNegativeInt(Next())) },
+                    "--faster-headroom" => settings with { FasterHeadroom = PositiveDouble(Next()) },
                     "--seconds" => settings with { PhaseLimit = TimeSpan.FromSeconds(PositiveInt(Next())) },
                     "--stores" => settings with { Kinds = ParseKinds(Next()) },
                     "--dir" => settings with { Root = Path.Combine(Next(), $"cc-bench-stores-{Environment.ProcessId}") },
@@ -90,6 +94,9 @@ internal sealed record StoreBenchSettings
     }
 
     private static StoreBenchSettings WithOps(StoreBenchSettings s, int ops) => s with { AggregateOps = ops, PointReads = ops };
+
+    private static double PositiveDouble(string text) =>
+        double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new FormatException($"'{text}' is not a positive number");
 
     private static int NonNegativeInt(string text) =>
         int.TryParse(text.Replace("_", ""), out var v) && v >= 0 ? v : throw new FormatException($"'{text}' is not a non-negative integer");
