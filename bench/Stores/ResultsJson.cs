@@ -57,6 +57,7 @@ internal static class ResultsJson
             ["fasterVsRocksThroughput2Threads"] = Round(ratios.FasterVsRocksThroughput2, 3),
             ["recoveryVsRocksReplay"] = Round(ratios.RecoveryVsRocksReplay, 3),
             ["lazyRecoveryVsReplay"] = Round(ratios.LazyRecoveryVsReplay, 3),
+            ["lazyRecoveryVsRocksReplay"] = Round(ratios.LazyRecoveryVsRocksReplay, 3),
             ["commitIntervalMs"] = s.CommitInterval.TotalMilliseconds,
             ["targets"] = new JsonObject
             {

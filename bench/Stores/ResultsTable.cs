@@ -39,6 +39,7 @@ internal static class ResultsTable
         sb.AppendLine(Line("FASTER replay / FASTER recovery (preload all)", ratios.RecoveryVsReplay, StoreRatios.RecoveryTarget));
         sb.AppendLine(Line("RocksDB replay / FASTER recovery (preload all)", ratios.RecoveryVsRocksReplay, null));
         sb.AppendLine(Line("FASTER replay / FASTER lazy recovery (index only)", ratios.LazyRecoveryVsReplay, null));
+        sb.AppendLine(Line("RocksDB replay / FASTER lazy recovery (index only)", ratios.LazyRecoveryVsRocksReplay, null));
         return sb.ToString();
     }
 
