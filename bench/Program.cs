@@ -1,14 +1,23 @@
 using ContactCenter.Bench.Stores;
 
-// Verb dispatcher: one entry per benchmark family; each lives in its own folder.
-var verbs = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
+// ContactCenter.Bench: one verb per benchmark. Keep this file a dispatcher only.
+return args switch
 {
-    ["stores"] = StoreBenchmark.Run,
-    ["micro"] = StoreMicroBenchmarks.Run,
+    ["stores", .. var rest] => StoreBenchCommand.Run(rest),
+    ["micro", .. var rest] => MicroCommand.Run(rest),
+    _ => Usage(),
 };
-if (args.Length == 0 || !verbs.TryGetValue(args[0], out var verb))
+
+static int Usage()
 {
-    Console.Error.WriteLine($"usage: ContactCenter.Bench <{string.Join('|', verbs.Keys)}> [options]");
+    Console.Error.WriteLine("""
+        usage: ContactCenter.Bench <verb> [options]
+          stores [--quick] [--keys N] [--ops N] [--seconds S] [--commit-ms MS] [--faster-headroom X]
+                 [--stores rocksdb,memory,faster] [--dir PATH]
+                 FASTER vs Streamiz RocksDB vs Streamiz in-memory through IKeyValueStore<Bytes, byte[]>;
+                 last stdout line is a JSON object with the ratios.
+          micro  [BenchmarkDotNet args]
+                 BenchmarkDotNet point Get/Put per store.
+        """);
     return 2;
 }
-return verb(args[1..]);

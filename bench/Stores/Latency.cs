@@ -3,26 +3,27 @@ using HdrHistogram;
 
 namespace ContactCenter.Bench.Stores;
 
-/// <summary>Every operation's latency (Stopwatch ticks), plus the wall time of the whole phase.</summary>
+/// <summary>One histogram of operation latencies in <see cref="Stopwatch"/> ticks (every op is recorded, 3 significant digits).</summary>
 internal sealed class Latency
 {
-    private readonly LongHistogram histogram = new(TimeSpan.FromMinutes(10).Ticks * (Stopwatch.Frequency / TimeSpan.TicksPerSecond), 3);
+    private static readonly long Highest = Stopwatch.Frequency * 600;
+    private readonly LongHistogram histogram = new(Highest, 3);
 
     public long Count => histogram.TotalCount;
 
-    public void Record(long startTimestamp, long endTimestamp) => histogram.RecordValue(Math.Max(0, endTimestamp - startTimestamp));
+    public void Record(long ticks) => histogram.RecordValue(Math.Clamp(ticks, 0, Highest));
 
     public void Add(Latency other) => histogram.Add(other.histogram);
 
-    public double Micros(double percentile) => ToMicros(histogram.GetValueAtPercentile(percentile));
+    public double PercentileMicros(double percentile) => ToMicros(histogram.GetValueAtPercentile(percentile));
 
     public double MaxMicros => ToMicros(histogram.GetMaxValue());
 
     private static double ToMicros(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
 }
 
-/// <summary>One row of the result table.</summary>
-internal sealed record PhaseResult(string Store, string Phase, long Ops, TimeSpan Wall, Latency? Latency, string Note = "")
+/// <summary>What one measured phase did: operations, wall time, per-op latency, a note, and whether its result checked out (Complete).</summary>
+internal sealed record PhaseResult(string Phase, long Ops, double Seconds, Latency? Latency, string? Note = null, bool Complete = true)
 {
-    public double OpsPerSecond => Ops / Wall.TotalSeconds;
+    public double OpsPerSecond => Seconds > 0 ? Ops / Seconds : 0;
 }
