@@ -24,10 +24,11 @@ internal static class StoreTestSupport
     /// 4 pages of 1 KiB in memory, a 16-bucket index, compaction once the log passes 8 KiB. Flush waits for its
     /// checkpoint unless <paramref name="background"/>, so tests can name exact restore offsets.
     /// </summary>
-    public static FasterStoreOptions Tiny(string? dir = null, bool background = false) => new()
+    public static FasterStoreOptions Tiny(string? dir = null, bool background = false, FASTER.core.CheckpointType checkpoint = FASTER.core.CheckpointType.Snapshot) => new()
     {
         StateDirectory = dir,
         BackgroundCheckpoints = background,
+        CheckpointType = checkpoint,
         PageSizeBytes = 1 << 12,
         MemorySizeBytes = 1 << 14,
         SegmentSizeBytes = 1 << 16,
@@ -43,6 +44,8 @@ internal static class StoreTestSupport
     public static FasterStoreOptions Minimal(bool background = false) => new()
     {
         BackgroundCheckpoints = background,
+        // Both checkpoint flavours stay covered: the waiting model runs fold-over, the background one snapshots.
+        CheckpointType = background ? FASTER.core.CheckpointType.Snapshot : FASTER.core.CheckpointType.FoldOver,
         PageSizeBytes = 1 << 9,
         MemorySizeBytes = 1 << 11,
         SegmentSizeBytes = 1 << 14,

@@ -58,11 +58,13 @@ public sealed class FasterStoreOptions
     public int RecoveryPreloadPages { get; init; }
 
     /// <summary>
-    /// FASTER checkpoint flavour. Fold-over (default) flushes the log in place, so recovery reads nothing
-    /// but the index; the price is that the first update of each record after a checkpoint appends a copy
-    /// (log growth bounded by compaction). Snapshot keeps the log mutable but copies it to a snapshot file.
+    /// FASTER checkpoint flavour. Snapshot (default) keeps the log mutable and copies its in-memory part to a
+    /// snapshot file, in the background with <see cref="BackgroundCheckpoints"/>. Fold-over flushes the log in
+    /// place, so recovery reads nothing but the index, but the first update of each record after a checkpoint
+    /// then appends a copy: with Streamiz committing every second, 1M agents updated at random grew the log
+    /// past memory and cut throughput 4x (bench/RESULTS.md), so it is no longer the default.
     /// </summary>
-    internal FASTER.core.CheckpointType CheckpointType { get; init; } = FASTER.core.CheckpointType.FoldOver;
+    internal FASTER.core.CheckpointType CheckpointType { get; init; } = FASTER.core.CheckpointType.Snapshot;
 
     /// <summary>Logger for recovery decisions; <c>null</c> uses Streamiz's logger factory.</summary>
     public ILogger? Logger { get; init; }
