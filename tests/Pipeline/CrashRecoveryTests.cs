@@ -11,6 +11,8 @@ using ContactCenter.Topology.Files;
 using ContactCenter.Topology.Spec;
 using Xunit.Abstractions;
 
+using ContactCenter.Tests.Support;
+
 namespace ContactCenter.Tests.Pipeline;
 
 /// <summary>
@@ -34,7 +36,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         using var garnet = EmbeddedGarnet.Start();
         using var redis = await RedisConnector.ConnectAsync(garnet.Endpoint);
         var topologyFile = Path.Combine(_dir, "agent-state.yaml");
-        File.Copy(Path.Combine(RepoRoot(), "topologies", "agent-state.yaml"), topologyFile);
+        File.Copy(Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml"), topologyFile);
         var spec = TopologyLoader.Load(topologyFile).Spec!;
         await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);
 
@@ -140,14 +142,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         kill.WaitForExit();
     }
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ContactCenter.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("cannot find the repository root");
-    }
 
     public void Dispose()
     {

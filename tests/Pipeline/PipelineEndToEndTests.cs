@@ -142,7 +142,7 @@ public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
     [Fact]
     public async Task A_field_mapping_edited_in_the_topology_file_changes_what_lands_in_Redis()
     {
-        var text = File.ReadAllText(Path.Combine(RepoRoot(), "topologies", "agent-state.yaml"));
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml"));
         var keyPattern = $"mapped{Guid.NewGuid():N}"[..14] + ":{key}";
         // A data engineer's edit: the hash field 'presence' becomes 'availability'. No C# changes.
         var edited = text
@@ -162,14 +162,6 @@ public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
         Assert.Equal("acme", hash["tenant"]);
     }
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ContactCenter.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("cannot find the repository root");
-    }
 
     public void Dispose()
     {
