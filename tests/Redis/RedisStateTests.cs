@@ -53,6 +53,24 @@ public abstract class RedisStateTests(RedisBackend backend)
     }
 
     [Fact]
+    public async Task State_key_scan_leaves_out_the_tombstone_fences_of_deleted_keys()
+    {
+        await using var writer = new FencedStateWriter(backend.Redis, $"scan-stage-{_ns}");
+        await writer.WriteAsync(new AgentStateWrite($"st:{_ns}:live", 0, 1, [new("name", "Ann")], 1));
+        await writer.WriteAsync(new AgentStateWrite($"st:{_ns}:gone", 0, 2, [new("name", "Bob")], 2));
+        await writer.WriteAsync(new AgentStateWrite($"st:{_ns}:gone", 0, 3, null, 3));
+        await writer.FlushAsync();
+
+        var all = new List<string>();
+        await foreach (var key in RedisStateReader.ScanKeysAsync(backend.Redis, $"st:{_ns}:*")) all.Add(key);
+        var state = new List<string>();
+        await foreach (var key in RedisStateReader.ScanStateKeysAsync(backend.Redis, $"st:{_ns}:*")) state.Add(key);
+
+        Assert.Contains($"st:{_ns}:gone:tomb", all);
+        Assert.Equal([$"st:{_ns}:live"], state.Distinct());
+    }
+
+    [Fact]
     public async Task Reading_a_missing_hash_gives_null()
     {
         Assert.Null(await RedisStateReader.ReadHashAsync(backend.Db, $"cc:agent:{_ns}:nobody"));

@@ -255,13 +255,9 @@ internal sealed class DemoRunner
     private static async Task<int> CountAgentsAsync(PipelineSpec spec, IConnectionMultiplexer redis)
     {
         var pattern = spec.State.KeyPattern.Replace("{key}", "*", StringComparison.Ordinal);
-        var db = redis.GetDatabase();
         var count = 0;
-        await foreach (var key in RedisStateReader.ScanKeysAsync(redis, pattern))
-        {
-            // Only real agent hashes count, not the tombstone fences kept beside deleted agents.
-            if (await db.KeyTypeAsync(key) == RedisType.Hash) count++;
-        }
+        await foreach (var _ in RedisStateReader.ScanStateKeysAsync(redis, pattern))
+            count++;
         return count;
     }
 }

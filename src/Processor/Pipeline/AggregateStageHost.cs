@@ -17,7 +17,6 @@ internal sealed class AggregateStageHost : IAsyncDisposable
     private readonly KafkaStream _stream;
     private readonly KafkaDeadLetterSink _deadLetters;
     private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile string _state = "CREATED";
 
     public AggregateStageHost(AggregateStageSpec spec, string bootstrapServers, IKeyValueBytesStoreSupplier store, string stateDir)
     {
@@ -47,14 +46,11 @@ internal sealed class AggregateStageHost : IAsyncDisposable
         _stream = new KafkaStream(topology, config);
         _stream.StateChanged += (_, next) =>
         {
-            // Runs on a stream thread: record and signal only, never block here.
-            _state = next.ToString();
+            // Runs on a stream thread: signal only, never block here.
             if (next == KafkaStream.State.RUNNING) _running.TrySetResult();
             if (next == KafkaStream.State.ERROR) _running.TrySetException(new InvalidOperationException($"stage {spec.Name} entered ERROR"));
         };
     }
-
-    public string State => _state;
 
     public long DeadLettered => _deadLetters.Sent;
 

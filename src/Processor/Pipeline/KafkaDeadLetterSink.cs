@@ -16,7 +16,6 @@ internal sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly string _topic;
     private long _sent;
-    private long _failed;
 
     public KafkaDeadLetterSink(string bootstrapServers, string topic)
     {
@@ -25,8 +24,6 @@ internal sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
     }
 
     public long Sent => Interlocked.Read(ref _sent);
-
-    public long Failed => Interlocked.Read(ref _failed);
 
     public void Send(string sourceTopic, int partition, long offset, byte[]? key, byte[]? value, string reason)
     {
@@ -39,7 +36,6 @@ internal sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
         {
             if (report.Error.IsError)
             {
-                Interlocked.Increment(ref _failed);
                 Console.Error.WriteLine($"dead-letter produce failed for {sourceTopic}/{partition}@{offset}: {report.Error.Reason}");
             }
             else

@@ -69,6 +69,19 @@ public static class RedisStateReader
         return ScanAsync(redis, redis.GetDatabase().Database, pattern);
     }
 
+    /// <summary>
+    /// Keys of the state hashes matching <paramref name="pattern"/>: the tombstone fences the fenced writer keeps
+    /// beside deleted keys (<c>{key}:tomb</c>) match the same pattern and are left out.
+    /// </summary>
+    public static async IAsyncEnumerable<string> ScanStateKeysAsync(IConnectionMultiplexer redis, string pattern)
+    {
+        await foreach (var key in ScanKeysAsync(redis, pattern))
+        {
+            if (!key.EndsWith(FenceScript.TombstoneSuffix, StringComparison.Ordinal))
+                yield return key;
+        }
+    }
+
     private static async IAsyncEnumerable<string> ScanAsync(IConnectionMultiplexer redis, int database, string pattern,
         [EnumeratorCancellation] CancellationToken ct = default)
     {
