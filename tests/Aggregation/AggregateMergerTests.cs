@@ -8,7 +8,7 @@ public class AggregateMergerTests
 {
     private static DecodedEvent Decode(ISourceEvent ev, IReadOnlyList<ContactCenter.Topology.Spec.FieldMapping> mapping)
     {
-        Assert.True(SourceEventDecoder.TryDecode(EventSerde.Serialize(ev), mapping, out var decoded, out var error), error);
+        Assert.True(SourceEventDecoder.TryDecode(EventSerde.Serialize(ev), TestSpecs.Source(mapping), ContactCenter.Topology.Spec.RecordLimits.Default, out var decoded, out var error), error);
         return decoded;
     }
 
@@ -53,7 +53,7 @@ public class AggregateMergerTests
     [InlineData("{\"version\":1,\"name\":", "malformed JSON")]
     public void Decoder_rejects_bad_input_with_a_reason(string json, string reason)
     {
-        Assert.False(SourceEventDecoder.TryDecode(System.Text.Encoding.UTF8.GetBytes(json), TestSpecs.AgentFields, out _, out var error));
+        Assert.False(SourceEventDecoder.TryDecode(System.Text.Encoding.UTF8.GetBytes(json), TestSpecs.Source(TestSpecs.AgentFields), ContactCenter.Topology.Spec.RecordLimits.Default, out _, out var error));
         Assert.Contains(reason, error);
     }
 }

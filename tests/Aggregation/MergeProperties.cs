@@ -47,7 +47,7 @@ public class MergeProperties
         foreach (var e in events)
         {
             var aggregate = store.TryGetValue(e.Agent, out var bytes) ? AggregateCodec.Decode(bytes) : new UserAggregate($"a{e.Agent}");
-            Assert.True(SourceEventDecoder.TryDecode(Body(e), Mapping(e.Part), out var decoded, out var error), error);
+            Assert.True(SourceEventDecoder.TryDecode(Body(e), TestSpecs.Source(Mapping(e.Part)), ContactCenter.Topology.Spec.RecordLimits.Default, out var decoded, out var error), error);
             if (AggregateMerger.Apply(aggregate, Parts[e.Part], e.Op, decoded) == MergeOutcome.Applied)
                 store[e.Agent] = AggregateCodec.Encode(aggregate);
         }

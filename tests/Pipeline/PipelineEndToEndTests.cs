@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Text;
 using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
@@ -123,7 +124,7 @@ public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
 
         // A pod with no Kafka offsets at all (a new consumer group): Redis says where to resume.
         var freshGroup = spec.State with { GroupId = spec.State.GroupId + ".fresh" };
-        await using var state = new StateStageHost(freshGroup, _broker.BootstrapServers, backend.Redis);
+        await using var state = new StateStageHost(freshGroup, _broker.BootstrapServers, backend.Redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await state.StartAsync(timeout.Token);
         await Task.Delay(1500);

@@ -243,16 +243,27 @@ public abstract class FencedStateWriterTests(RedisBackend backend)
     }
 
     [Fact]
-    public async Task An_error_retrying_cannot_fix_faults_the_writer_instead_of_hanging()
+    public async Task A_write_whose_key_holds_another_type_is_refused_alone_and_changes_nothing_not_even_progress()
     {
         await backend.Db.StringSetAsync(Key("a"), "not a hash");
+        var acks = new ConcurrentQueue<BatchAcknowledged>();
         await using var writer = new FencedStateWriter(backend.Redis, Stage);
-        await writer.WriteAsync(new AgentStateWrite(Key("a"), 0, 1, Fields(("state", "READY")), 1));
+        writer.Acknowledged += acks.Enqueue;
+        await writer.WriteAsync(new AgentStateWrite(Key("a"), 0, 7, Fields(("state", "READY")), 1));
+        await writer.FlushAsync();
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => writer.FlushAsync());
-        Assert.IsAssignableFrom<RedisServerException>(error.InnerException);
-        await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            writer.WriteAsync(new AgentStateWrite(Key("b"), 0, 2, Fields(("state", "READY")), 1)).AsTask());
+        var refused = acks.SelectMany(a => a.Rejected).ToList();
+        Assert.Equal([Key("a")], refused.Select(r => r.Write.Key));
+        Assert.All(refused, r => Assert.Contains("WRONGTYPE", r.Reason));
+        Assert.Equal(0, acks.Sum(a => a.Applied + a.Stale));
+        Assert.Equal("not a hash", await backend.Db.StringGetAsync(Key("a")));
+        Assert.Empty(await RedisStateReader.ReadOffsetsAsync(backend.Db, Stage));
+
+        // The writer goes on: the next write of the partition is applied and moves the stage's progress.
+        await writer.WriteAsync(new AgentStateWrite(Key("b"), 0, 8, Fields(("state", "READY")), 1));
+        await writer.FlushAsync();
+        Assert.Equal("READY", (await RedisStateReader.ReadHashAsync(backend.Db, Key("b")))!["state"]);
+        Assert.Equal(8, (await RedisStateReader.ReadOffsetsAsync(backend.Db, Stage))[0]);
     }
 }
 

@@ -9,6 +9,9 @@ internal static class TestSpecs
     public static readonly FieldMapping[] FeatureFields = [new("recording", "recording"), new("skills", "skills"), new("channels", "channels")];
     public static readonly FieldMapping[] VoiceFields = [new("extension", "extension"), new("callState", "callState"), new("currentCallId", "currentCallId")];
 
+    /// <summary>A source that maps <paramref name="fields"/>, for decoding events outside a pipeline.</summary>
+    public static SourceSpec Source(IReadOnlyList<FieldMapping> fields) => new("test", "test", 1, "test", true, fields);
+
     public static PipelineSpec Agent(string prefix = "", int partitions = 3) => new(
         "agent-state",
         new AggregateStageSpec(

@@ -18,7 +18,7 @@ internal static class ExpectedState
         {
             var source = spec.Aggregate.Sources.First(s => s.Name == latest.Source);
             var bytes = EventSerde.Serialize(latest.Event);
-            if (!SourceEventDecoder.TryDecode(bytes, source.Fields, out var decoded, out var error))
+            if (!SourceEventDecoder.TryDecode(bytes, source, spec.Aggregate.Limits, out var decoded, out var error))
                 throw new InvalidOperationException($"generator produced an event the topology rejects: {error}");
             AggregateMerger.Apply(aggregate, source.Part, latest.Op, decoded);
         }

@@ -1,7 +1,7 @@
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Topology.Spec;
 using ContactCenter.Topology.Streams;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State.Supplier;
@@ -10,7 +10,9 @@ namespace ContactCenter.Processor.Pipeline;
 
 /// <summary>
 /// Runs the agent-aggregate stage as its own Streamiz application (its own application.id, so its own
-/// consumer group that reads only source topics).
+/// consumer group that reads only source topics). Bad records never reach here as exceptions (the processor
+/// dead-letters them); if Streamiz nevertheless stops (a store or broker failure it cannot retry), the stage reports
+/// it to <see cref="StageHealth"/> at once.
 /// </summary>
 internal sealed class AggregateStageHost : IAsyncDisposable
 {
@@ -18,10 +20,11 @@ internal sealed class AggregateStageHost : IAsyncDisposable
     private readonly KafkaDeadLetterSink _deadLetters;
     private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public AggregateStageHost(AggregateStageSpec spec, string bootstrapServers, IKeyValueBytesStoreSupplier store, string stateDir)
+    public AggregateStageHost(AggregateStageSpec spec, string bootstrapServers, IKeyValueBytesStoreSupplier store, string stateDir,
+        ILoggerFactory logs, StageHealth health)
     {
-        _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic);
-        var topology = AggregateTopologyBuilder.Build(spec, store, _deadLetters);
+        _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
+        var topology = AggregateTopologyBuilder.Build(spec, store, _deadLetters, Counters);
         var config = new StreamConfig<ByteArraySerDes, ByteArraySerDes>
         {
             ApplicationId = spec.ApplicationId,
@@ -41,17 +44,26 @@ internal sealed class AggregateStageHost : IAsyncDisposable
             NumStreamThreads = 1,
             StateDir = stateDir,
             AllowAutoCreateTopics = false,
-            Logger = NullLoggerFactory.Instance,
+            Logger = logs,
         };
         _stream = new KafkaStream(topology, config);
         _stream.StateChanged += (_, next) =>
         {
             // Runs on a stream thread: signal only, never block here.
             if (next == KafkaStream.State.RUNNING) _running.TrySetResult();
-            if (next == KafkaStream.State.ERROR) _running.TrySetException(new InvalidOperationException($"stage {spec.Name} entered ERROR"));
+            if (next == KafkaStream.State.ERROR)
+            {
+                var error = new InvalidOperationException($"stage {spec.Name} entered ERROR");
+                _running.TrySetException(error);
+                health.Fail(spec.Name, "Streamiz stream thread died (state ERROR; see the Streamiz error logged before this line)");
+            }
         };
     }
 
+    /// <summary>What the stage did with the records it consumed.</summary>
+    public StageCounters Counters { get; } = new();
+
+    /// <summary>Dead letters the broker acknowledged.</summary>
     public long DeadLettered => _deadLetters.Sent;
 
     /// <summary>Starts the stream; completes when Streamiz reports RUNNING.</summary>

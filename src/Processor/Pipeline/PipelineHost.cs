@@ -2,6 +2,8 @@ using ContactCenter.Processor.Kafka;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Spec;
 using ContactCenter.Topology.Streams;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 using Streamiz.Kafka.Net.State.Supplier;
 
@@ -24,10 +26,21 @@ internal sealed class PipelineHost : IAsyncDisposable
     }
 
     private readonly PipelineSpec _spec;
+    private readonly ILoggerFactory _logs;
     private AggregateStageHost? _aggregate;
     private StateStageHost? _state;
 
-    public PipelineHost(PipelineSpec spec) => _spec = spec;
+    /// <param name="spec">What to run.</param>
+    /// <param name="logs">The process's one logger factory (tests may leave it out).</param>
+    public PipelineHost(PipelineSpec spec, ILoggerFactory? logs = null)
+    {
+        _spec = spec;
+        _logs = logs ?? NullLoggerFactory.Instance;
+        Health = new StageHealth(_logs.CreateLogger("ContactCenter.Health"));
+    }
+
+    /// <summary>Whether every hosted stage can go on; completes <see cref="StageHealth.Failure"/> when one cannot.</summary>
+    public StageHealth Health { get; }
 
     public AggregateStageHost Aggregate => _aggregate ?? throw new InvalidOperationException("pipeline not started");
 
@@ -67,12 +80,12 @@ internal sealed class PipelineHost : IAsyncDisposable
         var starting = new List<Task>(2);
         if (stages.HasFlag(Stages.State))
         {
-            _state = new StateStageHost(_spec.State, bootstrapServers, redis, new FencedWriterOptions());
+            _state = new StateStageHost(_spec.State, bootstrapServers, redis, _logs, Health);
             starting.Add(_state.StartAsync(ct));
         }
         if (stages.HasFlag(Stages.Aggregate))
         {
-            _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir);
+            _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir, _logs, Health);
             starting.Add(_aggregate.StartAsync(ct));
         }
         // Both groups join concurrently: each waits for its own first rebalance.

@@ -1,13 +1,32 @@
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Processing;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace ContactCenter.Processor.Pipeline;
 
-/// <summary>Dedup claims in Redis (first write wins across every pod), owned by this pod's stage.</summary>
-internal sealed class RedisDedupStore(IDatabase db, string stage) : IDedupStore
+/// <summary>
+/// Dedup claims in Redis (first write wins across every pod), owned by this pod's stage. Redis being away is the
+/// world's failure, not the record's: a transient error is retried with back-off until it heals or the stage stops.
+/// </summary>
+internal sealed class RedisDedupStore(IDatabase db, string stage, ILogger logger, CancellationToken stopping) : IDedupStore
 {
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{stage}";
 
-    public ValueTask<bool> TryClaimAsync(string id, TimeSpan ttl) => new(FirstWriteWins.TryClaimAsync(db, id, _owner, ttl));
+    public async ValueTask<bool> TryClaimAsync(string id, TimeSpan ttl)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await FirstWriteWins.TryClaimAsync(db, id, _owner, ttl).ConfigureAwait(false);
+            }
+            catch (Exception error) when (RedisFailures.IsTransient(error))
+            {
+                var delay = RedisFailures.Backoff(attempt, TimeSpan.FromSeconds(5));
+                logger.LogWarning(error, "Dedup claim failed (attempt {Attempt}); retrying in {Delay}", attempt + 1, delay);
+                await Task.Delay(delay, stopping).ConfigureAwait(false);
+            }
+        }
+    }
 }

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Stores.Redis;
-using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Spec;
+using ContactCenter.Topology.Streams;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace ContactCenter.Processor.Pipeline;
@@ -17,10 +17,17 @@ namespace ContactCenter.Processor.Pipeline;
 /// On start it seeks each assigned partition to just after the offset recorded in Redis (snapshot first), so
 /// a new pod never replays what Redis already holds.
 /// </summary>
+/// <remarks>
+/// A bad record (key outside the rule, too large, not an aggregate, a processor's exception, a key Redis refuses) is
+/// dead-lettered and the partition moves on. Redis or the broker being away is the world's failure: retried, never
+/// dead-lettered. Anything that stops the loop or the writer is reported to <see cref="StageHealth"/> at once.
+/// </remarks>
 internal sealed class StateStageHost : IAsyncDisposable
 {
     private readonly StateStageSpec _spec;
     private readonly string _bootstrapServers;
+    private readonly ILogger _logger;
+    private readonly StageHealth _health;
     private readonly IConnectionMultiplexer _redis;
     private readonly FencedStateWriter _writer;
     private readonly KafkaDeadLetterSink _deadLetters;
@@ -30,23 +37,33 @@ internal sealed class StateStageHost : IAsyncDisposable
     private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyDictionary<int, long> _redisOffsets = new Dictionary<int, long>();
     private Task? _loop;
-    private long _consumed;
 
-    public StateStageHost(StateStageSpec spec, string bootstrapServers, IConnectionMultiplexer redis, FencedWriterOptions? writerOptions = null)
+    public StateStageHost(StateStageSpec spec, string bootstrapServers, IConnectionMultiplexer redis, ILoggerFactory logs, StageHealth health,
+        FencedWriterOptions? writerOptions = null)
     {
         _spec = spec;
         _bootstrapServers = bootstrapServers;
         _redis = redis;
-        _writer = new FencedStateWriter(redis, spec.Name, writerOptions);
+        _health = health;
+        _logger = logs.CreateLogger($"ContactCenter.{spec.Name}");
+        _writer = new FencedStateWriter(redis, spec.Name, (writerOptions ?? new FencedWriterOptions()) with
+        {
+            Logger = logs.CreateLogger($"ContactCenter.{spec.Name}.Redis"),
+            OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix,
+        });
         _writer.Acknowledged += OnAcknowledged;
-        _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic);
-        _processors = new RecordProcessorChain(spec.Processors, new RedisDedupStore(redis.GetDatabase(), spec.Name));
+        _writer.Faulted += error => _health.Fail(spec.Name, "the Redis writer stopped on an error that retrying cannot fix", error);
+        _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
+        _processors = new RecordProcessorChain(spec.Processors, new RedisDedupStore(redis.GetDatabase(), spec.Name, _logger, _stop.Token));
     }
+
+    /// <summary>What the stage did with the records it consumed (applied and stale once Redis acknowledged them).</summary>
+    public StageCounters Counters { get; } = new();
 
     /// <summary>Raised (on the writer's loop) after Redis acknowledged a batch.</summary>
     public event Action<BatchAcknowledged>? Acknowledged;
 
-    public long Consumed => Interlocked.Read(ref _consumed);
+    public long Consumed => Counters.Consumed;
 
     public long DeadLettered => _deadLetters.Sent;
 
@@ -56,13 +73,26 @@ internal sealed class StateStageHost : IAsyncDisposable
     {
         // Snapshot first: where Redis says this stage got to, per partition.
         _redisOffsets = await RedisStateReader.ReadOffsetsAsync(_redis.GetDatabase(), _spec.Name);
-        _loop = Task.Factory.StartNew(ConsumeLoop, TaskCreationOptions.LongRunning).Unwrap();
+        _loop = Task.Factory.StartNew(GuardedConsumeLoop, TaskCreationOptions.LongRunning).Unwrap();
         await Task.WhenAny(_assigned.Task, _loop).WaitAsync(ct);
         if (_loop.IsFaulted) await _loop;
     }
 
     /// <summary>Waits until every record consumed so far is acknowledged by Redis.</summary>
     public Task FlushAsync(CancellationToken ct) => _writer.FlushAsync(ct);
+
+    private async Task GuardedConsumeLoop()
+    {
+        try
+        {
+            await ConsumeLoop();
+        }
+        catch (Exception error)
+        {
+            _health.Fail(_spec.Name, "the consumer loop stopped", error);
+            throw;
+        }
+    }
 
     private async Task ConsumeLoop()
     {
@@ -72,7 +102,11 @@ internal sealed class StateStageHost : IAsyncDisposable
         config.FetchWaitMaxMs = 1;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((_, partitions) => SeekPastSnapshot(partitions))
-            .SetErrorHandler((_, error) => Console.Error.WriteLine($"[{_spec.Name}] kafka: {error.Reason}"))
+            .SetErrorHandler((_, error) =>
+            {
+                if (error.IsFatal) _health.Fail(_spec.Name, $"fatal Kafka error: {error.Reason}");
+                else _logger.LogWarning("Kafka: {Reason}", error.Reason);
+            })
             .Build();
         consumer.Subscribe(_spec.InputTopic);
         var committed = new Dictionary<int, long>();
@@ -84,7 +118,7 @@ internal sealed class StateStageHost : IAsyncDisposable
                 var result = consumer.Consume(TimeSpan.FromMilliseconds(5));
                 if (result is not null && !result.IsPartitionEOF)
                 {
-                    Interlocked.Increment(ref _consumed);
+                    Counters.OnConsumed();
                     var write = await ToWriteAsync(result);
                     if (write is not null)
                         await _writer.WriteAsync(write, _stop.Token);
@@ -107,7 +141,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine($"[{_spec.Name}] Redis did not acknowledge everything within 10 s; uncommitted records will be redelivered");
+            _logger.LogWarning("Redis did not acknowledge everything within 10 s; uncommitted records will be redelivered");
         }
         CommitAcknowledged(consumer, committed);
         consumer.Close();
@@ -130,36 +164,48 @@ internal sealed class StateStageHost : IAsyncDisposable
     /// <summary>The Redis write for one aggregate record; null when it was dead-lettered or a processor dropped it.</summary>
     private async ValueTask<AgentStateWrite?> ToWriteAsync(ConsumeResult<byte[]?, byte[]?> result)
     {
-        var partition = result.Partition.Value;
-        var offset = result.Offset.Value;
-        var keyBytes = result.Message.Key;
-        if (keyBytes is null || keyBytes.Length == 0)
-        {
-            _deadLetters.Send(result.Topic, partition, offset, keyBytes, result.Message.Value, "aggregate record has no key");
-            return null;
-        }
-        var key = Encoding.UTF8.GetString(keyBytes);
-        var redisKey = _spec.KeyPattern.Replace("{key}", key, StringComparison.Ordinal);
-        var value = result.Message.Value;
-        if (value is null)
-            return new AgentStateWrite(redisKey, partition, offset, null, result.Message.Timestamp.UnixTimestampMs);
-
-        UserAggregate aggregate;
+        StateOutcome outcome;
         try
         {
-            aggregate = AggregateCodec.Decode(value);
+            outcome = await StateStep.ProcessAsync(_spec, _processors, result.Message.Key, result.Message.Value, result.Message.Timestamp.UnixTimestampMs);
         }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is not RedisException and not OperationCanceledException)
         {
-            _deadLetters.Send(result.Topic, partition, offset, keyBytes, value, ex.Message);
-            return null;
+            // Redis being away is the world's (the dedup store retries it, then the loop stops); anything else that
+            // a record's processing throws is the record's.
+            outcome = StateOutcome.Reject(RecordFailure.Describe(ex));
         }
-        var fields = await StateStep.ToHashFieldsAsync(_spec, _processors, key, aggregate);
-        return fields is null ? null : new AgentStateWrite(redisKey, partition, offset, fields, aggregate.Timestamp);
+        switch (outcome.Action)
+        {
+            case StateAction.Rejected:
+                DeadLetter(result, outcome.Reason!);
+                return null;
+            case StateAction.Dropped:
+                Counters.OnDropped();
+                return null;
+            default:
+                return new AgentStateWrite(outcome.RedisKey!, result.Partition.Value, result.Offset.Value, outcome.Fields, outcome.TimestampMs)
+                {
+                    Tag = result,
+                };
+        }
+    }
+
+    private void DeadLetter(ConsumeResult<byte[]?, byte[]?> result, string reason)
+    {
+        _deadLetters.Send(result.Topic, result.Partition.Value, result.Offset.Value, result.Message.Key, result.Message.Value, result.Message.Headers, reason);
+        Counters.OnDeadLettered();
     }
 
     private void OnAcknowledged(BatchAcknowledged batch)
     {
+        Counters.OnApplied(batch.Applied);
+        Counters.OnStale(batch.Stale);
+        foreach (var (write, reason) in batch.Rejected)
+        {
+            if (write.Tag is ConsumeResult<byte[]?, byte[]?> result)
+                DeadLetter(result, "Redis refused the write: " + reason);
+        }
         foreach (var (partition, offset) in batch.HighestOffsetByPartition)
             _acknowledged.AddOrUpdate(partition, offset, (_, old) => Math.Max(old, offset));
         Acknowledged?.Invoke(batch);
@@ -184,7 +230,7 @@ internal sealed class StateStageHost : IAsyncDisposable
             // Typically "rebalance in progress" or a partition no longer ours; Redis holds the truth and the
             // next commit (or the snapshot offsets) covers it.
             foreach (var tpo in toCommit) committed.Remove(tpo.Partition.Value);
-            Console.Error.WriteLine($"[{_spec.Name}] commit skipped: {ex.Error.Reason}");
+            _logger.LogInformation("Commit skipped ({Reason}); the next commit or Redis's recorded offsets cover it", ex.Error.Reason);
         }
     }
 
@@ -194,7 +240,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         if (_loop is not null)
         {
             try { await _loop; }
-            catch (Exception ex) { Console.Error.WriteLine($"[{_spec.Name}] consumer loop ended with: {ex.Message}"); }
+            catch (Exception ex) { _logger.LogError(ex, "The consumer loop ended with an error"); }
         }
         await _writer.DisposeAsync();
         _deadLetters.Dispose();

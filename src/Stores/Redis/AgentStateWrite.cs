@@ -13,6 +13,9 @@ namespace ContactCenter.Stores.Redis;
 /// from different partitions (e.g. after a repartition), where offsets are not comparable.</param>
 public sealed record AgentStateWrite(string Key, int Partition, long Offset, KeyValuePair<string, string>[]? Fields, long SourceTimestampMs)
 {
+    /// <summary>Whatever the caller wants back in <see cref="BatchAcknowledged"/> (e.g. the source record); the writer never reads it.</summary>
+    public object? Tag { get; init; }
+
     /// <summary>True when this write deletes the agent.</summary>
     public bool IsTombstone => Fields is null;
 }

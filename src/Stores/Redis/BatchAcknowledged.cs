@@ -6,6 +6,12 @@ namespace ContactCenter.Stores.Redis;
 /// the highest offset of the batch. Every write of this batch and of all earlier batches is in Redis, together with
 /// the stage's progress keys, so source offsets up to these (Kafka commit = offset + 1) can be committed.
 /// </summary>
-/// <remarks>After a transient error a write may be sent twice; if the first attempt reached Redis, the second counts
+/// <remarks>A write Redis refused for itself (the key holds another type: see <see cref="RedisFailures.IsRecordBound"/>)
+/// changed nothing and is listed in <see cref="Rejected"/> with the reason; the caller dead-letters it.
+/// After a transient error a write may be sent twice; if the first attempt reached Redis, the second counts
 /// as stale. The state in Redis is exact either way; only the counters can be off by such retries.</remarks>
-public sealed record BatchAcknowledged(IReadOnlyList<AgentStateWrite> Writes, int Applied, int Stale, IReadOnlyDictionary<int, long> HighestOffsetByPartition);
+public sealed record BatchAcknowledged(IReadOnlyList<AgentStateWrite> Writes, int Applied, int Stale, IReadOnlyDictionary<int, long> HighestOffsetByPartition)
+{
+    /// <summary>Writes Redis refused (nothing of them was applied), with Redis's reason.</summary>
+    public IReadOnlyList<(AgentStateWrite Write, string Reason)> Rejected { get; init; } = [];
+}

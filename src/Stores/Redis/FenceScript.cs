@@ -30,6 +30,11 @@ internal static class FenceScript
 
     public const long Applied = 1;
 
+    /// <remarks>
+    /// Every read comes before the first write. A command that fails inside a Lua script (WRONGTYPE on a key that is
+    /// not a hash or a string) stops the script but keeps what it already wrote, on Redis and Garnet alike; with the
+    /// reads first, a write that fails changes nothing, the stage's progress included.
+    /// </remarks>
     public const string Source = """
         local function gt(a, b)
           if #a ~= #b then return #a > #b end
@@ -42,26 +47,24 @@ internal static class FenceScript
         end
 
         local done = redis.call('GET', KEYS[3])
+        local fence = redis.call('HMGET', KEYS[1], '_p', '_o', '_t')
+        local tomb = redis.call('GET', KEYS[2])
+
         if (not done) or gt(o, done) then redis.call('SET', KEYS[3], o) end
 
         local apply = true
-        local fence = redis.call('HMGET', KEYS[1], '_p', '_o', '_t')
         if fence[1] and fence[2] then
           apply = newer(fence[1], fence[2], fence[3] or nil)
-        else
-          local tomb = redis.call('GET', KEYS[2])
-          if tomb then
-            local sp, so, st = string.match(tomb, '^(%d+):(%d+):(%d+)$')
-            if sp then apply = newer(sp, so, st) end
-          end
+        elseif tomb then
+          local sp, so, st = string.match(tomb, '^(%d+):(%d+):(%d+)$')
+          if sp then apply = newer(sp, so, st) end
         end
         if not apply then return 0 end
 
+        redis.call('DEL', KEYS[1])
         if ARGV[5] == 'd' then
-          redis.call('DEL', KEYS[1])
           redis.call('SET', KEYS[2], p .. ':' .. o .. ':' .. t, 'PX', ARGV[4])
         else
-          redis.call('DEL', KEYS[1])
           redis.call('DEL', KEYS[2])
           local args = { '_p', p, '_o', o, '_t', t }
           for i = 6, #ARGV do args[#args + 1] = ARGV[i] end

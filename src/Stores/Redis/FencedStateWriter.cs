@@ -14,9 +14,10 @@ namespace ContactCenter.Stores.Redis;
 /// </summary>
 /// <remarks>
 /// Transient Redis failures (connection lost, timeouts, LOADING, ...) are retried with back-off, forever and in order:
-/// nothing is dropped. A failure that cannot heal (e.g. WRONGTYPE: the key is not a hash) faults the writer: later
-/// <see cref="WriteAsync"/> and <see cref="FlushAsync"/> calls throw, and the unacknowledged writes are left to the
-/// source's replay.
+/// nothing is dropped. A write refused for itself (WRONGTYPE: its key holds a foreign value) changes nothing and is
+/// reported in <see cref="BatchAcknowledged.Rejected"/>; the batch goes on. Any other failure that cannot heal faults
+/// the writer at once (logged, <see cref="Faulted"/> raised): later <see cref="WriteAsync"/> and <see cref="FlushAsync"/>
+/// calls throw, and the unacknowledged writes are left to the source's replay.
 /// </remarks>
 public sealed class FencedStateWriter : IAsyncDisposable
 {
@@ -59,6 +60,9 @@ public sealed class FencedStateWriter : IAsyncDisposable
     /// <summary>Raised from the writer loop after Redis acknowledged a batch. Keep handlers short: the next batch
     /// waits for them. Exceptions thrown by handlers are logged and otherwise ignored.</summary>
     public event Action<BatchAcknowledged>? Acknowledged;
+
+    /// <summary>Raised once, from the writer loop, when the writer stopped on a failure that cannot heal.</summary>
+    public event Action<Exception>? Faulted;
 
     /// <summary>Writes enqueued and not yet acknowledged (queued or in flight).</summary>
     public long Pending => Interlocked.Read(ref _pending);
@@ -190,6 +194,8 @@ public sealed class FencedStateWriter : IAsyncDisposable
             _logger.LogError(error, "Fenced writer for stage {Stage} stopped: {Count} writes were not applied", _stage, Pending);
             _fault = error;
             Stop(flushes, Closed());
+            try { Faulted?.Invoke(error); }
+            catch (Exception handler) { _logger.LogError(handler, "Fenced writer for stage {Stage}: a Faulted handler threw", _stage); }
         }
     }
 
@@ -207,6 +213,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
     {
         var results = new long[batch.Count];
         Array.Fill(results, -1);
+        List<(AgentStateWrite, string)>? rejected = null;
         var keys = new RedisKey[batch.Count][];
         var args = new RedisValue[batch.Count][];
         for (var i = 0; i < batch.Count; i++)
@@ -249,8 +256,17 @@ public sealed class FencedStateWriter : IAsyncDisposable
                 var call = calls[i - from];
                 if (call.IsCompletedSuccessfully)
                 {
-                    if (results[i] < 0)
+                    if (results[i] == -1)
                         results[i] = (long)call.Result;
+                }
+                else if (results[i] == -1 && call.Exception?.GetBaseException() is { } refused && RedisFailures.IsRecordBound(refused))
+                {
+                    results[i] = Refused;
+                    (rejected ??= new()).Add((batch[i], refused.Message));
+                }
+                else if (results[i] == Refused)
+                {
+                    // Refused on an earlier attempt and sent again after a transient failure before it: still refused.
                 }
                 else if (firstFailed < 0)
                 {
@@ -270,10 +286,13 @@ public sealed class FencedStateWriter : IAsyncDisposable
             await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
         }
 
-        Acknowledge(batch, results);
+        Acknowledge(batch, results, rejected);
     }
 
-    private void Acknowledge(List<AgentStateWrite> batch, long[] results)
+    /// <summary>Result slot of a write Redis refused for itself.</summary>
+    private const long Refused = -2;
+
+    private void Acknowledge(List<AgentStateWrite> batch, long[] results, List<(AgentStateWrite, string)>? rejected)
     {
         var applied = 0;
         var highest = new Dictionary<int, long>();
@@ -285,7 +304,10 @@ public sealed class FencedStateWriter : IAsyncDisposable
             if (!highest.TryGetValue(write.Partition, out var offset) || write.Offset > offset)
                 highest[write.Partition] = write.Offset;
         }
-        var ack = new BatchAcknowledged(batch.ToArray(), applied, batch.Count - applied, highest);
+        var ack = new BatchAcknowledged(batch.ToArray(), applied, batch.Count - applied - (rejected?.Count ?? 0), highest)
+        {
+            Rejected = (IReadOnlyList<(AgentStateWrite, string)>?)rejected ?? [],
+        };
         Interlocked.Add(ref _pending, -batch.Count);
 
         var handlers = Acknowledged;

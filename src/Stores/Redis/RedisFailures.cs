@@ -30,6 +30,15 @@ internal static class RedisFailures
         return false;
     }
 
+    /// <summary>
+    /// A reply that belongs to the one write, not to Redis: the key it addresses holds another type (a foreign value
+    /// where an agent hash should be). Retrying cannot fix it and other writes are unaffected, so the write is refused
+    /// and dead-lettered while the stage goes on. Every other permanent error (scripts disabled, out of memory, no
+    /// permission) belongs to the world and stops the writer.
+    /// </summary>
+    public static bool IsRecordBound(Exception error) =>
+        error is RedisServerException server && server.Message.Contains("WRONGTYPE", StringComparison.Ordinal);
+
     /// <summary>Exponential back-off from 50 ms, capped, with up to 20 % jitter so pods do not retry in lockstep.</summary>
     public static TimeSpan Backoff(int attempt, TimeSpan max)
     {

@@ -20,6 +20,12 @@ public static class EventHeaders
     /// <summary>Header set on dead-lettered records: topic/partition/offset the record came from.</summary>
     public const string DeadLetterSource = "cc-dlq-source";
 
+    /// <summary>Header set on dead-lettered records: the original value's size in bytes (-1 when it had none).</summary>
+    public const string DeadLetterSize = "cc-dlq-size";
+
+    /// <summary>Header set on dead-lettered records copied in part: <c>value</c> (only a prefix of the value is kept).</summary>
+    public const string DeadLetterTruncated = "cc-dlq-truncated";
+
     private static readonly byte[] CreatedBytes = "CREATED"u8.ToArray();
     private static readonly byte[] UpdatedBytes = "UPDATED"u8.ToArray();
     private static readonly byte[] DeletedBytes = "DELETED"u8.ToArray();

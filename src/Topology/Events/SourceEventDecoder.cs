@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using ContactCenter.Topology.Spec;
 
 namespace ContactCenter.Topology.Events;
@@ -16,91 +17,145 @@ public sealed class DecodedEvent
 }
 
 /// <summary>
-/// Reads a flat JSON source event without reflection, keeping only the fields a topology maps.
-/// Scalars become their text (strings unescaped), arrays and objects their compact JSON; nulls are absent.
+/// Reads a flat JSON source event without reflection, keeping only the fields a topology maps. The key, version and
+/// timestamp fields are the ones the source names. Scalars become their text (strings unescaped), arrays and objects
+/// their compact JSON; nulls are absent.
 /// </summary>
+/// <remarks>
+/// Every way a value can be wrong ends in <c>false</c> with a reason, never in an exception: the value must be valid
+/// UTF-8 JSON object of at most <see cref="RecordLimits.MaxRecordBytes"/>, name each special field at most once with
+/// the right type, keep versions within <see cref="RecordLimits.MaxVersion"/> and mapped values within
+/// <see cref="RecordLimits.MaxFieldBytes"/>.
+/// </remarks>
 public static class SourceEventDecoder
 {
+    private const int MaxDepth = 16;
+
     /// <summary>Decodes <paramref name="json"/>; on failure returns false with a reason fit for a dead-letter header.</summary>
-    public static bool TryDecode(ReadOnlySpan<byte> json, IReadOnlyList<FieldMapping> mapping, out DecodedEvent decoded, out string? error)
+    public static bool TryDecode(ReadOnlySpan<byte> json, SourceSpec source, RecordLimits limits, out DecodedEvent decoded, out string? error)
     {
         decoded = new DecodedEvent();
-        error = null;
-        var haveVersion = false;
+        if (json.Length > limits.MaxRecordBytes)
+        {
+            error = $"value is {json.Length} bytes, over limits.max-record-bytes ({limits.MaxRecordBytes})";
+            return false;
+        }
+        if (!Utf8.IsValid(json))
+        {
+            error = $"value is not valid UTF-8 (byte {FirstInvalidUtf8(json)})";
+            return false;
+        }
         try
         {
-            var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 16 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                error = "value is not a JSON object";
-                return false;
-            }
-            while (reader.Read())
-            {
-                if (reader.TokenType == JsonTokenType.EndObject)
-                    break;
-                if (reader.TokenType != JsonTokenType.PropertyName)
-                {
-                    error = $"unexpected JSON token {reader.TokenType} at byte {reader.TokenStartIndex}";
-                    return false;
-                }
-                if (reader.ValueTextEquals("version"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var version) || version < 0)
-                    {
-                        error = "field 'version' must be a non-negative integer";
-                        return false;
-                    }
-                    decoded.Version = version;
-                    haveVersion = true;
-                    continue;
-                }
-                if (reader.ValueTextEquals("ts"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var ts))
-                    {
-                        error = "field 'ts' must be an integer (Unix milliseconds)";
-                        return false;
-                    }
-                    decoded.Timestamp = ts;
-                    continue;
-                }
-                if (reader.ValueTextEquals("agentId"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType != JsonTokenType.String)
-                    {
-                        error = "field 'agentId' must be a string";
-                        return false;
-                    }
-                    decoded.AgentId = reader.GetString();
-                    continue;
-                }
-                var target = FindTarget(ref reader, mapping);
-                reader.Read();
-                if (target is null)
-                {
-                    reader.Skip();
-                    continue;
-                }
-                var text = ReadValueText(ref reader, json);
-                if (text is not null)
-                    decoded.Fields.Add(new KeyValuePair<string, string>(target, text));
-            }
+            return TryRead(json, source, limits, decoded, out error);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
             error = "malformed JSON: " + ex.Message;
             return false;
         }
-        if (!haveVersion)
+    }
+
+    private static bool TryRead(ReadOnlySpan<byte> json, SourceSpec source, RecordLimits limits, DecodedEvent decoded, out string? error)
+    {
+        error = null;
+        bool haveVersion = false, haveTimestamp = false;
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxDepth });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            error = "missing field 'version'";
+            error = "value is not a JSON object";
             return false;
         }
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndObject)
+                break;
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                error = $"unexpected JSON token {reader.TokenType} at byte {reader.TokenStartIndex}";
+                return false;
+            }
+            if (reader.ValueTextEquals(source.VersionField))
+            {
+                if (haveVersion) return Fail(out error, $"field '{source.VersionField}' appears twice");
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var version) || version < 0)
+                    return Fail(out error, $"field '{source.VersionField}' must be a non-negative integer");
+                if (version > limits.MaxVersion)
+                    return Fail(out error, $"field '{source.VersionField}' is {version}, over limits.max-version ({limits.MaxVersion})");
+                decoded.Version = version;
+                haveVersion = true;
+                continue;
+            }
+            if (reader.ValueTextEquals(source.TimestampField))
+            {
+                if (haveTimestamp) return Fail(out error, $"field '{source.TimestampField}' appears twice");
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var ts) || ts < 0)
+                    return Fail(out error, $"field '{source.TimestampField}' must be a non-negative integer (Unix milliseconds)");
+                decoded.Timestamp = ts;
+                haveTimestamp = true;
+                continue;
+            }
+            if (reader.ValueTextEquals(source.KeyField))
+            {
+                if (decoded.AgentId is not null) return Fail(out error, $"field '{source.KeyField}' appears twice");
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.String)
+                    return Fail(out error, $"field '{source.KeyField}' must be a string");
+                decoded.AgentId = reader.GetString();
+                continue;
+            }
+            var target = FindTarget(ref reader, source.Fields);
+            reader.Read();
+            if (target is null)
+            {
+                reader.Skip();
+                continue;
+            }
+            var text = ReadValueText(ref reader, json);
+            if (text is null)
+                continue;
+            if (Contains(decoded.Fields, target))
+                return Fail(out error, $"field mapped to '{target}' appears twice");
+            var bytes = Encoding.UTF8.GetByteCount(text);
+            if (bytes > limits.MaxFieldBytes)
+                return Fail(out error, $"field mapped to '{target}' is {bytes} bytes, over limits.max-field-bytes ({limits.MaxFieldBytes})");
+            decoded.Fields.Add(new KeyValuePair<string, string>(target, text));
+        }
+        if (reader.Read())
+            return Fail(out error, $"unexpected data after the JSON object at byte {reader.TokenStartIndex}");
+        if (!haveVersion)
+            return Fail(out error, $"missing field '{source.VersionField}'");
         return true;
+    }
+
+    private static bool Fail(out string? error, string reason)
+    {
+        error = reason;
+        return false;
+    }
+
+    private static bool Contains(List<KeyValuePair<string, string>> fields, string name)
+    {
+        foreach (var field in fields)
+        {
+            if (string.Equals(field.Key, name, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Offset of the first byte that does not start or continue a valid UTF-8 sequence.</summary>
+    public static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        var offset = 0;
+        while (offset < bytes.Length)
+        {
+            if (Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+                return offset;
+            offset += consumed;
+        }
+        return -1;
     }
 
     private static string? FindTarget(ref Utf8JsonReader reader, IReadOnlyList<FieldMapping> mapping)

@@ -40,12 +40,16 @@ internal static class TopologyCompiler
         {
             var source = model.Source(p.Source.Value)!;
             return new SourceSpec(source.Name.Value, source.Topic.Value, source.Partitions.Value, p.Part.Value, p.Primary.Value,
-                p.Fields.Select(f => new FieldMapping(f.Key.Value, f.Value.Value)).ToList(), source.OpHeader);
+                p.Fields.Select(f => new FieldMapping(f.Key.Value, f.Value.Value)).ToList(), source.OpHeader)
+            {
+                KeyField = source.Key.Value, VersionField = source.VersionField, TimestampField = source.TimestampField,
+            };
         }).ToList();
         var aggregate = new AggregateStageSpec(mergeStage.Name.Value, mergeStage.Group.Value, sources, merge.Store.Value,
             output.Topic!.Value, output.Partitions!.Value, DeadLetterTopic(model, mergeStage))
         {
             DeadLetterPartitions = DeadLetterPartitions(model, mergeStage),
+            Limits = model.Limits,
         };
 
         var stateStage = redisStages[0];
@@ -56,6 +60,7 @@ internal static class TopologyCompiler
             DeadLetterTopic(model, stateStage), Processors(stateStage))
         {
             DeadLetterPartitions = DeadLetterPartitions(model, stateStage),
+            Limits = model.Limits,
         };
 
         var queues = model.Stages

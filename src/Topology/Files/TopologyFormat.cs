@@ -26,6 +26,8 @@ internal static class TopologyFormat
             new("partitions", new IntType(1, 10_000), true, "Partition count of the topic. Sources read together must agree (co-partitioning)."),
             new("serde", new StringType(values: ["json"]), false, "Value format.", "json"),
             new("op-header", Name, false, "Record header carrying CREATED, UPDATED or DELETED.", "cc-op"),
+            new("version-field", FieldName, false, "Event field holding the per-part version (a non-negative integer; the highest wins).", "version"),
+            new("timestamp-field", FieldName, false, "Event field holding the event time (Unix milliseconds).", "ts"),
             Description("source"),
         ]);
 
@@ -143,6 +145,19 @@ internal static class TopologyFormat
             Description("stage"),
         ]);
 
+    public static readonly ObjectType Limits = new("limits",
+        "What every stage accepts from a record. A record past a limit is dead-lettered with the limit it broke.",
+        [
+            new("max-record-bytes", new IntType(1024, Spec.RecordLimits.RecordBytesCeiling), false,
+                "Largest record value a stage reads and largest aggregate it writes, in bytes.", Spec.RecordLimits.Default.MaxRecordBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("max-field-bytes", new IntType(16, Spec.RecordLimits.RecordBytesCeiling), false,
+                "Largest mapped field value, in UTF-8 bytes.", Spec.RecordLimits.Default.MaxFieldBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("max-key-bytes", new IntType(1, 512), false,
+                "Longest record key (agent id), in bytes. Keys are ASCII letters, digits and . _ - @ + whatever this says.", Spec.RecordLimits.Default.MaxKeyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("max-version", new LongType(1, long.MaxValue), false,
+                "Highest event version accepted; a higher one would freeze its part (nothing could be newer).", Spec.RecordLimits.DefaultMaxVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ]);
+
     public static readonly ObjectType Root = new("topology",
         "A ContactCenter Streams topology: sources, stages and sinks of one pipeline.",
         [
@@ -152,5 +167,6 @@ internal static class TopologyFormat
             new("sources", new ListType(Source, 1), true, "Kafka topics produced outside the pipeline."),
             new("sinks", new ListType(Sink, 1), true, "Where stages write: Kafka topics, Redis hashes, durable queues."),
             new("stages", new ListType(Stage, 1), true, "Consumer groups and what they do."),
+            new("limits", Limits, false, "Bounds on keys, values, fields and versions for every stage."),
         ]);
 }

@@ -16,6 +16,7 @@ internal sealed class TopologyModel
     public required IReadOnlyList<SinkDef> Sinks { get; init; }
     public required IReadOnlyList<StageDef> Stages { get; init; }
     public required IReadOnlySet<string> Incomplete { get; init; }
+    public Spec.RecordLimits Limits { get; init; } = Spec.RecordLimits.Default;
 
     public SourceDef? Source(string name) => Sources.FirstOrDefault(s => s.Name.Value == name);
 
@@ -44,6 +45,8 @@ internal sealed class SourceDef
     public required Loc<int> Partitions { get; init; }
     public required string Serde { get; init; }
     public required string OpHeader { get; init; }
+    public string VersionField { get; init; } = "version";
+    public string TimestampField { get; init; } = "ts";
     public string? Description { get; init; }
 }
 

@@ -20,6 +20,8 @@ internal static class TopologyModelBuilder
                 Pos = o.Pos, Name = n, Topic = topic, Key = key, Partitions = partitions,
                 Serde = o.Str("serde")?.Value ?? "json",
                 OpHeader = o.Str("op-header")?.Value ?? Events.EventHeaders.Op,
+                VersionField = o.Str("version-field")?.Value ?? "version",
+                TimestampField = o.Str("timestamp-field")?.Value ?? "ts",
                 Description = o.Str("description")?.Value,
             });
         }
@@ -41,7 +43,19 @@ internal static class TopologyModelBuilder
         {
             File = file, Name = name.Value, Description = root.Str("description")?.Value,
             Sources = sources, Sinks = sinks, Stages = stages, Incomplete = incomplete,
+            Limits = BuildLimits(root.Object("limits")),
         };
+    }
+
+    private static Spec.RecordLimits BuildLimits(Obj? o)
+    {
+        var defaults = Spec.RecordLimits.Default;
+        if (o is null) return defaults;
+        return new Spec.RecordLimits(
+            o.Int("max-record-bytes")?.Value ?? defaults.MaxRecordBytes,
+            o.Int("max-field-bytes")?.Value ?? defaults.MaxFieldBytes,
+            o.Int("max-key-bytes")?.Value ?? defaults.MaxKeyBytes,
+            o.Long("max-version")?.Value ?? defaults.MaxVersion);
     }
 
     private static void Remember(Obj o, HashSet<string> incomplete)

@@ -16,6 +16,28 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
         foreach (var stage in model.Stages) CheckStage(stage);
         CheckCycles();
         CheckUnused();
+        CheckKeyspaces();
+    }
+
+    /// <summary>No agent id may address the engine's own keys or another sink's: offsets, dedup claims, queues.</summary>
+    private void CheckKeyspaces()
+    {
+        var owned = new List<(string Prefix, string Owner)> { (Spec.RedisKeyspace.OffsetsPrefix + ":", "the stages' offsets") };
+        foreach (var stage in model.Stages)
+        {
+            foreach (var dedup in stage.Processors.OfType<DedupDef>())
+                owned.Add((dedup.KeyPrefix.Value, $"dedup '{dedup.Name.Value}' claims"));
+        }
+        foreach (var queue in model.Sinks.Where(s => s.Kind == SinkKind.Queue))
+            owned.Add((queue.Queue!.Value, $"queue sink '{queue.Name.Value}'"));
+        foreach (var sink in model.Sinks.Where(s => s.Kind == SinkKind.Redis))
+        {
+            foreach (var (prefix, owner) in owned)
+            {
+                if (KeyspaceCheck.CanReach(sink.KeyPattern!.Value, prefix))
+                    diags.Error(sink.KeyPattern.Pos, $"key pattern '{sink.KeyPattern.Value}' of Redis sink '{sink.Name.Value}' can produce keys under '{prefix}' ({owner}): an agent id could overwrite them");
+            }
+        }
     }
 
     private void Duplicates<T>(IEnumerable<T> items, Func<T, Loc<string>?> name, string what)

@@ -119,6 +119,25 @@ internal sealed class IntType(int min, int max) : FieldType
     public override JsonObject Schema() => new() { ["type"] = "integer", ["minimum"] = min, ["maximum"] = max };
 }
 
+/// <summary>A 64-bit integer in a closed range.</summary>
+internal sealed class LongType(long min, long max) : FieldType
+{
+    public override string Expected => $"an integer from {min} to {max}";
+
+    public override object? Read(YamlNode node, string what, DiagnosticBag diags)
+    {
+        if (!Scalar(node, what, diags, out var text)) return null;
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected}, found '{Shorten(text)}'");
+            return null;
+        }
+        return new Loc<long>(value, Pos.Of(node.Start));
+    }
+
+    public override JsonObject Schema() => new() { ["type"] = "integer", ["minimum"] = min, ["maximum"] = max };
+}
+
 /// <summary>true or false.</summary>
 internal sealed class BoolType : FieldType
 {
@@ -431,6 +450,8 @@ internal sealed class Obj(string title, Pos pos)
     public Loc<string>? Str(string field) => Values.GetValueOrDefault(field) as Loc<string>;
 
     public Loc<int>? Int(string field) => Values.GetValueOrDefault(field) as Loc<int>;
+
+    public Loc<long>? Long(string field) => Values.GetValueOrDefault(field) as Loc<long>;
 
     public Loc<bool>? Bool(string field) => Values.GetValueOrDefault(field) as Loc<bool>;
 

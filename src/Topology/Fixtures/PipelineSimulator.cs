@@ -120,11 +120,12 @@ internal sealed class PipelineSimulator
         var stage = _spec.Aggregate;
         var key = record.Key is null ? null : Encoding.UTF8.GetBytes(record.Key);
         var op = record.Header(source.OpHeader) is { } opText ? Encoding.UTF8.GetBytes(opText) : null;
-        if (!MergeStep.TryAccept(source, key, record.Value, op, out var accepted, out var reason))
+        if (!MergeStep.TryAccept(source, stage.Limits, key, record.Value, op, out var accepted, out var reason))
             return DeadLetter(stage.DeadLetterTopic, record, reason);
 
         var current = _store.GetValueOrDefault(accepted.Key);
-        var result = MergeStep.Merge(accepted, source, _primaryPart, current);
+        var result = MergeStep.Merge(accepted, source, _primaryPart, stage.Limits, current);
+        if (result.Rejected is { } rejected) return DeadLetter(stage.DeadLetterTopic, record, rejected);
         if (result.IsStale) return null;
         _store[accepted.Key] = result.State!;
         // Co-partitioned and keyed alike, the output record stays on the input record's partition.
@@ -135,30 +136,21 @@ internal sealed class PipelineSimulator
     private async ValueTask<SimRecord?> MaterializeAsync(SimRecord record)
     {
         var stage = _spec.State;
-        if (string.IsNullOrEmpty(record.Key)) return DeadLetter(stage.DeadLetterTopic, record, "record has no key");
-        var redisKey = stage.KeyPattern.Replace("{key}", record.Key, StringComparison.Ordinal);
-        if (record.Value is null)
+        var key = record.Key is null ? null : Encoding.UTF8.GetBytes(record.Key);
+        var outcome = await StateStep.ProcessAsync(stage, _chain, key, record.Value, 0).ConfigureAwait(false);
+        switch (outcome.Action)
         {
-            if (Fenced(redisKey, record)) Redis.Remove(redisKey);
-            return null;
+            case StateAction.Rejected:
+                return DeadLetter(stage.DeadLetterTopic, record, outcome.Reason!);
+            case StateAction.Delete:
+                if (Fenced(outcome.RedisKey!, record)) Redis.Remove(outcome.RedisKey!);
+                return null;
+            case StateAction.Upsert:
+                if (Fenced(outcome.RedisKey!, record)) Redis[outcome.RedisKey!] = [.. outcome.Fields!];
+                return null;
+            default:
+                return null;
         }
-        UserAggregate aggregate;
-        try
-        {
-            aggregate = AggregateCodec.Decode(record.Value);
-        }
-        catch (FormatException ex)
-        {
-            return DeadLetter(stage.DeadLetterTopic, record, ex.Message);
-        }
-        if (aggregate.IsDeleted(_primaryPart))
-        {
-            if (Fenced(redisKey, record)) Redis.Remove(redisKey);
-            return null;
-        }
-        if (await StateStep.ToHashFieldsAsync(stage, _chain, record.Key, aggregate).ConfigureAwait(false) is not { } hash) return null;
-        if (Fenced(redisKey, record)) Redis[redisKey] = [.. hash];
-        return null;
     }
 
     /// <summary>The Lua fence: true (and the fence moves) only when the record is newer than what produced the key.</summary>

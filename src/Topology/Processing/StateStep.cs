@@ -1,15 +1,72 @@
+using System.Text;
 using ContactCenter.Topology.Aggregation;
+using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Spec;
 
 namespace ContactCenter.Topology.Processing;
 
+/// <summary>What the state stage does with one aggregate record.</summary>
+public enum StateAction
+{
+    /// <summary>Write <see cref="StateOutcome.Fields"/> to <see cref="StateOutcome.RedisKey"/> (fenced).</summary>
+    Upsert,
+
+    /// <summary>Delete the hash at <see cref="StateOutcome.RedisKey"/> (fenced tombstone).</summary>
+    Delete,
+
+    /// <summary>A processor (filter, dedup) dropped it: nothing is written, the offset still counts as done.</summary>
+    Dropped,
+
+    /// <summary>The record is bad: dead-letter it with <see cref="StateOutcome.Reason"/>.</summary>
+    Rejected,
+}
+
+/// <summary>The state stage's decision for one record.</summary>
+public readonly record struct StateOutcome(StateAction Action, string? RedisKey, KeyValuePair<string, string>[]? Fields, long TimestampMs, string? Reason)
+{
+    public static StateOutcome Reject(string reason) => new(StateAction.Rejected, null, null, 0, reason);
+}
+
 /// <summary>
-/// The state stage's per-record work: an aggregate's live fields through the stage's processors (which see
-/// aggregate field names), then projected onto the Redis hash's field names. Shared by the runtime and the
-/// fixture runner, so both write the same hash.
+/// The state stage's per-record work: checks the key and size, decodes the aggregate, runs the stage's processors on
+/// its live fields (they see aggregate field names) and projects them onto the Redis hash's field names. The runtime
+/// calls it for every record; nothing here throws on a bad record.
 /// </summary>
 public static class StateStep
 {
+    /// <summary>Decides what to do with the record (<paramref name="key"/>, <paramref name="value"/>); a null value is a tombstone.</summary>
+    public static async ValueTask<StateOutcome> ProcessAsync(StateStageSpec spec, RecordProcessorChain processors, byte[]? key, byte[]? value, long recordTimestampMs)
+    {
+        if (!RecordKeyRule.TryValidate(key, spec.Limits.MaxKeyBytes, out var keyText, out var reason))
+            return StateOutcome.Reject(reason);
+        var redisKey = RedisKeyOf(spec, keyText);
+        if (value is null)
+            return new StateOutcome(StateAction.Delete, redisKey, null, Math.Max(0, recordTimestampMs), null);
+        if (value.Length > spec.Limits.MaxRecordBytes)
+            return StateOutcome.Reject($"value is {value.Length} bytes, over limits.max-record-bytes ({spec.Limits.MaxRecordBytes})");
+
+        UserAggregate aggregate;
+        try
+        {
+            aggregate = AggregateCodec.Decode(value);
+        }
+        catch (FormatException ex)
+        {
+            return StateOutcome.Reject(ex.Message);
+        }
+        if (aggregate.Key != keyText)
+            return StateOutcome.Reject($"aggregate key {Printable.Of(aggregate.Key)} does not match the record key '{keyText}'");
+        if (aggregate.Timestamp < 0)
+            return StateOutcome.Reject("aggregate timestamp is negative");
+        var fields = await ToHashFieldsAsync(spec, processors, keyText, aggregate).ConfigureAwait(false);
+        return fields is null
+            ? new StateOutcome(StateAction.Dropped, redisKey, null, aggregate.Timestamp, null)
+            : new StateOutcome(StateAction.Upsert, redisKey, fields, aggregate.Timestamp, null);
+    }
+
+    /// <summary>The Redis key of an agent's hash: the sink's key pattern with the (valid) key in place of <c>{key}</c>.</summary>
+    public static string RedisKeyOf(StateStageSpec spec, string key) => spec.KeyPattern.Replace("{key}", key, StringComparison.Ordinal);
+
     /// <summary>The hash fields for <paramref name="aggregate"/>, or null when a processor dropped the record.</summary>
     public static async ValueTask<KeyValuePair<string, string>[]?> ToHashFieldsAsync(
         StateStageSpec spec, RecordProcessorChain processors, string key, UserAggregate aggregate)

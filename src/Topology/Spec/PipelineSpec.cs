@@ -31,7 +31,17 @@ public sealed record SourceSpec(
     string Part,
     bool Primary,
     IReadOnlyList<FieldMapping> Fields,
-    string OpHeader = "cc-op");
+    string OpHeader = "cc-op")
+{
+    /// <summary>Event field that must equal the record key when present (topology file: <c>key</c>).</summary>
+    public string KeyField { get; init; } = "agentId";
+
+    /// <summary>Event field holding the per-part version (topology file: <c>version-field</c>).</summary>
+    public string VersionField { get; init; } = "version";
+
+    /// <summary>Event field holding the event time in Unix ms (topology file: <c>timestamp-field</c>).</summary>
+    public string TimestampField { get; init; } = "ts";
+}
 
 /// <summary>The merge stage: all sources into one aggregate per key, one processor, one store.</summary>
 public sealed record AggregateStageSpec(
@@ -45,6 +55,9 @@ public sealed record AggregateStageSpec(
 {
     /// <summary>Partitions of the dead-letter topic, for creating it.</summary>
     public int DeadLetterPartitions { get; init; } = 1;
+
+    /// <summary>What the stage accepts from a record (topology file: <c>limits</c>).</summary>
+    public RecordLimits Limits { get; init; } = RecordLimits.Default;
 }
 
 /// <summary>The materializing stage: derived aggregate topic into one Redis hash per key, fenced.</summary>
@@ -63,6 +76,9 @@ public sealed record StateStageSpec(
 {
     /// <summary>Partitions of the dead-letter topic, for creating it.</summary>
     public int DeadLetterPartitions { get; init; } = 1;
+
+    /// <summary>What the stage accepts from a record (topology file: <c>limits</c>).</summary>
+    public RecordLimits Limits { get; init; } = RecordLimits.Default;
 }
 
 /// <summary>A stateless record processor on a flat field record (filter, map/rename, dedup).</summary>

@@ -18,7 +18,7 @@ public static class AggregateTopologyBuilder
     /// <summary>Name of the Streamiz changelog topic of the stage's store.</summary>
     public static string ChangelogTopic(AggregateStageSpec spec) => $"{spec.ApplicationId}-{spec.StoreName}-changelog";
 
-    public static StreamTopology Build(AggregateStageSpec spec, IKeyValueBytesStoreSupplier storeSupplier, IDeadLetterSink deadLetters)
+    public static StreamTopology Build(AggregateStageSpec spec, IKeyValueBytesStoreSupplier storeSupplier, IDeadLetterSink deadLetters, StageCounters counters)
     {
         if (spec.Sources.Count == 0)
             throw new ArgumentException($"stage '{spec.Name}' has no sources", nameof(spec));
@@ -32,7 +32,7 @@ public static class AggregateTopologyBuilder
             .WithCachingDisabled();
 
         var transformer = TransformerBuilder.New<byte[], byte[], byte[], byte[]>()
-            .Transformer<AggregateTransformer>(spec, deadLetters)
+            .Transformer<AggregateTransformer>(spec, deadLetters, counters)
             .StateStore(store)
             .Build();
 

@@ -15,6 +15,7 @@ public sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[], 
 {
     private readonly AggregateStageSpec _spec = null!;
     private readonly IDeadLetterSink _deadLetters = null!;
+    private readonly StageCounters _counters = null!;
     private readonly Dictionary<string, SourceSpec> _sourcesByTopic = null!;
     private readonly string _primaryPart = null!;
     private IKeyValueStore<byte[], byte[]>? _store;
@@ -28,10 +29,11 @@ public sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[], 
     }
 
     /// <summary>Streamiz creates one instance per task with these arguments.</summary>
-    public AggregateTransformer(AggregateStageSpec spec, IDeadLetterSink deadLetters)
+    public AggregateTransformer(AggregateStageSpec spec, IDeadLetterSink deadLetters, StageCounters counters)
     {
         _spec = spec;
         _deadLetters = deadLetters;
+        _counters = counters;
         _sourcesByTopic = spec.Sources.ToDictionary(s => s.Topic, StringComparer.Ordinal);
         _primaryPart = MergeStep.PrimaryPart(spec);
     }
@@ -43,25 +45,54 @@ public sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[], 
         _store = (IKeyValueStore<byte[], byte[]>)context.GetStateStore(_spec.StoreName);
     }
 
+    /// <summary>
+    /// One record. Whatever belongs to the record (its key, headers, value, the merge of it) ends in the dead-letter
+    /// topic with a reason, including an exception nobody foresaw: the partition always moves on. Only the store is
+    /// the world's: if it cannot read or write, the exception stops the stage (Streamiz reports ERROR, the host says
+    /// so at once) rather than dead-lettering records that did nothing wrong.
+    /// </summary>
     public Record<byte[], byte[]>? Process(Record<byte[], byte[]> record)
     {
+        _counters.OnConsumed();
         var tpo = record.TopicPartitionOffset;
         if (!_sourcesByTopic.TryGetValue(tpo.Topic, out var source))
             return Reject(record, $"topic '{tpo.Topic}' is not a source of stage '{_spec.Name}'");
-        byte[]? op = null;
-        if (record.Headers is not null && record.Headers.TryGetLastBytes(source.OpHeader, out var opBytes))
-            op = opBytes;
-        if (!MergeStep.TryAccept(source, record.Key, record.Value, op, out var accepted, out var reason))
-            return Reject(record, reason);
+        AcceptedRecord accepted;
+        try
+        {
+            byte[]? op = null;
+            if (record.Headers is not null && record.Headers.TryGetLastBytes(source.OpHeader, out var opBytes))
+                op = opBytes;
+            if (!MergeStep.TryAccept(source, _spec.Limits, record.Key, record.Value, op, out accepted, out var reason))
+                return Reject(record, reason);
+        }
+        catch (Exception ex)
+        {
+            return Reject(record, RecordFailure.Describe(ex));
+        }
 
         var store = _store!;
-        var current = store.Get(record.Key);
-        var result = MergeStep.Merge(accepted, source, _primaryPart, current);
+        var current = store.Get(record.Key); // the world's: a store failure stops the stage
+        MergeResult result;
+        try
+        {
+            result = MergeStep.Merge(accepted, source, _primaryPart, _spec.Limits, current);
+        }
+        catch (Exception ex)
+        {
+            return Reject(record, RecordFailure.Describe(ex));
+        }
         if (result.CorruptState is { } corrupt)
-            _deadLetters.Send(tpo.Topic, tpo.Partition.Value, tpo.Offset.Value, record.Key, current, corrupt);
+            _deadLetters.Send(tpo.Topic, tpo.Partition.Value, tpo.Offset.Value, record.Key, current, null, corrupt);
+        if (result.Rejected is { } rejected)
+            return Reject(record, rejected);
         if (result.IsStale)
+        {
+            _counters.OnStale();
             return null;
+        }
         store.Put(record.Key, result.State!);
+        _counters.OnApplied();
         return Record<byte[], byte[]>.Create(record.Key, result.Output!, record.Headers);
     }
 
@@ -72,7 +103,8 @@ public sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[], 
     private Record<byte[], byte[]>? Reject(Record<byte[], byte[]> record, string reason)
     {
         var tpo = record.TopicPartitionOffset;
-        _deadLetters.Send(tpo.Topic, tpo.Partition.Value, tpo.Offset.Value, record.Key, record.Value, reason);
+        _deadLetters.Send(tpo.Topic, tpo.Partition.Value, tpo.Offset.Value, record.Key, record.Value, record.Headers, reason);
+        _counters.OnDeadLettered();
         return null;
     }
 }

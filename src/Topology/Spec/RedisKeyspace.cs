@@ -1,0 +1,8 @@
+namespace ContactCenter.Topology.Spec;
+
+/// <summary>The Redis keys the engine keeps for itself, outside any agent's reach (see <see cref="Events.RecordKeyRule"/>).</summary>
+public static class RedisKeyspace
+{
+    /// <summary>Prefix of a stage's progress keys: <c>cc:offsets:{stage}:{partition}</c>.</summary>
+    public const string OffsetsPrefix = "cc:offsets";
+}

@@ -1,0 +1,13 @@
+namespace ContactCenter.Topology.Streams;
+
+/// <summary>Turns an exception thrown while processing one record into a dead-letter reason.</summary>
+public static class RecordFailure
+{
+    /// <summary><c>processing failed: Type: message</c>, the message cut to 300 characters.</summary>
+    public static string Describe(Exception error)
+    {
+        var message = error.Message.ReplaceLineEndings(" ");
+        if (message.Length > 300) message = message[..300] + "...";
+        return $"processing failed: {error.GetType().Name}: {message}";
+    }
+}
