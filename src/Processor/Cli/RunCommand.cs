@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using ContactCenter.Processor.Hosting;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Stores;
@@ -11,7 +12,9 @@ namespace ContactCenter.Processor.Cli;
 /// <summary>
 /// <c>contactcenter run</c>: a pod. Hosts the stages of a topology against a Kafka cluster and a Redis until
 /// SIGINT/SIGTERM, then stops gracefully (flushes Redis writes, commits their offsets). Prints <c>ready</c> on
-/// stdout once every stage has joined its group and the state stage has read its snapshot offsets.
+/// stdout once every stage has joined its group and the state stage has read its snapshot offsets. A stage that
+/// cannot go on is logged at once; the pod prints <c>not ready: ...</c> and exits 1 so that its supervisor
+/// (Kubernetes) restarts it instead of leaving a pod that looks alive and does nothing.
 /// </summary>
 internal static class RunCommand
 {
@@ -45,19 +48,20 @@ internal static class RunCommand
             using var connection = await RedisConnector.ConnectAsync(parse.GetValue(redis)!);
             var supplier = AggregateStores.Create(parse.GetValue(store), spec.Aggregate.StoreName, AggregateStoreOptions.For(dir));
 
-            await using var host = new PipelineHost(spec);
+            using var logs = Logs.Create();
+            await using var host = new PipelineHost(spec, logs);
             var provisioner = parse.GetValue(createTopics) ? new AdminTopicProvisioner(bootstrapServers) : null;
             await host.StartAsync(bootstrapServers, provisioner, connection, supplier, dir, stop.Token, parse.GetValue(stages));
             Console.Out.WriteLine("ready");
             await Console.Out.FlushAsync(CancellationToken.None);
-            try
+            var stopped = Task.Delay(Timeout.Infinite, stop.Token);
+            if (await Task.WhenAny(stopped, host.Health.Failure) == host.Health.Failure)
             {
-                await Task.Delay(Timeout.Infinite, stop.Token);
+                Console.Out.WriteLine($"not ready: {await host.Health.Failure}");
+                await Console.Out.FlushAsync(CancellationToken.None);
+                return 1;
             }
-            catch (OperationCanceledException)
-            {
-                Console.Error.WriteLine("stopping: flushing Redis writes and committing offsets");
-            }
+            Console.Error.WriteLine("stopping: flushing Redis writes and committing offsets");
             return 0;
         });
         return command;

@@ -49,7 +49,9 @@ internal sealed class DemoRunner
         try
         {
             var storeSupplier = AggregateStores.Create(_options.Store, spec.Aggregate.StoreName, AggregateStoreOptions.For(stateDir));
-            await using var pipeline = new PipelineHost(spec);
+            // Streamiz warns about its task checkpoints while the demo tears its temporary state down: errors only.
+            using var logs = Logs.Create(Microsoft.Extensions.Logging.LogLevel.Warning, Microsoft.Extensions.Logging.LogLevel.Error);
+            await using var pipeline = new PipelineHost(spec, logs);
             var started = Stopwatch.StartNew();
             await pipeline.StartAsync(broker.BootstrapServers, new MockTopicProvisioner(broker), redis, storeSupplier, stateDir, ct);
             _progress.WriteLine($"pipeline running after {started.Elapsed.TotalSeconds:F1}s");
@@ -57,7 +59,17 @@ internal sealed class DemoRunner
             pipeline.State.Acknowledged += RecordLatency;
             var simulation = new AgentSimulation(_options.Agents, _options.Seed);
             var run = Stopwatch.StartNew();
-            await ProduceAsync(spec, broker.BootstrapServers, simulation, pipeline, ct);
+            // A stage that stops ends the demo at once, with its reason, instead of after a long settle.
+            using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            _ = pipeline.Health.Failure.ContinueWith(_ => failed.Cancel(), TaskScheduler.Default);
+            try
+            {
+                await ProduceAsync(spec, broker.BootstrapServers, simulation, pipeline, failed.Token);
+            }
+            catch (OperationCanceledException) when (!pipeline.Health.IsHealthy)
+            {
+                throw new InvalidOperationException(await pipeline.Health.Failure);
+            }
             var produceSeconds = run.Elapsed.TotalSeconds;
 
             var settle = Stopwatch.StartNew();

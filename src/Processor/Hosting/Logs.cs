@@ -5,15 +5,15 @@ namespace ContactCenter.Processor.Hosting;
 
 /// <summary>
 /// The one logger factory a process passes to everything it hosts: one line per event on stderr (stdout stays for
-/// results such as <c>ready</c> and <c>--json</c> summaries), UTC timestamps. Streamiz and librdkafka chatter below
-/// warning is left out.
+/// results such as <c>ready</c> and <c>--json</c> summaries), UTC timestamps. Streamiz chatter below
+/// <paramref name="streamizMinimum"/> (warning by default) is left out.
 /// </summary>
 internal static class Logs
 {
-    public static ILoggerFactory Create(LogLevel minimum = LogLevel.Information) => LoggerFactory.Create(builder =>
+    public static ILoggerFactory Create(LogLevel minimum = LogLevel.Information, LogLevel streamizMinimum = LogLevel.Warning) => LoggerFactory.Create(builder =>
     {
         builder.SetMinimumLevel(minimum);
-        builder.AddFilter("Streamiz", LogLevel.Warning);
+        builder.AddFilter("Streamiz", streamizMinimum);
         builder.AddSimpleConsole(options =>
         {
             options.SingleLine = true;
