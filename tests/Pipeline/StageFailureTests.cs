@@ -49,7 +49,7 @@ public sealed class StageFailureTests(RealRedisBackend backend)
             });
 
             var failure = await host.Health.Failure.WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Contains("stage agent-state stopped", failure);
+            Assert.Contains($"stage {spec.State.Name} stopped", failure);
             Assert.Contains("OOM", failure);
             Assert.False(host.Health.IsHealthy);
             Assert.Contains(logs.Entries, e => e.Level == LogLevel.Critical && e.Message.Contains("agent-state", StringComparison.Ordinal));

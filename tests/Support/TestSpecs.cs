@@ -27,7 +27,8 @@ internal static class TestSpecs
             partitions,
             $"{prefix}cc.dead-letter"),
         new StateStageSpec(
-            "agent-state",
+            // The stage name keys its progress in Redis (cc:offsets:{stage}:{p}): unique per test, like the topics.
+            $"{prefix}agent-state",
             $"{prefix}cc.agent-state",
             $"{prefix}user-aggregate",
             partitions,

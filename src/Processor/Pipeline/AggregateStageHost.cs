@@ -44,7 +44,7 @@ internal sealed class AggregateStageHost : IAsyncDisposable
             NumStreamThreads = 1,
             StateDir = stateDir,
             AllowAutoCreateTopics = false,
-            Logger = logs,
+            Logger = new StreamizLoggerFactory(logs),
         };
         _stream = new KafkaStream(topology, config);
         _stream.StateChanged += (_, next) =>
