@@ -1,3 +1,5 @@
+using ContactCenter.Stores.Faster;
+using ContactCenter.Testing;
 using Confluent.Kafka;
 using ContactCenter.Stores;
 using Streamiz.Kafka.Net.Crosscutting;

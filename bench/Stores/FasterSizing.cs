@@ -1,3 +1,4 @@
+using ContactCenter.Stores.Faster;
 using System.Numerics;
 using ContactCenter.Stores;
 

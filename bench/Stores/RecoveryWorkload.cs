@@ -1,3 +1,4 @@
+using ContactCenter.Testing;
 using System.Diagnostics;
 using Confluent.Kafka;
 using ContactCenter.Stores;

@@ -1,3 +1,4 @@
+using ContactCenter.Stores.Faster;
 using System.Text.Json.Nodes;
 
 namespace ContactCenter.Bench.Stores;

@@ -1,3 +1,4 @@
+using ContactCenter.Stores.Faster;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 

@@ -1,3 +1,4 @@
+using ContactCenter.Stores.Faster;
 using ContactCenter.Stores;
 
 namespace ContactCenter.Bench.Stores;

@@ -1,3 +1,4 @@
+using ContactCenter.Stores.Faster;
 using Streamiz.Kafka.Net.State.Supplier;
 using StreamizStores = Streamiz.Kafka.Net.State.Stores;
 

@@ -1,3 +1,4 @@
+using ContactCenter.Stores.Faster;
 using ContactCenter.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
 using Streamiz.Kafka.Net.Crosscutting;

@@ -1,3 +1,4 @@
+using ContactCenter.Stores.Faster;
 using ContactCenter.Stores;
 using Streamiz.Kafka.Net.Crosscutting;
 using Xunit;

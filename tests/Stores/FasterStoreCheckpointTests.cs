@@ -1,3 +1,5 @@
+using ContactCenter.Testing;
+using ContactCenter.Stores.Faster;
 using Confluent.Kafka;
 using ContactCenter.Stores;
 using Xunit;

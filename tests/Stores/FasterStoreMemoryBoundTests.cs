@@ -1,3 +1,4 @@
+using ContactCenter.Stores.Faster;
 using ContactCenter.Stores;
 using Xunit;
 using static ContactCenter.Tests.Stores.StoreTestSupport;

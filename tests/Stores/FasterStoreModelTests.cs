@@ -1,3 +1,4 @@
+using ContactCenter.Stores.Faster;
 using ContactCenter.Stores;
 using FsCheck;
 using FsCheck.Fluent;

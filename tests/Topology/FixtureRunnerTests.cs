@@ -1,5 +1,5 @@
 using System.Text;
-using ContactCenter.Topology.Fixtures;
+using ContactCenter.Processor.Fixtures;
 using Xunit;
 
 namespace ContactCenter.Tests.Topology;

@@ -1,6 +1,6 @@
 using System.Text;
 using ContactCenter.Topology.Files;
-using ContactCenter.Topology.Fixtures;
+using ContactCenter.Processor.Fixtures;
 using FsCheck;
 using FsCheck.Fluent;
 using Xunit;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ContactCenter.Topology.Fixtures;
+using ContactCenter.Processor.Fixtures;
 
 namespace ContactCenter.Processor.Cli;
 

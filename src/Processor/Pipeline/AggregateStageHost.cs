@@ -1,6 +1,7 @@
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Topology.Spec;
-using ContactCenter.Topology.Streams;
+using ContactCenter.Processor.Streams;
+using ContactCenter.Processor.Pipeline;
 using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;

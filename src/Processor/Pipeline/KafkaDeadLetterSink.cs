@@ -4,7 +4,8 @@ using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Events;
-using ContactCenter.Topology.Streams;
+using ContactCenter.Processor.Streams;
+using ContactCenter.Processor.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Processor.Pipeline;

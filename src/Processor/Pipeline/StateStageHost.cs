@@ -4,7 +4,8 @@ using ContactCenter.Processor.Kafka;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Spec;
-using ContactCenter.Topology.Streams;
+using ContactCenter.Processor.Streams;
+using ContactCenter.Processor.Pipeline;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 

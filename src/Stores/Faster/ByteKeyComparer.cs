@@ -1,4 +1,4 @@
-namespace ContactCenter.Stores;
+namespace ContactCenter.Stores.Faster;
 
 /// <summary>
 /// Content equality and unsigned lexicographic order of key bytes: the order Streamiz's own stores use.

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ContactCenter.Stores;
+namespace ContactCenter.Stores.Faster;
 
 /// <summary>
 /// Metadata written inside every FASTER checkpoint (its commit cookie), so the offsets travel with the

@@ -2,7 +2,7 @@ using Streamiz.Kafka.Net.Crosscutting;
 using Streamiz.Kafka.Net.State;
 using Streamiz.Kafka.Net.State.Supplier;
 
-namespace ContactCenter.Stores;
+namespace ContactCenter.Stores.Faster;
 
 /// <summary>Streamiz supplier of <see cref="FasterKeyValueStore"/>: one new store per task.</summary>
 public sealed class FasterKeyValueBytesStoreSupplier : IKeyValueBytesStoreSupplier

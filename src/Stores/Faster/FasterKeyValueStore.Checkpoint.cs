@@ -1,3 +1,4 @@
+using ContactCenter.Stores.Streamiz;
 using Confluent.Kafka;
 using FASTER.core;
 using Microsoft.Extensions.Logging;
@@ -5,7 +6,7 @@ using Streamiz.Kafka.Net.Crosscutting;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Processors;
 
-namespace ContactCenter.Stores;
+namespace ContactCenter.Stores.Faster;
 
 // Opening, checkpointing and recovery.
 //

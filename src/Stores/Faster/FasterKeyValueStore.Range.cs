@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net.Crosscutting;
 using Streamiz.Kafka.Net.State.Enumerator;
 
-namespace ContactCenter.Stores;
+namespace ContactCenter.Stores.Faster;
 
 // Ordered operations. FASTER's index is a hash, so there is no key order to walk: each call scans the
 // log once (memory and disk parts), keeps the newest version of each key in the range, and sorts the

@@ -6,9 +6,9 @@ using Streamiz.Kafka.Net.Errors;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Processors;
 using Streamiz.Kafka.Net.State;
-using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[]?, FASTER.core.Empty, ContactCenter.Stores.StoreFunctions>;
+using Session = FASTER.core.ClientSession<FASTER.core.SpanByte, FASTER.core.SpanByte, FASTER.core.SpanByte, byte[]?, FASTER.core.Empty, ContactCenter.Stores.Faster.StoreFunctions>;
 
-namespace ContactCenter.Stores;
+namespace ContactCenter.Stores.Faster;
 
 /// <summary>
 /// Streamiz key/value store on <c>FasterKV&lt;SpanByte, SpanByte&gt;</c> (records inline, no object log).

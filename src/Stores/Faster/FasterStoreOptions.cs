@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace ContactCenter.Stores;
+namespace ContactCenter.Stores.Faster;
 
 /// <summary>
 /// Sizing and placement of a <see cref="FasterKeyValueStore"/>. Every memory figure is a hard bound:

@@ -2,7 +2,7 @@ using System.Collections;
 using Streamiz.Kafka.Net.Crosscutting;
 using Streamiz.Kafka.Net.State.Enumerator;
 
-namespace ContactCenter.Stores;
+namespace ContactCenter.Stores.Faster;
 
 /// <summary>Enumerator over an already sorted snapshot, forwards or backwards (Streamiz's <see cref="IKeyValueEnumerator{K,V}"/> contract).</summary>
 internal sealed class SortedKeyValueEnumerator(IReadOnlyList<KeyValuePair<Bytes, byte[]>> items, bool forward) : IKeyValueEnumerator<Bytes, byte[]>

@@ -1,6 +1,6 @@
 using FASTER.core;
 
-namespace ContactCenter.Stores;
+namespace ContactCenter.Stores.Faster;
 
 /// <summary>
 /// FASTER callbacks for the byte store. Reads copy the value into a new array (the only allocation of

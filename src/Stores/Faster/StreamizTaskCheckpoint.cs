@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using Streamiz.Kafka.Net.Processors.Internal;
 using Streamiz.Kafka.Net.State;
 
-namespace ContactCenter.Stores;
+namespace ContactCenter.Stores.Faster;
 
 /// <summary>
 /// The one entry of Streamiz's per-task <c>.checkpoint</c> file that belongs to this store's changelog

@@ -2,7 +2,7 @@ using System.Reflection;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Processors;
 
-namespace ContactCenter.Stores;
+namespace ContactCenter.Stores.Streamiz;
 
 /// <summary>
 /// The few Streamiz 1.8.2 members a store needs that Streamiz keeps internal, reached by reflection

@@ -4,7 +4,7 @@ using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Spec;
 
-namespace ContactCenter.Topology.Fixtures;
+namespace ContactCenter.Processor.Fixtures;
 
 /// <summary>A record on a simulated topic.</summary>
 internal sealed class SimRecord

@@ -6,7 +6,7 @@ using ContactCenter.Topology.Files;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace ContactCenter.Topology.Fixtures;
+namespace ContactCenter.Processor.Fixtures;
 
 /// <summary>The outcome of one fixture file.</summary>
 internal sealed record FixtureResult(string File, string Name, bool Passed, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlyList<string> Differences);
@@ -100,7 +100,7 @@ internal static class FixtureRunner
             var op = input.Str("op");
             if (op is not null)
             {
-                var header = topology.Model.Sources.FirstOrDefault(s => s.Topic.Value == topic.Value)?.OpHeader ?? Events.EventHeaders.Op;
+                var header = topology.Model.Sources.FirstOrDefault(s => s.Topic.Value == topic.Value)?.OpHeader ?? ContactCenter.Topology.Events.EventHeaders.Op;
                 headers.Insert(0, new(header, op.Value));
             }
             byte[]? payload;
@@ -234,7 +234,7 @@ internal static class FixtureRunner
             Mismatch(lines, "offset", o.Value.ToString(CultureInfo.InvariantCulture), actual.Offset.ToString(CultureInfo.InvariantCulture));
         if (expected.Str("reason") is { } reason)
         {
-            var actualReason = actual.Header(Events.EventHeaders.DeadLetterReason);
+            var actualReason = actual.Header(ContactCenter.Topology.Events.EventHeaders.DeadLetterReason);
             if (actualReason is null || !actualReason.Contains(reason.Value, StringComparison.OrdinalIgnoreCase))
                 Mismatch(lines, "reason", $"contains '{reason.Value}'", actualReason ?? "(no reason header)");
         }
@@ -364,7 +364,7 @@ internal static class FixtureRunner
     private static string Describe(SimRecord record)
     {
         var text = $"key {record.Key ?? "(none)"} @{record.Partition}/{record.Offset}, value {(record.Value is null ? "null (tombstone)" : Text(record.Value))}";
-        if (record.Header(Events.EventHeaders.DeadLetterReason) is { } reason) text += $", reason '{reason}'";
+        if (record.Header(ContactCenter.Topology.Events.EventHeaders.DeadLetterReason) is { } reason) text += $", reason '{reason}'";
         return text;
     }
 

@@ -1,4 +1,4 @@
-namespace ContactCenter.Topology.Streams;
+namespace ContactCenter.Processor.Pipeline;
 
 /// <summary>Turns an exception thrown while processing one record into a dead-letter reason.</summary>
 public static class RecordFailure

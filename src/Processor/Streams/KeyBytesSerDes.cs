@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Streamiz.Kafka.Net.SerDes;
 
-namespace ContactCenter.Topology.Streams;
+namespace ContactCenter.Processor.Streams;
 
 /// <summary>
 /// Key serde that turns a missing key into an empty one. Streamiz skips records whose key deserializes to

@@ -1,4 +1,4 @@
-namespace ContactCenter.Topology.Streams;
+namespace ContactCenter.Processor.Pipeline;
 
 /// <summary>
 /// What a stage did with the records it consumed; shared by all its tasks and threads. Every consumed record ends in

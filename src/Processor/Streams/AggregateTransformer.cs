@@ -1,9 +1,10 @@
+using ContactCenter.Processor.Pipeline;
 using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Spec;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
 
-namespace ContactCenter.Topology.Streams;
+namespace ContactCenter.Processor.Streams;
 
 /// <summary>
 /// The single processor of the agent-aggregate stage. It reads records of every source topic, looks up the

@@ -1,4 +1,4 @@
-namespace ContactCenter.Topology.Fixtures;
+namespace ContactCenter.Processor.Fixtures;
 
 /// <summary>Kafka's default (Java client) partitioner: murmur2 of the key bytes, positive, modulo the partition count.</summary>
 internal static class KafkaPartitioner

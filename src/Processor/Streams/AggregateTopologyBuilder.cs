@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Pipeline;
 using ContactCenter.Topology.Spec;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Processors.Public;
@@ -5,7 +6,7 @@ using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State.Supplier;
 using StreamTopology = Streamiz.Kafka.Net.Stream.Topology;
 
-namespace ContactCenter.Topology.Streams;
+namespace ContactCenter.Processor.Streams;
 
 /// <summary>
 /// Compiles an <see cref="AggregateStageSpec"/> into a Streamiz topology: every source topic merged into one

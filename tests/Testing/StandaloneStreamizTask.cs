@@ -1,3 +1,4 @@
+using ContactCenter.Stores.Streamiz;
 using System.Reflection;
 using Confluent.Kafka;
 using Streamiz.Kafka.Net;
@@ -6,16 +7,16 @@ using Streamiz.Kafka.Net.Processors;
 using Streamiz.Kafka.Net.Processors.Internal;
 using Streamiz.Kafka.Net.State;
 
-namespace ContactCenter.Stores;
+namespace ContactCenter.Testing;
 
 /// <summary>
 /// A Streamiz task's state side without a broker: a genuine <see cref="ProcessorContext"/> backed by
 /// Streamiz's own ProcessorStateManager and <see cref="OffsetCheckpointFile"/>, so stores can be
 /// initialised, committed (flush, then .checkpoint) and restored exactly as a stream thread does it.
 /// Streamiz builds these internally; its own tests reach them through InternalsVisibleTo, we use
-/// reflection (tests and benchmarks only).
+/// reflection. Tests and benchmarks only: this library is never referenced by src/.
 /// </summary>
-internal sealed class StandaloneStreamizTask : IDisposable
+public sealed class StandaloneStreamizTask : IDisposable
 {
     private const BindingFlags Any = StreamizInternals.Any;
     private static readonly Assembly Streamiz = typeof(ProcessorContext).Assembly;

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace ContactCenter.Topology.Streams;
+namespace ContactCenter.Processor.Pipeline;
 
 /// <summary>
 /// Where rejected records go. Implementations must not block the caller (a stream thread) and must never throw:
