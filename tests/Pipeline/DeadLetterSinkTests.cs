@@ -30,7 +30,7 @@ public sealed class DeadLetterSinkTests(BrokerFixture kafka)
         var records = KafkaTestClient.ConsumeExactly(consumer, 2).Select(r => r.Message).ToList();
 
         var large = records.Single(m => m.Key!.SequenceEqual("a1"u8.ToArray()));
-        Assert.Equal(value[..KafkaDeadLetterSink.TruncatedValueBytes], large.Value);
+        Assert.Equal(value[..DeadLetterCopy.TruncatedValueBytes], large.Value);
         Assert.Equal("value", Header(large, EventHeaders.DeadLetterTruncated));
         Assert.Equal("1100000", Header(large, EventHeaders.DeadLetterSize));
         Assert.Equal("agent/4/77", Header(large, EventHeaders.DeadLetterSource));

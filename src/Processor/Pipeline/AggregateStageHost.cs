@@ -1,7 +1,6 @@
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Topology.Spec;
 using ContactCenter.Processor.Streams;
-using ContactCenter.Processor.Pipeline;
 using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;

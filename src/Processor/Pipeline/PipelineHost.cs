@@ -2,7 +2,6 @@ using ContactCenter.Processor.Kafka;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Spec;
 using ContactCenter.Processor.Streams;
-using ContactCenter.Processor.Pipeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;

@@ -4,8 +4,6 @@ using ContactCenter.Processor.Kafka;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Spec;
-using ContactCenter.Processor.Streams;
-using ContactCenter.Processor.Pipeline;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -32,7 +30,7 @@ internal sealed class StateStageHost : IAsyncDisposable
     private readonly IConnectionMultiplexer _redis;
     private readonly FencedStateWriter _writer;
     private readonly KafkaDeadLetterSink _deadLetters;
-    private readonly RecordProcessorChain _processors;
+    private readonly StateRecordProcessor _records;
     private readonly ConcurrentDictionary<int, long> _acknowledged = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -55,7 +53,8 @@ internal sealed class StateStageHost : IAsyncDisposable
         _writer.Acknowledged += OnAcknowledged;
         _writer.Faulted += error => _health.Fail(spec.Name, "the Redis writer stopped on an error that retrying cannot fix", error);
         _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
-        _processors = new RecordProcessorChain(spec.Processors, new RedisDedupStore(redis.GetDatabase(), spec.Name, _logger, _stop.Token));
+        var processors = new RecordProcessorChain(spec.Processors, new RedisDedupStore(redis.GetDatabase(), spec.Name, _logger, _stop.Token));
+        _records = new StateRecordProcessor(spec, processors, _deadLetters, Counters);
     }
 
     /// <summary>What the stage did with the records it consumed (applied and stale once Redis acknowledged them).</summary>
@@ -119,8 +118,9 @@ internal sealed class StateStageHost : IAsyncDisposable
                 var result = consumer.Consume(TimeSpan.FromMilliseconds(5));
                 if (result is not null && !result.IsPartitionEOF)
                 {
-                    Counters.OnConsumed();
-                    var write = await ToWriteAsync(result);
+                    var message = result.Message;
+                    var write = await _records.ToWriteAsync(new StateInput(result.Topic, result.Partition.Value, result.Offset.Value,
+                        message.Key, message.Value, message.Headers, message.Timestamp.UnixTimestampMs));
                     if (write is not null)
                         await _writer.WriteAsync(write, _stop.Token);
                 }
@@ -162,51 +162,9 @@ internal sealed class StateStageHost : IAsyncDisposable
         return result;
     }
 
-    /// <summary>The Redis write for one aggregate record; null when it was dead-lettered or a processor dropped it.</summary>
-    private async ValueTask<AgentStateWrite?> ToWriteAsync(ConsumeResult<byte[]?, byte[]?> result)
-    {
-        StateOutcome outcome;
-        try
-        {
-            outcome = await StateStep.ProcessAsync(_spec, _processors, result.Message.Key, result.Message.Value, result.Message.Timestamp.UnixTimestampMs);
-        }
-        catch (Exception ex) when (ex is not RedisException and not OperationCanceledException)
-        {
-            // Redis being away is the world's (the dedup store retries it, then the loop stops); anything else that
-            // a record's processing throws is the record's.
-            outcome = StateOutcome.Reject(RecordFailure.Describe(ex));
-        }
-        switch (outcome.Action)
-        {
-            case StateAction.Rejected:
-                DeadLetter(result, outcome.Reason!);
-                return null;
-            case StateAction.Dropped:
-                Counters.OnDropped();
-                return null;
-            default:
-                return new AgentStateWrite(outcome.RedisKey!, result.Partition.Value, result.Offset.Value, outcome.Fields, outcome.TimestampMs)
-                {
-                    Tag = result,
-                };
-        }
-    }
-
-    private void DeadLetter(ConsumeResult<byte[]?, byte[]?> result, string reason)
-    {
-        _deadLetters.Send(result.Topic, result.Partition.Value, result.Offset.Value, result.Message.Key, result.Message.Value, result.Message.Headers, reason);
-        Counters.OnDeadLettered();
-    }
-
     private void OnAcknowledged(BatchAcknowledged batch)
     {
-        Counters.OnApplied(batch.Applied);
-        Counters.OnStale(batch.Stale);
-        foreach (var (write, reason) in batch.Rejected)
-        {
-            if (write.Tag is ConsumeResult<byte[]?, byte[]?> result)
-                DeadLetter(result, "Redis refused the write: " + reason);
-        }
+        _records.OnAcknowledged(batch);
         foreach (var (partition, offset) in batch.HighestOffsetByPartition)
             _acknowledged.AddOrUpdate(partition, offset, (_, old) => Math.Max(old, offset));
         Acknowledged?.Invoke(batch);

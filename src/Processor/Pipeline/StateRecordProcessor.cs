@@ -1,0 +1,64 @@
+using Confluent.Kafka;
+using ContactCenter.Stores.Redis;
+using ContactCenter.Topology.Processing;
+using ContactCenter.Topology.Spec;
+using StackExchange.Redis;
+
+namespace ContactCenter.Processor.Pipeline;
+
+/// <summary>One record as the state stage reads it, wherever it comes from (a consumer, a fixture).</summary>
+internal sealed record StateInput(string Topic, int Partition, long Offset, byte[]? Key, byte[]? Value, Headers? Headers, long TimestampMs);
+
+/// <summary>
+/// The state stage's work around <see cref="StateStep"/>, shared by the pod's consumer loop and the fixture runner so
+/// that a fixture runs exactly what a pod runs: the decision for each record, the dead letters (with their reasons)
+/// and the accounting in <see cref="StageCounters"/>.
+/// </summary>
+internal sealed class StateRecordProcessor(StateStageSpec spec, RecordProcessorChain processors, IDeadLetterSink deadLetters, StageCounters counters)
+{
+    /// <summary>The Redis write for <paramref name="input"/>; null when it was dead-lettered or a processor dropped it.</summary>
+    public async ValueTask<AgentStateWrite?> ToWriteAsync(StateInput input)
+    {
+        counters.OnConsumed();
+        StateOutcome outcome;
+        try
+        {
+            outcome = await StateStep.ProcessAsync(spec, processors, input.Key, input.Value, input.TimestampMs).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RedisException and not OperationCanceledException)
+        {
+            // Redis being away is the world's (the dedup store retries it, then the stage stops); anything else that
+            // a record's processing throws is the record's.
+            outcome = StateOutcome.Reject(RecordFailure.Describe(ex));
+        }
+        switch (outcome.Action)
+        {
+            case StateAction.Rejected:
+                DeadLetter(input, outcome.Reason!);
+                return null;
+            case StateAction.Dropped:
+                counters.OnDropped();
+                return null;
+            default:
+                return new AgentStateWrite(outcome.RedisKey!, input.Partition, input.Offset, outcome.Fields, outcome.TimestampMs) { Tag = input };
+        }
+    }
+
+    /// <summary>Counts what Redis applied or fenced out and dead-letters the writes Redis refused for themselves.</summary>
+    public void OnAcknowledged(BatchAcknowledged batch)
+    {
+        counters.OnApplied(batch.Applied);
+        counters.OnStale(batch.Stale);
+        foreach (var (write, reason) in batch.Rejected)
+        {
+            if (write.Tag is StateInput input)
+                DeadLetter(input, "Redis refused the write: " + reason);
+        }
+    }
+
+    private void DeadLetter(StateInput input, string reason)
+    {
+        deadLetters.Send(input.Topic, input.Partition, input.Offset, input.Key, input.Value, input.Headers, reason);
+        counters.OnDeadLettered();
+    }
+}
