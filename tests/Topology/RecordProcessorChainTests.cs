@@ -1,3 +1,4 @@
+using ContactCenter.Tests.Support;
 using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Spec;
 using FsCheck;

@@ -25,10 +25,18 @@ internal static class ExpectedState
         var primary = spec.Aggregate.Sources.FirstOrDefault(s => s.Primary)?.Part ?? spec.Aggregate.Sources[0].Part;
         if (aggregate.Parts.Count == 0 || aggregate.IsDeleted(primary))
             return null;
-        // The demo's topology has no dedup; filters and maps are pure, so the chain gives the final hash.
-        var chain = new RecordProcessorChain(spec.State.Processors, new InMemoryDedupStore());
+        // Filters and maps are pure, so the chain gives the final hash; a dedup step depends on what other pods
+        // claimed, which the demo cannot predict.
+        var chain = new RecordProcessorChain(spec.State.Processors, new UnpredictableDedup());
         var task = StateStep.ToHashFieldsAsync(spec.State, chain, agent.Id, aggregate);
         var fields = task.IsCompletedSuccessfully ? task.Result : throw new InvalidOperationException("the demo cannot predict asynchronous processors");
         return fields?.ToDictionary(f => f.Key, f => f.Value);
     }
+}
+
+/// <summary>Refuses to guess: a demo topology with a dedup step has no single expected state.</summary>
+internal sealed class UnpredictableDedup : IDedupStore
+{
+    public ValueTask<bool> TryClaimAsync(string id, TimeSpan ttl) =>
+        throw new InvalidOperationException("the demo cannot predict a dedup step's outcome: run it on a topology without dedup");
 }

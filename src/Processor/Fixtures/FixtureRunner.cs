@@ -13,7 +13,9 @@ internal sealed record FixtureResult(string File, string Name, bool Passed, IRea
 
 /// <summary>
 /// <c>contactcenter test</c>: runs fixture files (input records, expected output records and Redis hashes) against
-/// their topology without a broker, through <see cref="PipelineSimulator"/>. Prints a readable diff for each failure.
+/// their topology without a broker, through the stages' real code (<see cref="FixturePipeline"/>: Streamiz's test driver
+/// for the aggregate stage, the real fence script on an embedded Garnet for the state stage). Prints a readable diff
+/// for each failure.
 /// </summary>
 internal static class FixtureRunner
 {
@@ -84,7 +86,6 @@ internal static class FixtureRunner
         foreach (var s in topology.Model.Sources) partitions[s.Topic.Value] = s.Partitions.Value;
         foreach (var s in topology.Model.Sinks.Where(s => s.Kind == SinkKind.Kafka)) partitions[s.Topic!.Value] = s.Partitions!.Value;
 
-        var simulator = new PipelineSimulator(topology.Spec, partitions);
         var inputs = new List<(SimRecord Record, int? Partition, long? Offset)>();
         foreach (var input in fixture.List<Obj>("input"))
         {
@@ -118,8 +119,9 @@ internal static class FixtureRunner
         }
         if (diags.HasErrors) return Invalid(path, name, diags.Sorted());
 
+        await using var pipeline = await FixturePipeline.StartAsync(topology.Spec, partitions).ConfigureAwait(false);
         foreach (var (record, partition, offset) in inputs)
-            await simulator.ProduceAsync(record, partition, offset).ConfigureAwait(false);
+            await pipeline.ProduceAsync(record, partition, offset).ConfigureAwait(false);
 
         var differences = new List<string>();
         var expect = fixture.Object("expect");
@@ -128,14 +130,14 @@ internal static class FixtureRunner
             foreach (var (topic, list) in topics.Value)
             {
                 var expected = (list as Loc<List<object>>)?.Value.OfType<Obj>().ToList() ?? [];
-                var actual = simulator.Topics.GetValueOrDefault(topic.Value) ?? [];
+                var actual = pipeline.Topics.GetValueOrDefault(topic.Value) ?? [];
                 CompareTopic(topic, expected, actual, differences);
             }
         }
         if (expect?.Values.GetValueOrDefault("redis") is Loc<List<KeyValuePair<Loc<string>, object?>>> redis)
         {
             foreach (var (key, value) in redis.Value)
-                CompareHash(key, (value as Loc<YamlNode>)?.Value, simulator.Redis.GetValueOrDefault(key.Value), differences);
+                CompareHash(key, (value as Loc<YamlNode>)?.Value, await pipeline.ReadHashAsync(key.Value).ConfigureAwait(false), differences);
         }
         return new FixtureResult(path, name, differences.Count == 0, diags.Sorted(), differences);
     }
