@@ -15,7 +15,7 @@ public class BrokerFixture : IDisposable
 
     public BrokerFixture() => Broker = EmbeddedKafkaBroker.Start(brokers: 3);
 
-    public EmbeddedKafkaBroker Broker { get; }
+    internal EmbeddedKafkaBroker Broker { get; }
 
     public string BootstrapServers => Broker.BootstrapServers;
 

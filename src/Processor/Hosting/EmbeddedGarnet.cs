@@ -10,7 +10,7 @@ namespace ContactCenter.Processor.Hosting;
 /// a Redis-compatible store for local runs, demos and tests. Lua scripts run in Garnet's transaction mode (the keys a
 /// script declares are locked while it runs), which is what makes fenced writes atomic, as they are on Redis.
 /// </summary>
-public sealed class EmbeddedGarnet : IDisposable
+internal sealed class EmbeddedGarnet : IDisposable
 {
     private const int Attempts = 5;
     private readonly GarnetServer _server;

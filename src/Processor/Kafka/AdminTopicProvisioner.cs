@@ -7,7 +7,7 @@ namespace ContactCenter.Processor.Kafka;
 /// Creates topics on a real Kafka cluster with the Admin API. "Already exists" is accepted once the existing
 /// topic's partition count is confirmed to match. The cluster's default replication factor is used unless one is given.
 /// </summary>
-public sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
+internal sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
 {
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
 

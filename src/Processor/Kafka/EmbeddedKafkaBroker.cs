@@ -10,7 +10,7 @@ namespace ContactCenter.Processor.Kafka;
 /// connects to <see cref="BootstrapServers"/> as to a real cluster. Everything is in memory and is gone once the
 /// broker is disposed or the process exits. See docs/broker.md for what the mock does not support.
 /// </summary>
-public sealed class EmbeddedKafkaBroker : IDisposable
+internal sealed class EmbeddedKafkaBroker : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _createdTopics = new(StringComparer.Ordinal);

@@ -5,7 +5,7 @@ namespace ContactCenter.Processor.Kafka;
 /// because the embedded mock cluster does not implement the CreateTopics API: <see cref="MockTopicProvisioner"/>
 /// calls the mock's C API, <see cref="AdminTopicProvisioner"/> uses the Admin API of a real cluster.
 /// </summary>
-public interface ITopicProvisioner
+internal interface ITopicProvisioner
 {
     /// <summary>
     /// Makes sure <paramref name="topic"/> exists with exactly <paramref name="partitions"/> partitions.

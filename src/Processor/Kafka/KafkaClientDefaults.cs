@@ -6,7 +6,7 @@ namespace ContactCenter.Processor.Kafka;
 /// Low-latency client settings chosen for the embedded mock cluster and valid against a real cluster.
 /// The reasons and the measured latencies are in docs/broker.md. Callers may adjust the returned objects.
 /// </summary>
-public static class KafkaClientDefaults
+internal static class KafkaClientDefaults
 {
     /// <summary>
     /// The partitioner every producer of a co-partitioned topic must share: murmur2 on the key, as Java clients and

@@ -1,7 +1,7 @@
 namespace ContactCenter.Processor.Kafka;
 
 /// <summary>Creates topics on an <see cref="EmbeddedKafkaBroker"/> through the mock's own API.</summary>
-public sealed class MockTopicProvisioner : ITopicProvisioner
+internal sealed class MockTopicProvisioner : ITopicProvisioner
 {
     private readonly EmbeddedKafkaBroker _broker;
 

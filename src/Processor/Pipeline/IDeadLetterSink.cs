@@ -6,7 +6,7 @@ namespace ContactCenter.Processor.Pipeline;
 /// Where rejected records go. Implementations must not block the caller (a stream thread) and must never throw:
 /// a record that cannot be copied whole is copied in part, and a sink that cannot write at all reports it itself.
 /// </summary>
-public interface IDeadLetterSink
+internal interface IDeadLetterSink
 {
     /// <param name="sourceTopic">Topic the record was read from.</param>
     /// <param name="partition">Partition it was read from.</param>

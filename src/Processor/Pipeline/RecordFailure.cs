@@ -1,7 +1,7 @@
 namespace ContactCenter.Processor.Pipeline;
 
 /// <summary>Turns an exception thrown while processing one record into a dead-letter reason.</summary>
-public static class RecordFailure
+internal static class RecordFailure
 {
     /// <summary><c>processing failed: Type: message</c>, the message cut to 300 characters.</summary>
     public static string Describe(Exception error)

@@ -5,7 +5,7 @@ namespace ContactCenter.Processor.Pipeline;
 /// exactly one of <see cref="Applied"/>, <see cref="Stale"/>, <see cref="Dropped"/> or <see cref="DeadLettered"/>
 /// (for the state stage once Redis acknowledged it), which is what the conservation tests check.
 /// </summary>
-public sealed class StageCounters
+internal sealed class StageCounters
 {
     private long _consumed, _applied, _stale, _dropped, _deadLettered;
 

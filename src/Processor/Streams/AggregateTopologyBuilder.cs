@@ -14,7 +14,7 @@ namespace ContactCenter.Processor.Streams;
 /// <c>{applicationId}-{storeName}-changelog</c>, which the host must create before starting (see
 /// <see cref="ChangelogTopic"/>).
 /// </summary>
-public static class AggregateTopologyBuilder
+internal static class AggregateTopologyBuilder
 {
     /// <summary>Name of the Streamiz changelog topic of the stage's store.</summary>
     public static string ChangelogTopic(AggregateStageSpec spec) => $"{spec.ApplicationId}-{spec.StoreName}-changelog";

@@ -12,7 +12,7 @@ namespace ContactCenter.Processor.Streams;
 /// No join, no repartition: all sources are co-partitioned by agent id, so one task sees every part of a key.
 /// Malformed records go to the dead-letter sink and processing moves on.
 /// </summary>
-public sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[], byte[]>
+internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[], byte[]>
 {
     private readonly AggregateStageSpec _spec = null!;
     private readonly IDeadLetterSink _deadLetters = null!;

@@ -8,7 +8,7 @@ namespace ContactCenter.Processor.Streams;
 /// null before any processor sees them; an empty key reaches the merge processor, which dead-letters it with
 /// a reason instead of losing it silently.
 /// </summary>
-public sealed class KeyBytesSerDes : AbstractSerDes<byte[]>
+internal sealed class KeyBytesSerDes : AbstractSerDes<byte[]>
 {
     public override byte[] Deserialize(byte[] data, SerializationContext context) => data ?? [];
 

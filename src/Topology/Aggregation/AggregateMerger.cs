@@ -3,7 +3,7 @@ using ContactCenter.Topology.Events;
 namespace ContactCenter.Topology.Aggregation;
 
 /// <summary>What applying one source event did to an aggregate.</summary>
-public enum MergeOutcome
+internal enum MergeOutcome
 {
     /// <summary>The event was newer than its part: the aggregate changed and must be emitted.</summary>
     Applied,
@@ -18,7 +18,7 @@ public enum MergeOutcome
 /// A DELETED event clears its part's fields but keeps its version as a fence; when the primary part is deleted
 /// the aggregate as a whole is deleted (its output is a tombstone).
 /// </summary>
-public static class AggregateMerger
+internal static class AggregateMerger
 {
     public static MergeOutcome Apply(UserAggregate aggregate, string part, EventOp op, DecodedEvent ev)
     {

@@ -4,7 +4,7 @@ using ContactCenter.Topology.Spec;
 namespace ContactCenter.Topology.Aggregation;
 
 /// <summary>A source record that passed every check: its key, op and decoded event.</summary>
-public readonly record struct AcceptedRecord(string Key, EventOp Op, DecodedEvent Event);
+internal readonly record struct AcceptedRecord(string Key, EventOp Op, DecodedEvent Event);
 
 /// <summary>The aggregate after one accepted record: null <see cref="State"/> means nothing changes.</summary>
 /// <param name="State">New store value, or null when the record was stale or rejected.</param>
@@ -12,7 +12,7 @@ public readonly record struct AcceptedRecord(string Key, EventOp Op, DecodedEven
 /// <param name="CorruptState">Set when the stored value could not be read and was started again from this record.</param>
 /// <param name="Rejected">Set when the merged aggregate breaks a limit: the record is dead-lettered, the store and
 /// the derived topic keep the previous aggregate.</param>
-public readonly record struct MergeResult(byte[]? State, byte[]? Output, string? CorruptState, string? Rejected = null)
+internal readonly record struct MergeResult(byte[]? State, byte[]? Output, string? CorruptState, string? Rejected = null)
 {
     public bool IsStale => State is null && Rejected is null;
 }
@@ -22,7 +22,7 @@ public readonly record struct MergeResult(byte[]? State, byte[]? Output, string?
 /// processor and the fixture runner both call it, so a fixture tests exactly what production runs, dead-letter
 /// reasons included. Nothing here throws on a bad record: every reason to refuse one comes back as text.
 /// </summary>
-public static class MergeStep
+internal static class MergeStep
 {
     /// <summary>Header value for <see cref="EventHeaders.DeadLetterSource"/>: <c>topic/partition/offset</c>.</summary>
     public static string SourceOf(string topic, int partition, long offset) => $"{topic}/{partition}/{offset}";

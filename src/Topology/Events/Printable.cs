@@ -6,7 +6,7 @@ namespace ContactCenter.Topology.Events;
 /// Renders untrusted bytes for a message a person reads (dead-letter reasons, logs): quoted, at most 64 characters,
 /// with control characters, quotes and invalid UTF-8 escaped, so a hostile value can neither flood nor forge a line.
 /// </summary>
-public static class Printable
+internal static class Printable
 {
     private const int MaxChars = 64;
 

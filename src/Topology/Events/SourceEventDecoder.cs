@@ -6,7 +6,7 @@ using ContactCenter.Topology.Spec;
 namespace ContactCenter.Topology.Events;
 
 /// <summary>A source event reduced to what the aggregate needs: its version, time and mapped fields.</summary>
-public sealed class DecodedEvent
+internal sealed class DecodedEvent
 {
     public long Version { get; internal set; }
     public long Timestamp { get; internal set; }
@@ -27,7 +27,7 @@ public sealed class DecodedEvent
 /// the right type, keep versions within <see cref="RecordLimits.MaxVersion"/> and mapped values within
 /// <see cref="RecordLimits.MaxFieldBytes"/>.
 /// </remarks>
-public static class SourceEventDecoder
+internal static class SourceEventDecoder
 {
     private const int MaxDepth = 16;
 

@@ -4,7 +4,7 @@ namespace ContactCenter.Topology.Processing;
 /// First-write-wins claims for deduplication. The runtime's implementation is one Redis
 /// <c>SET {id} {pod} NX PX {ttl}</c>.
 /// </summary>
-public interface IDedupStore
+internal interface IDedupStore
 {
     /// <summary>True when this caller is the first to claim <paramref name="id"/> within <paramref name="ttl"/>.</summary>
     ValueTask<bool> TryClaimAsync(string id, TimeSpan ttl);

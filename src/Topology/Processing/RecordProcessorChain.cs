@@ -8,7 +8,7 @@ namespace ContactCenter.Topology.Processing;
 /// <see cref="ProcessAsync"/> per record before writing it. Filter and map never allocate per record; only a
 /// dedup step goes asynchronous (one claim per record), and the call completes synchronously without one.
 /// </summary>
-public sealed class RecordProcessorChain
+internal sealed class RecordProcessorChain
 {
     private readonly Step[] _steps;
     private readonly IDedupStore? _dedup;
@@ -143,7 +143,7 @@ public sealed class RecordProcessorChain
 }
 
 /// <summary>The Redis sink's field mapping, shared by the runtime and the fixture runner.</summary>
-public static class FieldProjection
+internal static class FieldProjection
 {
     /// <summary>
     /// Appends to <paramref name="output"/> the fields <paramref name="mapping"/> selects, under their hash names

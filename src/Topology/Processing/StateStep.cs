@@ -6,7 +6,7 @@ using ContactCenter.Topology.Spec;
 namespace ContactCenter.Topology.Processing;
 
 /// <summary>What the state stage does with one aggregate record.</summary>
-public enum StateAction
+internal enum StateAction
 {
     /// <summary>Write <see cref="StateOutcome.Fields"/> to <see cref="StateOutcome.RedisKey"/> (fenced).</summary>
     Upsert,
@@ -22,7 +22,7 @@ public enum StateAction
 }
 
 /// <summary>The state stage's decision for one record.</summary>
-public readonly record struct StateOutcome(StateAction Action, string? RedisKey, KeyValuePair<string, string>[]? Fields, long TimestampMs, string? Reason)
+internal readonly record struct StateOutcome(StateAction Action, string? RedisKey, KeyValuePair<string, string>[]? Fields, long TimestampMs, string? Reason)
 {
     public static StateOutcome Reject(string reason) => new(StateAction.Rejected, null, null, 0, reason);
 }
@@ -32,7 +32,7 @@ public readonly record struct StateOutcome(StateAction Action, string? RedisKey,
 /// its live fields (they see aggregate field names) and projects them onto the Redis hash's field names. The runtime
 /// calls it for every record; nothing here throws on a bad record.
 /// </summary>
-public static class StateStep
+internal static class StateStep
 {
     /// <summary>Decides what to do with the record (<paramref name="key"/>, <paramref name="value"/>); a null value is a tombstone.</summary>
     public static async ValueTask<StateOutcome> ProcessAsync(StateStageSpec spec, RecordProcessorChain processors, byte[]? key, byte[]? value, long recordTimestampMs)
