@@ -89,17 +89,26 @@ public class RecordRulesTests
     {
         var limits = Small with { MaxFieldBytes = 2048 };
         Assert.True(MergeStep.TryAccept(Agent, limits, "a1"u8.ToArray(), Encoding.UTF8.GetBytes("{\"version\":1,\"name\":\"" + new string('x', 1500) + "\"}"),
-            "CREATED"u8.ToArray(), out var first, out var reason), reason);
+            "CREATED"u8.ToArray(), 0, out var first, out var reason), reason);
         var one = MergeStep.Merge(first, Agent, "test", limits, null);
         Assert.NotNull(one.State);
 
         var voice = TestSpecs.Source(TestSpecs.VoiceFields) with { Part = "voice", Primary = false };
         Assert.True(MergeStep.TryAccept(voice, limits, "a1"u8.ToArray(), Encoding.UTF8.GetBytes("{\"version\":1,\"extension\":\"" + new string('y', 1000) + "\"}"),
-            "CREATED"u8.ToArray(), out var second, out reason), reason);
+            "CREATED"u8.ToArray(), 0, out var second, out reason), reason);
         var two = MergeStep.Merge(second, voice, "test", limits, one.State);
         Assert.Null(two.State);
         Assert.False(two.IsStale);
         Assert.Contains("over limits.max-record-bytes (2048)", two.Rejected);
+    }
+
+    [Fact]
+    public void Headers_count_towards_the_record_limit_because_they_travel_on_with_the_aggregate()
+    {
+        var value = "{\"version\":1}"u8.ToArray();
+        Assert.True(MergeStep.TryAccept(Agent, Small, "a1"u8.ToArray(), value, "CREATED"u8.ToArray(), 2048 - value.Length - 2, out _, out var reason), reason);
+        Assert.False(MergeStep.TryAccept(Agent, Small, "a1"u8.ToArray(), value, "CREATED"u8.ToArray(), 2048 - value.Length - 1, out _, out reason));
+        Assert.Contains("record is 2049 bytes with its key", reason);
     }
 
     [Fact]

@@ -71,8 +71,10 @@ internal static class HostileRecords
                     Encoding.ASCII.GetBytes(new string('k', 129)), [0xC3, 0x28], "a b"u8.ToArray(), "cc:offsets:x"u8.ToArray()];
                 var hostileKey = keys[d / 14 % keys.Length];
                 return new("hostile key", source, false, new Message<byte[]?, byte[]?> { Key = hostileKey, Value = Json("{\"version\":1}"), Headers = Op("CREATED") }, true);
-            case 6: // op header missing, garbage, or huge
-                Headers[] heads = [[], Op(Encoding.Latin1.GetString(noise)), new Headers { { EventHeaders.Op, new byte[100_000] } }, Op("created")];
+            case 6: // op header missing, garbage or huge, or headers past the record limit
+                var bulky = Op("CREATED"); // a valid record whose headers alone are past the record limit
+                bulky.Add("x-bulk", new byte[300_000]);
+                Headers[] heads = [[], Op(Encoding.Latin1.GetString(noise)), new Headers { { EventHeaders.Op, new byte[100_000] } }, Op("created"), bulky];
                 return new("hostile op header", source, false, Msg(key, Json("{\"version\":1}"), heads[d / 14 % heads.Length]), true);
             case 7: // a version that would freeze the part forever
                 return new("version past the limit", source, false, Msg(key, Json($"{{\"version\":{long.MaxValue}}}"), Op("UPDATED")), true);

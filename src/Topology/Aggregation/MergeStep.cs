@@ -4,7 +4,8 @@ using ContactCenter.Topology.Spec;
 namespace ContactCenter.Topology.Aggregation;
 
 /// <summary>A source record that passed every check: its key, op and decoded event.</summary>
-internal readonly record struct AcceptedRecord(string Key, EventOp Op, DecodedEvent Event);
+/// <param name="CarriedBytes">Key and header bytes that travel with the aggregate to the derived topic.</param>
+internal readonly record struct AcceptedRecord(string Key, EventOp Op, DecodedEvent Event, int CarriedBytes = 0);
 
 /// <summary>The aggregate after one accepted record: null <see cref="State"/> means nothing changes.</summary>
 /// <param name="State">New store value, or null when the record was stale or rejected.</param>
@@ -29,14 +30,22 @@ internal static class MergeStep
 
     /// <summary>
     /// Checks a source record; false with a reason for the dead-letter topic when it cannot be merged.
-    /// <paramref name="op"/> is the raw op header value, null when the header is missing.
+    /// <paramref name="op"/> is the raw op header value, null when the header is missing; <paramref name="headerBytes"/>
+    /// is the size of all its headers (names and values), which travel on with the aggregate and count towards
+    /// <see cref="RecordLimits.MaxRecordBytes"/> with the key and the value.
     /// </summary>
-    public static bool TryAccept(SourceSpec source, RecordLimits limits, byte[]? key, byte[]? value, byte[]? op, out AcceptedRecord accepted, out string reason)
+    public static bool TryAccept(SourceSpec source, RecordLimits limits, byte[]? key, byte[]? value, byte[]? op, int headerBytes, out AcceptedRecord accepted, out string reason)
     {
         accepted = default;
         if (!RecordKeyRule.TryValidate(key, limits.MaxKeyBytes, out var keyText, out reason))
             return false;
         if (value is null) { reason = "source record has no value (tombstone)"; return false; }
+        var size = (long)key!.Length + value.Length + headerBytes;
+        if (size > limits.MaxRecordBytes && value.Length <= limits.MaxRecordBytes)
+        {
+            reason = $"record is {size} bytes with its key and {headerBytes} bytes of headers, over limits.max-record-bytes ({limits.MaxRecordBytes})";
+            return false;
+        }
         if (op is null) { reason = $"missing header '{source.OpHeader}'"; return false; }
         if (!EventHeaders.TryDecode(op, out var eventOp))
         {
@@ -53,7 +62,7 @@ internal static class MergeStep
             reason = $"{source.KeyField} {Printable.Of(decoded.AgentId)} in the value does not match the key '{keyText}'";
             return false;
         }
-        accepted = new AcceptedRecord(keyText, eventOp, decoded);
+        accepted = new AcceptedRecord(keyText, eventOp, decoded, key.Length + headerBytes);
         return true;
     }
 
@@ -82,11 +91,11 @@ internal static class MergeStep
         if (AggregateMerger.Apply(aggregate, source.Part, record.Op, record.Event) == MergeOutcome.Stale)
             return new MergeResult(null, null, corrupt);
         var encoded = AggregateCodec.Encode(aggregate);
-        if (encoded.Length > limits.MaxRecordBytes)
+        if ((long)encoded.Length + record.CarriedBytes > limits.MaxRecordBytes)
         {
             // The derived topic's producer would refuse it (and stop the stage): keep the previous aggregate.
             return new MergeResult(null, null, corrupt,
-                $"merged aggregate would be {encoded.Length} bytes, over limits.max-record-bytes ({limits.MaxRecordBytes})");
+                $"merged aggregate would be {encoded.Length} bytes (+{record.CarriedBytes} bytes of key and headers), over limits.max-record-bytes ({limits.MaxRecordBytes})");
         }
         return new MergeResult(encoded, aggregate.IsDeleted(primaryPart) ? null : encoded, corrupt);
     }
