@@ -79,7 +79,7 @@ public class TopologyLoaderTests
     }
 
     [Theory]
-    [InlineData("version: 1\nname: [x\n", "t.yaml:3:1: error: YAML: ")]
+    [InlineData("version: 1\nname: [x\n", "t.yaml:2:7: error: YAML: ")]
     [InlineData("version: 1\nversion: 1\n", "t.yaml:2:1: error: YAML: duplicate key 'version' (first at 1:1)")]
     [InlineData("", "t.yaml:1:1: error: file is empty")]
     [InlineData("- a\n- b\n", "t.yaml:1:1: error: the file must be a topology mapping")]

@@ -41,14 +41,9 @@ internal static class FixtureRunner
 
     public static async Task<FixtureResult> RunFileAsync(string path)
     {
-        try
-        {
-            return await RunTextAsync(await File.ReadAllTextAsync(path).ConfigureAwait(false), path).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return Invalid(path, string.Empty, [new Diagnostic(Severity.Error, path, 1, 1, $"cannot read file: {ex.Message}")]);
-        }
+        var diags = new DiagnosticBag(path);
+        var text = SourceText.ReadFile(path, diags);
+        return text is null ? Invalid(path, string.Empty, diags.Sorted()) : await RunTextAsync(text, path).ConfigureAwait(false);
     }
 
     /// <summary>Runs fixture text; <paramref name="path"/> names it and anchors its relative topology path.</summary>
