@@ -192,24 +192,24 @@ public class TopologyLoaderTests
     [Fact]
     public void ValidateToolExitCodes()
     {
-        var good = new StringWriter();
-        Assert.Equal(0, ValidateTool.Run([Repo.AgentState], good));
-        Assert.Contains("1 file checked: 0 errors, 0 warnings", good.ToString());
+        var good = Cli.Run("validate", Repo.AgentState);
+        Assert.Equal(0, good.Code);
+        Assert.Contains("1 file checked: 0 errors, 0 warnings", good.Output);
         var path = Path.Combine(Path.GetTempPath(), $"cc-validate-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(path, Repo.AgentStateWith("key: agentId", "kee: agentId"));
         try
         {
-            var bad = new StringWriter();
-            Assert.Equal(1, ValidateTool.Run([path, Repo.AgentState], bad));
-            Assert.Contains($"{path}:13:5: error: unknown field 'kee' in source; did you mean 'key'?", bad.ToString());
+            var bad = Cli.Run("validate", path, Repo.AgentState);
+            Assert.Equal(1, bad.Code);
+            Assert.Contains($"{path}:13:5: error: unknown field 'kee' in source; did you mean 'key'?", bad.Output);
         }
         finally
         {
             File.Delete(path);
         }
-        var missing = new StringWriter();
-        Assert.Equal(1, ValidateTool.Run(["/nonexistent/x.yaml"], missing));
-        Assert.Contains("/nonexistent/x.yaml:1:1: error: cannot read file", missing.ToString());
+        var missing = Cli.Run("validate", "/nonexistent/x.yaml");
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("/nonexistent/x.yaml:1:1: error: cannot read file", missing.Output);
     }
 }
 

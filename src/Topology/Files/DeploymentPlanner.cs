@@ -17,39 +17,13 @@ internal enum PlanImpact
 internal sealed record PlanItem(PlanImpact Impact, string Subject, string Reason, string? Fix);
 
 /// <summary>
-/// <c>contactcenter plan OLD NEW</c>: compares two topology files and says whether deploying NEW over OLD keeps state,
-/// needs a replay, or breaks. Stages are matched by name, then by consumer group (a renamed stage).
-/// Exit codes: 0 keeps state, 2 needs a replay, 3 breaks, 1 invalid input.
+/// Compares two topology files and says whether deploying NEW over OLD keeps state, needs a replay, or breaks
+/// (<c>contactcenter plan</c> prints the result). Stages are matched by name, then by consumer group (a renamed stage).
 /// </summary>
 internal static class DeploymentPlanner
 {
-    public static int Run(string oldPath, string newPath, TextWriter output)
-    {
-        var oldModel = TopologyTools.LoadValid(oldPath, output);
-        var newModel = TopologyTools.LoadValid(newPath, output);
-        if (oldModel is null || newModel is null)
-        {
-            output.WriteLine("plan: invalid input (exit 1)");
-            return 1;
-        }
-        var items = Plan(oldModel, newModel, newPath);
-        foreach (var item in items)
-        {
-            output.WriteLine($"{Label(item.Impact),-13} {item.Subject}: {item.Reason}");
-            if (item.Fix is not null) output.WriteLine($"{"",-13} fix: {item.Fix}");
-        }
-        var verdict = items.Count == 0 ? PlanImpact.KeepsState : items.Max(i => i.Impact);
-        if (items.Count == 0) output.WriteLine("no changes that affect state");
-        output.WriteLine($"verdict: {Label(verdict).ToLowerInvariant()} (exit {(int)verdict})");
-        return (int)verdict;
-    }
-
-    private static string Label(PlanImpact impact) => impact switch
-    {
-        PlanImpact.KeepsState => "KEEPS STATE",
-        PlanImpact.NeedsReplay => "NEEDS REPLAY",
-        _ => "BREAKS",
-    };
+    /// <summary>The worst impact of <paramref name="items"/> (keeps state when there are none).</summary>
+    public static PlanImpact Verdict(IReadOnlyList<PlanItem> items) => items.Count == 0 ? PlanImpact.KeepsState : items.Max(i => i.Impact);
 
     internal static IReadOnlyList<PlanItem> Plan(TopologyModel old, TopologyModel @new, string newPath)
     {

@@ -12,33 +12,11 @@ namespace ContactCenter.Topology.Fixtures;
 internal sealed record FixtureResult(string File, string Name, bool Passed, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlyList<string> Differences);
 
 /// <summary>
-/// <c>contactcenter test</c>: runs fixture files (input records, expected output records and Redis hashes) against
-/// their topology without a broker, through <see cref="PipelineSimulator"/>. Prints a readable diff for each failure.
+/// Runs fixture files (input records, expected output records and Redis hashes) against their topology without a
+/// broker, through <see cref="PipelineSimulator"/>; each result carries a readable diff (<c>contactcenter test</c> prints it).
 /// </summary>
 internal static class FixtureRunner
 {
-    /// <summary>Runs the fixture files (directories: every <c>*.yaml</c> in them); 0 when all pass, 1 otherwise.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> paths, TextWriter output)
-    {
-        var files = new List<string>();
-        foreach (var path in paths)
-        {
-            if (Directory.Exists(path)) files.AddRange(Directory.GetFiles(path, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
-            else files.Add(path);
-        }
-        var failed = 0;
-        foreach (var file in files)
-        {
-            var result = await RunFileAsync(file).ConfigureAwait(false);
-            if (!result.Passed) failed++;
-            output.WriteLine($"{(result.Passed ? "PASS" : "FAIL")} {file}{(result.Name.Length > 0 ? $" ({result.Name})" : string.Empty)}");
-            foreach (var d in result.Diagnostics) output.WriteLine("  " + d);
-            foreach (var line in result.Differences) output.WriteLine("  " + line);
-        }
-        output.WriteLine($"{files.Count} fixture{(files.Count == 1 ? "" : "s")}: {files.Count - failed} passed, {failed} failed");
-        return failed == 0 && files.Count > 0 ? 0 : 1;
-    }
-
     public static async Task<FixtureResult> RunFileAsync(string path)
     {
         var diags = new DiagnosticBag(path);
