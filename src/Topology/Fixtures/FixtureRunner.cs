@@ -53,6 +53,7 @@ internal static class FixtureRunner
             diags.Error(topologyRef.Pos, $"topology '{topologyRef.Value}' does not load:");
             return Invalid(path, name, [.. diags.Sorted(), .. topology.Diagnostics.Where(d => d.Severity == Severity.Error)]);
         }
+        FixtureValidator.CheckExpectations(fixture, topology.Model, diags);
         var partitions = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var s in topology.Model.Sources) partitions[s.Topic.Value] = s.Partitions.Value;
         foreach (var s in topology.Model.Sinks.Where(s => s.Kind == SinkKind.Kafka)) partitions[s.Topic!.Value] = s.Partitions!.Value;
