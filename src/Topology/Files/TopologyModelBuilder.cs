@@ -47,6 +47,7 @@ internal static class TopologyModelBuilder
     private static void Remember(Obj o, HashSet<string> incomplete)
     {
         if (o.Str("name") is { } n) incomplete.Add(n.Value);
+        else if (o.Invalid.TryGetValue("name", out var raw)) incomplete.Add(raw);
     }
 
     private static SinkDef? BuildSink(Obj o)

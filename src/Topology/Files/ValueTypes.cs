@@ -330,6 +330,7 @@ internal sealed class ObjectType(string title, string description, IReadOnlyList
             }
             obj.Present.Add(key);
             if (field.Type.Read(value, $"'{key}'", diags) is { } read) obj.Values[key] = read;
+            else if (value is YamlScalarNode { Value: { } raw }) obj.Invalid[key] = raw;
         }
         foreach (var field in fields)
         {
@@ -422,6 +423,9 @@ internal sealed class Obj(string title, Pos pos)
     public Dictionary<string, object> Values { get; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, Pos> KeyPos { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Scalar values that were reported as invalid, as written (so references to a misspelt name are not reported again).</summary>
+    public Dictionary<string, string> Invalid { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Fields written in the file, valid or not (so a bad value is not also reported as missing).</summary>
     public HashSet<string> Present { get; } = new(StringComparer.Ordinal);
