@@ -9,7 +9,10 @@ internal static class TopologyDiagram
 {
     private enum Kind { Source, Stage, Store, Topic, Redis, Queue }
 
-    private sealed record Node(string Id, Kind Kind, string Title, string Subtitle);
+    private sealed record Node(string Id, Kind Kind, string Title, string Subtitle)
+    {
+        public bool DeadLetter { get; init; }
+    }
 
     private sealed record Edge(string From, string To, bool Dashed, string? Label);
 
@@ -17,44 +20,44 @@ internal static class TopologyDiagram
     {
         var nodes = new List<Node>();
         var edges = new List<Edge>();
+        var ids = new DiagramIds();
+        string Source(string name) => ids.For("source", name);
+        string Sink(string name) => ids.For("sink", name);
+        string Stage(string name) => ids.For("stage", name);
+        string Store(string name) => ids.For("store", name);
         foreach (var s in model.Sources)
-            nodes.Add(new Node("source_" + Id(s.Name.Value), Kind.Source, s.Name.Value, $"topic {s.Topic.Value} · {s.Partitions.Value} partitions · key {s.Key.Value}"));
+            nodes.Add(new Node(Source(s.Name.Value), Kind.Source, s.Name.Value, $"topic {s.Topic.Value} · {s.Partitions.Value} partitions · key {s.Key.Value}"));
         foreach (var s in model.Sinks)
         {
             nodes.Add(s.Kind switch
             {
-                SinkKind.Kafka => new Node("sink_" + Id(s.Name.Value), Kind.Topic, s.Name.Value, $"topic {s.Topic!.Value} · {s.Partitions!.Value} partitions"),
-                SinkKind.Redis => new Node("sink_" + Id(s.Name.Value), Kind.Redis, s.Name.Value, $"Redis hash {s.KeyPattern!.Value}"),
-                _ => new Node("sink_" + Id(s.Name.Value), Kind.Queue, s.Name.Value, $"durable queue {s.Queue!.Value}"),
+                SinkKind.Kafka => new Node(Sink(s.Name.Value), Kind.Topic, s.Name.Value, $"topic {s.Topic!.Value} · {s.Partitions!.Value} partitions"),
+                SinkKind.Redis => new Node(Sink(s.Name.Value), Kind.Redis, s.Name.Value, $"Redis hash {s.KeyPattern!.Value}"),
+                _ => new Node(Sink(s.Name.Value), Kind.Queue, s.Name.Value, $"durable queue {s.Queue!.Value}"),
             });
         }
         foreach (var stage in model.Stages)
         {
-            var id = "stage_" + Id(stage.Name.Value);
+            var id = Stage(stage.Name.Value);
             nodes.Add(new Node(id, Kind.Stage, stage.Name.Value, $"group {stage.Group.Value} · {stage.Replicas.Value} replica{(stage.Replicas.Value == 1 ? "" : "s")}"));
             foreach (var read in stage.Reads)
             {
-                var from = model.Source(read.Value) is not null ? "source_" + Id(read.Value) : "sink_" + Id(read.Value);
+                var from = model.Source(read.Value) is not null ? Source(read.Value) : Sink(read.Value);
                 edges.Add(new Edge(from, id, false, null));
             }
             foreach (var store in stage.Stores)
             {
-                nodes.Add(new Node("store_" + Id(store.Name.Value), Kind.Store, store.Name.Value, $"{store.Kind} store · changelog {store.Changelog.Value}"));
-                edges.Add(new Edge(id, "store_" + Id(store.Name.Value), true, null));
+                nodes.Add(new Node(Store(store.Name.Value), Kind.Store, store.Name.Value, $"{store.Kind} store · changelog {store.Changelog.Value}"));
+                edges.Add(new Edge(id, Store(store.Name.Value), true, null));
             }
             foreach (var sink in stage.Sinks)
-                edges.Add(new Edge(id, "sink_" + Id(sink.Value), false, null));
-            edges.Add(new Edge(id, "sink_" + Id(stage.DeadLetter.Value), true, "dead letters"));
+                edges.Add(new Edge(id, Sink(sink.Value), false, null));
+            edges.Add(new Edge(id, Sink(stage.DeadLetter.Value), true, "dead letters"));
         }
-        var ids = nodes.Select(n => n.Id).ToHashSet();
-        return (nodes, edges.Where(e => ids.Contains(e.From) && ids.Contains(e.To)).Distinct().ToList());
-    }
-
-    private static string Id(string name)
-    {
-        var sb = new StringBuilder(name.Length);
-        foreach (var c in name) sb.Append(char.IsAsciiLetterOrDigit(c) ? c : '_');
-        return sb.ToString();
+        var nodeIds = nodes.Select(n => n.Id).ToHashSet();
+        var deadLetters = model.Stages.Select(s => Sink(s.DeadLetter.Value)).ToHashSet();
+        nodes = nodes.Select(n => n with { DeadLetter = n.Kind == Kind.Topic && deadLetters.Contains(n.Id) }).ToList();
+        return (nodes, edges.Where(e => nodeIds.Contains(e.From) && nodeIds.Contains(e.To)).Distinct().ToList());
     }
 
     public static string Mermaid(TopologyModel model)
@@ -65,7 +68,11 @@ internal static class TopologyDiagram
         text.Append($"  %% topology {model.Name}\n");
         foreach (var n in nodes)
         {
-            var label = $"\"<b>{Label(n.Title)}</b><br/>{Label(n.Subtitle)}\"";
+            // Long names are shortened in the picture; the full text stays in a comment next to the node.
+            var title = DiagramText.Shorten(n.Title, DiagramText.TitleChars);
+            var subtitle = DiagramText.Shorten(n.Subtitle, DiagramText.SubtitleChars);
+            if (title != n.Title || subtitle != n.Subtitle) text.Append($"  %% {n.Id}: {n.Title} ({n.Subtitle})\n");
+            var label = $"\"<b>{Label(title)}</b><br/>{Label(subtitle)}\"";
             text.Append("  ").Append(n.Id).Append(n.Kind switch
             {
                 Kind.Source or Kind.Topic => $"[/{label}/]",
@@ -134,7 +141,7 @@ internal static class TopologyDiagram
         {
             var row = 0;
             // Stores directly under their stage; dead-letter topics last so the main flow reads straight across.
-            foreach (var n in column.OrderBy(n => n.Kind == Kind.Store ? 1 : 0).ThenBy(n => IsDeadLetter(model, n) ? 1 : 0))
+            foreach (var n in column.OrderBy(n => n.Kind == Kind.Store ? 1 : 0).ThenBy(n => n.DeadLetter ? 1 : 0))
             {
                 var x = Margin + column.Key * (BoxWidth + ColumnGap);
                 var y = Margin + row * (BoxHeight + RowGap);
@@ -182,9 +189,11 @@ internal static class TopologyDiagram
             var (fill, stroke) = Colors(n.Kind);
             var rx = n.Kind switch { Kind.Stage => 4, Kind.Store or Kind.Redis => 18, _ => 10 };
             svg.Append($"  <g id=\"{n.Id}\">\n");
+            // The full names as a tooltip: the box shows them shortened when they are long.
+            svg.Append($"    <title>{Xml($"{KindLabel(n.Kind)}{n.Title}: {n.Subtitle}")}</title>\n");
             svg.Append($"    <rect x=\"{x}\" y=\"{y}\" width=\"{BoxWidth}\" height=\"{BoxHeight}\" rx=\"{rx}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{(n.Kind == Kind.Stage ? 2 : 1.5).ToString(CultureInfo.InvariantCulture)}\"/>\n");
-            svg.Append($"    <text x=\"{x + BoxWidth / 2}\" y=\"{y + 22}\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\" fill=\"#111827\">{Xml(KindLabel(n.Kind) + n.Title)}</text>\n");
-            svg.Append($"    <text x=\"{x + BoxWidth / 2}\" y=\"{y + 41}\" text-anchor=\"middle\" font-size=\"10.5\" fill=\"#374151\">{Xml(Fit(n.Subtitle))}</text>\n");
+            svg.Append($"    <text x=\"{x + BoxWidth / 2}\" y=\"{y + 22}\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\" fill=\"#111827\">{Xml(KindLabel(n.Kind) + DiagramText.Shorten(n.Title, DiagramText.TitleChars - KindLabel(n.Kind).Length))}</text>\n");
+            svg.Append($"    <text x=\"{x + BoxWidth / 2}\" y=\"{y + 41}\" text-anchor=\"middle\" font-size=\"10.5\" fill=\"#374151\">{Xml(DiagramText.Shorten(n.Subtitle, DiagramText.SubtitleChars))}</text>\n");
             svg.Append("  </g>\n");
         }
         svg.Append($"  <text x=\"{Margin}\" y=\"{height + 8}\" font-size=\"11\" fill=\"#6b7280\">{Xml($"topology {model.Name}: solid = records, dashed = store / dead letters")}</text>\n");
@@ -192,8 +201,6 @@ internal static class TopologyDiagram
         return svg.ToString();
     }
 
-    private static bool IsDeadLetter(TopologyModel model, Node n) =>
-        n.Kind == Kind.Topic && model.Stages.Any(s => "sink_" + Id(s.DeadLetter.Value) == n.Id);
 
     private static string KindLabel(Kind kind) => kind switch
     {
@@ -203,7 +210,6 @@ internal static class TopologyDiagram
         _ => string.Empty,
     };
 
-    private static string Fit(string text) => text.Length <= 48 ? text : text[..45] + "...";
 
     private static string Xml(string text) => SecurityElement.Escape(text) ?? string.Empty;
 }
