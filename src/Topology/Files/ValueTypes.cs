@@ -47,17 +47,24 @@ internal abstract class FieldType
     }
 }
 
-/// <summary>A string, optionally limited to a pattern or to a fixed set of values.</summary>
+/// <summary>
+/// A string, optionally limited to a pattern or to a fixed set of values. As in the JSON Schema, a plain scalar that
+/// YAML reads as a number, boolean or null is not a string (unless <c>anyScalar</c>, used by fixtures only).
+/// </summary>
 internal sealed class StringType : FieldType
 {
     private readonly Regex? _pattern;
+    private readonly bool _anyScalar;
 
-    public StringType(string? pattern = null, string? patternText = null, IReadOnlyList<string>? values = null)
+    public StringType(string? pattern = null, string? patternText = null, IReadOnlyList<string>? values = null, bool anyScalar = false)
     {
         Pattern = pattern;
-        _pattern = pattern is null ? null : new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        // JSON Schema patterns are ECMAScript regexes, where '$' matches only at the very end; .NET's '$' also
+        // matches before a final newline, which would let "name\n" through. '\z' is the ECMAScript meaning.
+        _pattern = pattern is null ? null : new Regex(pattern.EndsWith('$') ? pattern[..^1] + @"\z" : pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         PatternText = patternText;
         Values = values;
+        _anyScalar = anyScalar;
     }
 
     public string? Pattern { get; }
@@ -74,6 +81,11 @@ internal sealed class StringType : FieldType
     {
         if (!Scalar(node, what, diags, out var text)) return null;
         var pos = Pos.Of(node.Start);
+        if (!_anyScalar && node is YamlScalarNode scalar && YamlScalars.Kind(scalar) != ScalarKind.String)
+        {
+            diags.Error(pos, $"{what} must be {Expected}, found {YamlScalars.Describe(scalar)}; quote it to use it as text");
+            return null;
+        }
         if (Values is not null && !Values.Contains(text))
         {
             diags.Error(pos, $"{what} must be {Expected}, found '{Shorten(text)}'{EditDistance.Hint(text, Values)}");
@@ -108,12 +120,18 @@ internal sealed class IntType(int min, int max) : FieldType
     public override object? Read(YamlNode node, string what, DiagnosticBag diags)
     {
         if (!Scalar(node, what, diags, out var text)) return null;
-        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        var scalar = (YamlScalarNode)node;
+        if (YamlScalars.Kind(scalar) == ScalarKind.String && scalar.Style is not (YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any))
+        {
+            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected}, found the text '{Shorten(text)}'; write the number without quotes");
+            return null;
+        }
+        if (!YamlScalars.TryInteger(scalar, out var value) || value < min || value > max)
         {
             diags.Error(Pos.Of(node.Start), $"{what} must be {Expected}, found '{Shorten(text)}'");
             return null;
         }
-        return new Loc<int>(value, Pos.Of(node.Start));
+        return new Loc<int>((int)value, Pos.Of(node.Start));
     }
 
     public override JsonObject Schema() => new() { ["type"] = "integer", ["minimum"] = min, ["maximum"] = max };
@@ -127,7 +145,7 @@ internal sealed class BoolType : FieldType
     public override object? Read(YamlNode node, string what, DiagnosticBag diags)
     {
         if (!Scalar(node, what, diags, out var text)) return null;
-        bool? value = text switch
+        bool? value = YamlScalars.Kind((YamlScalarNode)node) != ScalarKind.Bool ? null : text switch
         {
             "true" or "True" or "TRUE" => true,
             "false" or "False" or "FALSE" => false,
@@ -324,7 +342,9 @@ internal sealed class ObjectType(string title, string description, IReadOnlyList
             obj.KeyPos[key] = keyPos;
             if (IsNull(value))
             {
+                // The JSON Schema has no null values: an empty optional field is an error there too (fixture payloads aside).
                 if (field.Required) diags.Error(Pos.Of(value.Start), $"'{key}' in {title} must not be empty: it must be {field.Type.Expected}");
+                else if (field.Type is not AnyType) diags.Error(Pos.Of(value.Start), $"'{key}' in {title} is empty: give it a value ({field.Type.Expected}) or leave the field out");
                 obj.Present.Add(key);
                 continue;
             }
