@@ -46,6 +46,16 @@ public sealed class OutputOverwriteTests : IDisposable
     }
 
     [Fact]
+    public void RunRefusesAStateDirectoryThatIsTheTopologyFile()
+    {
+        var topology = Topology();
+        var (code, text) = Cli.Run("run", "--topology", topology, "--bootstrap-servers", "localhost:1", "--redis", "localhost:1", "--state-dir", Path.Combine(_dir, "sub", "..", "t.yaml"));
+        Assert.Equal(2, code);
+        Assert.Contains("refusing to write --state-dir over the input file", text);
+        Assert.Equal(Repo.AgentStateText, File.ReadAllText(topology));
+    }
+
+    [Fact]
     public void DiagramStillWritesToAnotherFile()
     {
         var topology = Topology();

@@ -10,7 +10,7 @@ internal static class SarifLog
 {
     private static readonly (string Id, string Text)[] Rules =
     [
-        ("CC0001", "The file cannot be read, is not UTF-8, is too large or is empty."),
+        ("CC0001", "The file cannot be read, is not UTF-8, is too large or is empty (or a directory holds no topology file)."),
         ("CC0002", "YAML syntax error."),
         ("CC0003", "Topology file error: fields, types and pipeline rules."),
     ];
@@ -56,7 +56,7 @@ internal static class SarifLog
     internal static string RuleOf(Diagnostic d) =>
         d.Message.StartsWith("YAML:", StringComparison.Ordinal) ? "CC0002"
         : d.Message.StartsWith("file ", StringComparison.Ordinal) || d.Message.StartsWith("cannot read", StringComparison.Ordinal)
-          || d.Message.StartsWith("input is", StringComparison.Ordinal) ? "CC0001"
+          || d.Message.StartsWith("input is", StringComparison.Ordinal) || d.Message.StartsWith("directory ", StringComparison.Ordinal) ? "CC0001"
         : "CC0003";
 
     /// <summary>A URI reference for a path: file: URI when absolute, else the relative path with '/' and escaped segments.</summary>
