@@ -17,6 +17,11 @@ public class FollowOnDiagnosticsTests
     [InlineData("  - name: agent-aggregate\n", "  - name: agent aggregate\n", "'name' must be a name of letters")]
     [InlineData("    type: kafka\n    topic: user-aggregate", "    type: kafak\n    topic: user-aggregate", "unknown sink type 'kafak'")]
     [InlineData("    partitions: 6\n    serde: json\n    op-header: cc-op\n    description: Agent identity", "    partitions: six\n    serde: json\n    op-header: cc-op\n    description: Agent identity", "'partitions' must be an integer")]
+    [InlineData("        changelog: agent-aggregate-changelog", "        changelg: agent-aggregate-changelog", "unknown field 'changelg' in store; did you mean 'changelog'?")]
+    [InlineData("    group: cc.agent-state", "    grop: cc.agent-state", "unknown field 'grop' in stage; did you mean 'group'?")]
+    [InlineData("        type: merge", "        type: merj", "unknown processor type 'merj'")]
+    [InlineData("        store: agent-aggregate-store", "        store: 5", "found the number 5; quote it")]
+    [InlineData("            primary: true", "            primary: \"true\"", "found the text 'true'; write it without quotes")]
     public void OneMistakeGivesOneDiagnostic(string from, string to, string expected)
     {
         var result = TopologyLoader.Parse(Repo.AgentStateWith(from, to), "t.yaml");

@@ -118,6 +118,7 @@ internal static class TopologyModelBuilder
                         {
                             Pos = part.Pos, Source = source, Part = partName,
                             Primary = part.Bool("primary") ?? new Loc<bool>(false, part.Pos),
+                            PrimaryInvalid = part.Present.Contains("primary") && part.Bool("primary") is null,
                             Fields = part.Map("fields"),
                         });
                     }

@@ -159,14 +159,13 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
                 if (sink.Topic!.Value != expected)
                     diags.Error(sink.Topic.Pos, $"changelog sink '{changelog}' of store '{store.Name.Value}' must use topic '{expected}' (the engine names a store's changelog '<group>-<store>-changelog')");
             }
-            // A merge naming an undeclared store is reported there; "store not used" would restate it.
-            if (!stage.Processors.OfType<MergeDef>().Any(m => m.Store.Value == store.Name.Value || !stage.Stores.Any(s => s.Name.Value == m.Store.Value)))
-                diags.Warning(store.Name.Pos, $"store '{store.Name.Value}' is not used by any processor of stage '{stageName}'");
         }
 
         var merges = stage.Processors.OfType<MergeDef>().ToList();
         foreach (var extra in merges.Skip(1))
             diags.Error(extra.Name.Pos, $"stage '{stageName}' has more than one merge processor; one merge handles all its sources");
+        // A merge whose store was left out (invalid, already reported) cannot tell its changelog from its output.
+        if (merges.Count > 0 && !stage.Stores.Any(s => s.Name.Value == merges[0].Store.Value)) unresolved = true;
         if (merges.Count > 0)
             CheckMerge(stage, merges[0], reads.Select(r => (r.Ref, r.Derived)).ToList(), sinks, unresolved);
 
@@ -247,7 +246,7 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
         foreach (var read in reads.Where(r => partsResolve && !r.Derived && !partSources.ContainsKey(r.Ref.Value)))
             diags.Error(read.Ref.Pos, $"stage '{stageName}' reads source '{read.Ref.Value}' but merge '{merge.Name.Value}' has no part for it");
         var primaries = merge.Parts.Where(p => p.Primary.Value).ToList();
-        if (primaries.Count == 0 && merge.Parts.Count > 0)
+        if (primaries.Count == 0 && merge.Parts.Count > 0 && !merge.Parts.Any(p => p.PrimaryInvalid))
             diags.Error(merge.Name.Pos, $"merge '{merge.Name.Value}' needs exactly one part with 'primary: true' (its DELETED events delete the aggregate)");
         foreach (var extra in primaries.Skip(1))
             diags.Error(extra.Primary.Pos, $"part '{extra.Part.Value}' is a second primary part; exactly one part is primary");
@@ -361,6 +360,11 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
             diags.Warning(source.Name.Pos, $"source '{source.Name.Value}' is not read by any stage");
         foreach (var sink in model.Sinks.Where(s => !written.Contains(s.Name.Value)))
             diags.Warning(sink.Name.Pos, $"sink '{sink.Name.Value}' is not written by any stage");
+        foreach (var stage in model.Stages)
+        {
+            foreach (var store in stage.Stores.Where(s => !stage.Processors.OfType<MergeDef>().Any(m => m.Store.Value == s.Name.Value)))
+                diags.Warning(store.Name.Pos, $"store '{store.Name.Value}' is not used by any processor of stage '{stage.Name.Value}'");
+        }
     }
 
     /// <summary>The changelog topic Streamiz uses for a store of a stage (its application id is the stage's group).</summary>

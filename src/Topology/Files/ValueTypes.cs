@@ -153,7 +153,8 @@ internal sealed class BoolType : FieldType
         };
         if (value is null)
         {
-            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected}, found '{Shorten(text)}'");
+            var quoted = YamlScalars.Kind((YamlScalarNode)node) == ScalarKind.String && ((YamlScalarNode)node).Style is not (YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any);
+            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected}, found {(quoted ? $"the text '{Shorten(text)}'; write it without quotes" : $"'{Shorten(text)}'")}");
             return null;
         }
         return new Loc<bool>(value.Value, Pos.Of(node.Start));
@@ -323,6 +324,7 @@ internal sealed class ObjectType(string title, string description, IReadOnlyList
             return null;
         }
         var obj = new Obj(title, Pos.Of(node.Start));
+        var suggested = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in map.Children)
         {
             var keyPos = Pos.Of(keyNode.Start);
@@ -336,6 +338,7 @@ internal sealed class ObjectType(string title, string description, IReadOnlyList
             {
                 var names = fields.Select(f => f.Name);
                 var hint = EditDistance.Hint(key, names);
+                if (EditDistance.Suggest(key, names) is { } meant) suggested.Add(meant);
                 diags.Error(keyPos, $"unknown field '{Shorten(key)}' in {title}" + (hint.Length > 0 ? hint : $"; expected one of: {string.Join(", ", names)}"));
                 continue;
             }
@@ -354,7 +357,8 @@ internal sealed class ObjectType(string title, string description, IReadOnlyList
         }
         foreach (var field in fields)
         {
-            if (field.Required && !obj.Present.Contains(field.Name))
+            // A misspelt required field is reported once, as the unknown field with its "did you mean".
+            if (field.Required && !obj.Present.Contains(field.Name) && !suggested.Contains(field.Name))
                 diags.Error(obj.Pos, $"{title} is missing required field '{field.Name}' ({field.Type.Expected})");
         }
         return obj;
