@@ -28,7 +28,6 @@ internal static class SarifLog
                     driver = new
                     {
                         name = "contactcenter",
-                        informationUri = "https://contactcenter.local/docs/topologies.md",
                         rules = Rules.Select(r => new { id = r.Id, shortDescription = new { text = r.Text } }),
                     },
                 },

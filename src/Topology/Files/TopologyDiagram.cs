@@ -16,8 +16,10 @@ internal static class TopologyDiagram
 
     private sealed record Edge(string From, string To, bool Dashed, string? Label);
 
-    private static (List<Node> Nodes, List<Edge> Edges) Graph(TopologyModel model)
+    /// <summary>The nodes and edges; every name in titles and subtitles is shortened to <paramref name="nameChars"/> characters.</summary>
+    private static (List<Node> Nodes, List<Edge> Edges) Graph(TopologyModel model, int nameChars = int.MaxValue)
     {
+        string N(string name) => DiagramText.Shorten(name, nameChars);
         var nodes = new List<Node>();
         var edges = new List<Edge>();
         var ids = new DiagramIds();
@@ -26,20 +28,20 @@ internal static class TopologyDiagram
         string Stage(string name) => ids.For("stage", name);
         string Store(string name) => ids.For("store", name);
         foreach (var s in model.Sources)
-            nodes.Add(new Node(Source(s.Name.Value), Kind.Source, s.Name.Value, $"topic {s.Topic.Value} · {s.Partitions.Value} partitions · key {s.Key.Value}"));
+            nodes.Add(new Node(Source(s.Name.Value), Kind.Source, N(s.Name.Value), $"topic {N(s.Topic.Value)} · {s.Partitions.Value} partitions · key {N(s.Key.Value)}"));
         foreach (var s in model.Sinks)
         {
             nodes.Add(s.Kind switch
             {
-                SinkKind.Kafka => new Node(Sink(s.Name.Value), Kind.Topic, s.Name.Value, $"topic {s.Topic!.Value} · {s.Partitions!.Value} partitions"),
-                SinkKind.Redis => new Node(Sink(s.Name.Value), Kind.Redis, s.Name.Value, $"Redis hash {s.KeyPattern!.Value}"),
-                _ => new Node(Sink(s.Name.Value), Kind.Queue, s.Name.Value, $"durable queue {s.Queue!.Value}"),
+                SinkKind.Kafka => new Node(Sink(s.Name.Value), Kind.Topic, N(s.Name.Value), $"topic {N(s.Topic!.Value)} · {s.Partitions!.Value} partitions"),
+                SinkKind.Redis => new Node(Sink(s.Name.Value), Kind.Redis, N(s.Name.Value), $"Redis hash {N(s.KeyPattern!.Value)}"),
+                _ => new Node(Sink(s.Name.Value), Kind.Queue, N(s.Name.Value), $"durable queue {N(s.Queue!.Value)}"),
             });
         }
         foreach (var stage in model.Stages)
         {
             var id = Stage(stage.Name.Value);
-            nodes.Add(new Node(id, Kind.Stage, stage.Name.Value, $"group {stage.Group.Value} · {stage.Replicas.Value} replica{(stage.Replicas.Value == 1 ? "" : "s")}"));
+            nodes.Add(new Node(id, Kind.Stage, N(stage.Name.Value), $"group {N(stage.Group.Value)} · {stage.Replicas.Value} replica{(stage.Replicas.Value == 1 ? "" : "s")}"));
             foreach (var read in stage.Reads)
             {
                 var from = model.Source(read.Value) is not null ? Source(read.Value) : Sink(read.Value);
@@ -47,7 +49,7 @@ internal static class TopologyDiagram
             }
             foreach (var store in stage.Stores)
             {
-                nodes.Add(new Node(Store(store.Name.Value), Kind.Store, store.Name.Value, $"{store.Kind} store · changelog {store.Changelog.Value}"));
+                nodes.Add(new Node(Store(store.Name.Value), Kind.Store, N(store.Name.Value), $"{store.Kind} store · changelog {N(store.Changelog.Value)}"));
                 edges.Add(new Edge(id, Store(store.Name.Value), true, null));
             }
             foreach (var sink in stage.Sinks)
@@ -62,17 +64,17 @@ internal static class TopologyDiagram
 
     public static string Mermaid(TopologyModel model)
     {
-        var (nodes, edges) = Graph(model);
+        // Mermaid sizes boxes to their text: only very long names are shortened, the full text goes in a comment.
+        var (nodes, edges) = Graph(model, DiagramText.MermaidNameChars);
+        var full = Graph(model).Nodes.ToDictionary(n => n.Id);
         var text = new StringBuilder();
         text.Append("flowchart LR\n");
         text.Append($"  %% topology {model.Name}\n");
         foreach (var n in nodes)
         {
-            // Long names are shortened in the picture; the full text stays in a comment next to the node.
-            var title = DiagramText.Shorten(n.Title, DiagramText.TitleChars);
-            var subtitle = DiagramText.Shorten(n.Subtitle, DiagramText.SubtitleChars);
-            if (title != n.Title || subtitle != n.Subtitle) text.Append($"  %% {n.Id}: {n.Title} ({n.Subtitle})\n");
-            var label = $"\"<b>{Label(title)}</b><br/>{Label(subtitle)}\"";
+            var whole = full[n.Id];
+            if (whole.Title != n.Title || whole.Subtitle != n.Subtitle) text.Append($"  %% {n.Id}: {whole.Title} ({whole.Subtitle})\n");
+            var label = $"\"<b>{Label(n.Title)}</b><br/>{Label(n.Subtitle)}\"";
             text.Append("  ").Append(n.Id).Append(n.Kind switch
             {
                 Kind.Source or Kind.Topic => $"[/{label}/]",
@@ -120,6 +122,8 @@ internal static class TopologyDiagram
     public static string Svg(TopologyModel model)
     {
         var (nodes, edges) = Graph(model);
+        // The boxes have a fixed width: names in subtitles are shortened, and the full text is the box's tooltip.
+        var shortSubtitles = Graph(model, DiagramText.SvgNameChars).Nodes.ToDictionary(n => n.Id, n => n.Subtitle);
         // Column = data-flow depth: sources 0, a stage one right of what it reads, a sink one right of its writer.
         // Stores sit in their stage's column. Depth is bounded by the node count (valid files have no cycles).
         var depth = nodes.ToDictionary(n => n.Id, _ => 0);
@@ -193,7 +197,7 @@ internal static class TopologyDiagram
             svg.Append($"    <title>{Xml($"{KindLabel(n.Kind)}{n.Title}: {n.Subtitle}")}</title>\n");
             svg.Append($"    <rect x=\"{x}\" y=\"{y}\" width=\"{BoxWidth}\" height=\"{BoxHeight}\" rx=\"{rx}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{(n.Kind == Kind.Stage ? 2 : 1.5).ToString(CultureInfo.InvariantCulture)}\"/>\n");
             svg.Append($"    <text x=\"{x + BoxWidth / 2}\" y=\"{y + 22}\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\" fill=\"#111827\">{Xml(KindLabel(n.Kind) + DiagramText.Shorten(n.Title, DiagramText.TitleChars - KindLabel(n.Kind).Length))}</text>\n");
-            svg.Append($"    <text x=\"{x + BoxWidth / 2}\" y=\"{y + 41}\" text-anchor=\"middle\" font-size=\"10.5\" fill=\"#374151\">{Xml(DiagramText.Shorten(n.Subtitle, DiagramText.SubtitleChars))}</text>\n");
+            svg.Append($"    <text x=\"{x + BoxWidth / 2}\" y=\"{y + 41}\" text-anchor=\"middle\" font-size=\"10.5\" fill=\"#374151\">{Xml(DiagramText.Cut(shortSubtitles[n.Id], DiagramText.SubtitleChars))}</text>\n");
             svg.Append("  </g>\n");
         }
         svg.Append($"  <text x=\"{Margin}\" y=\"{height + 8}\" font-size=\"11\" fill=\"#6b7280\">{Xml($"topology {model.Name}: solid = records, dashed = store / dead letters")}</text>\n");
