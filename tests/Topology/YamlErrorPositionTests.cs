@@ -125,3 +125,41 @@ public class YamlErrorPositionTests
         finally { File.Delete(path); }
     }
 }
+
+/// <summary>Many broken files: one defect injected at every line of the shipped topology is reported on that line.</summary>
+public class YamlErrorEveryLineTests
+{
+    public static TheoryData<string> Defects => new() { "tab", "unclosed quote", "unclosed single quote", "unclosed bracket", "unclosed brace", "undefined alias", "control character", "reserved indicator" };
+
+    [Theory]
+    [MemberData(nameof(Defects))]
+    public void TheDefectIsReportedOnItsLine(string defect)
+    {
+        var lines = Repo.AgentStateText.Replace("\r\n", "\n").Split('\n');
+        var failures = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            var colon = line.IndexOf(": ", StringComparison.Ordinal);
+            // Values only (a key: value line, not a comment or a folded text line); the defect replaces the value.
+            if (colon < 0 || line.TrimStart().StartsWith('#') || line.EndsWith(':')) continue;
+            var indent = line.Length - line.TrimStart().Length;
+            var broken = defect switch
+            {
+                "tab" => "\t" + line,
+                "unclosed quote" => line[..(colon + 2)] + "\"oops",
+                "unclosed single quote" => line[..(colon + 2)] + "'oops",
+                "unclosed bracket" => line[..(colon + 2)] + "[oops",
+                "unclosed brace" => line[..(colon + 2)] + "{oops: 1",
+                "reserved indicator" => line[..(colon + 2)] + "@oops",
+                "undefined alias" => line[..(colon + 2)] + "*oops",
+                _ => line[..(colon + 2)] + "a\u0007b",
+            };
+            var text = string.Join('\n', lines.Take(i).Append(broken).Concat(lines.Skip(i + 1)));
+            var error = TopologyLoader.Parse(text, "t.yaml").Diagnostics.FirstOrDefault(d => d.Severity == Severity.Error && d.Message.StartsWith("YAML", StringComparison.Ordinal));
+            if (error is null || error.Line != i + 1)
+                failures.Add($"line {i + 1} ({defect}, indent {indent}): {error?.ToString() ?? "no YAML error"}");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+}

@@ -43,7 +43,7 @@ public static class TopologyLoader
     }
 
     /// <summary>Loads and compiles a topology read from <paramref name="stream"/> (stdin); <paramref name="file"/> names it.</summary>
-    public static LoadResult Load(Stream stream, string file)
+    internal static LoadResult Load(Stream stream, string file)
     {
         var diags = new DiagnosticBag(file);
         var text = SourceText.ReadStream(stream, diags);

@@ -33,7 +33,7 @@ internal static class YamlShape
                             return false;
                         }
                         NodeStarted(frames);
-                        frames.Push(new Frame(current is MappingStart, IsFlow(current), Pos.Of(current.Start)));
+                        frames.Push(new Frame(current is MappingStart, IsFlow(current), Pos.Of(current.Start), (int)current.Start.Index));
                         break;
                     case MappingEnd or SequenceEnd:
                         if (frames.Count > 0) frames.Pop();
@@ -60,7 +60,11 @@ internal static class YamlShape
         catch (Exception ex) when (ex is YamlException or ArgumentException or InvalidOperationException or FormatException or OverflowException)
         {
             var pos = YamlErrors.Position(ex, text, scanner.CurrentPosition);
-            if (frames.FirstOrDefault(f => f.IsFlow) is { } open)
+            // The scanner reads ahead: the furthest position it reached bounds where the real defect can be.
+            var reached = (int)Math.Clamp(Math.Max(scanner.CurrentPosition.Index, ex is YamlException y ? y.Start.Index : 0), 0, text.Length);
+            if (YamlErrors.TabIndentNear(text, reached) is { } tab)
+                diags.Error(tab, $"YAML: a tab is used for indentation; YAML indents with spaces only ({YamlErrors.Message(ex)})");
+            else if (frames.FirstOrDefault(f => f.IsFlow && !YamlErrors.ClosesBefore(text, f.Index, reached)) is { } open)
             {
                 // The parser notices an unclosed '[' or '{' only lines later; the bracket is what needs fixing.
                 var bracket = open.IsMapping ? '{' : '[';
@@ -95,8 +99,10 @@ internal static class YamlShape
     private static bool IsFlow(ParsingEvent e) =>
         e is MappingStart { Style: MappingStyle.Flow } or SequenceStart { Style: SequenceStyle.Flow };
 
-    private sealed class Frame(bool isMapping, bool isFlow, Pos start)
+    private sealed class Frame(bool isMapping, bool isFlow, Pos start, int index)
     {
+        public int Index { get; } = index;
+
         public bool IsMapping { get; } = isMapping;
 
         public bool IsFlow { get; } = isFlow;
