@@ -37,20 +37,22 @@ public class FixtureRunnerTests
         Assert.Contains("  - presence: AVAILABLE", result.Differences);
         Assert.Contains("  + presence: BREAK", result.Differences);
 
-        var output = new StringWriter();
+        string output;
         var file = Path.Combine(Path.GetDirectoryName(path)!, $"tmp-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(file, text.Replace("{key: a-1, value: {parts: {agent: {v: 5", "{key: a-1, value: {parts: {agent: {v: 4"));
         try
         {
-            Assert.Equal(1, await FixtureRunner.RunAsync([file], output));
+            var (code, text2) = Cli.Run("test", file);
+            Assert.Equal(1, code);
+            output = text2;
         }
         finally
         {
             File.Delete(file);
         }
-        Assert.Contains("FAIL ", output.ToString());
-        Assert.Contains("- value.parts.agent.v: 4", output.ToString());
-        Assert.Contains("+ value.parts.agent.v: 5", output.ToString());
+        Assert.Contains("FAIL ", output);
+        Assert.Contains("- value.parts.agent.v: 4", output);
+        Assert.Contains("+ value.parts.agent.v: 5", output);
     }
 
     [Fact]

@@ -9,9 +9,8 @@ public class TopologyToolsTests
     [Fact]
     public void DescribeUsesKafkaStreamsForm()
     {
-        var output = new StringWriter();
-        Assert.Equal(0, TopologyTools.Describe(Repo.AgentState, output));
-        var text = output.ToString();
+        var (code, text) = Cli.Run("describe", Repo.AgentState);
+        Assert.Equal(0, code);
         Assert.Contains("""
             Topologies:
                Sub-topology: 0
@@ -32,9 +31,8 @@ public class TopologyToolsTests
     [Fact]
     public void DescribeChainsProcessors()
     {
-        var output = new StringWriter();
-        Assert.Equal(0, TopologyTools.Describe(Repo.File("topologies/examples/agent-calls.yaml"), output));
-        var text = output.ToString();
+        var (code, text) = Cli.Run("describe", Repo.File("topologies/examples/agent-calls.yaml"));
+        Assert.Equal(0, code);
         Assert.Contains("    Processor: shape (stores: [])\n      --> once-per-call\n      <-- has-tenant\n", text);
         Assert.Contains("    Sink: call-hash (redis hash: cc:call-agent:{key})\n      <-- once-per-call\n", text);
     }
@@ -46,9 +44,9 @@ public class TopologyToolsTests
         File.WriteAllText(path, "version: 2\n");
         try
         {
-            var output = new StringWriter();
-            Assert.Equal(1, TopologyTools.Describe(path, output));
-            Assert.Contains($"{path}:1:10: error: 'version' must be the integer 1, found '2'", output.ToString());
+            var (code, output) = Cli.Run("describe", path);
+            Assert.Equal(1, code);
+            Assert.Contains($"{path}:1:10: error: 'version' must be the integer 1, found '2'", output);
         }
         finally
         {
@@ -62,9 +60,8 @@ public class TopologyToolsTests
         var svgPath = Path.Combine(Path.GetTempPath(), $"cc-diagram-{Guid.NewGuid():N}.svg");
         try
         {
-            var output = new StringWriter();
-            Assert.Equal(0, TopologyTools.Diagram(Repo.AgentState, svgPath, output));
-            var mermaid = output.ToString();
+            var (code, mermaid) = Cli.Run("diagram", Repo.AgentState, "--svg", svgPath);
+            Assert.Equal(0, code);
             Assert.StartsWith("flowchart LR\n", mermaid);
             foreach (var id in new[] { "source_agent", "source_user_feature", "source_voice_agent", "stage_agent_aggregate", "stage_agent_state", "store_agent_aggregate_store", "sink_user_aggregate", "sink_agent_aggregate_changelog", "sink_agent_hash", "sink_dead_letter" })
                 Assert.Contains($"  {id}", mermaid);
@@ -98,9 +95,7 @@ public class TopologyToolsTests
         {
             File.WriteAllText(Path.Combine(dir, "old.yaml"), oldText);
             File.WriteAllText(Path.Combine(dir, "new.yaml"), newText);
-            var output = new StringWriter();
-            var code = DeploymentPlanner.Run(Path.Combine(dir, "old.yaml"), Path.Combine(dir, "new.yaml"), output);
-            return (code, output.ToString());
+            return Cli.Run("plan", Path.Combine(dir, "old.yaml"), Path.Combine(dir, "new.yaml"));
         }
         finally
         {

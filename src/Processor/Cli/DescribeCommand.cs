@@ -3,7 +3,7 @@ using ContactCenter.Topology.Files;
 
 namespace ContactCenter.Processor.Cli;
 
-/// <summary><c>contactcenter describe FILE</c>: each stage in Kafka Streams' describe() form.</summary>
+/// <summary><c>contactcenter describe FILE</c>: each stage in Kafka Streams' describe() form; exit 1 for an invalid file.</summary>
 internal static class DescribeCommand
 {
     public static Command Create()
@@ -11,7 +11,13 @@ internal static class DescribeCommand
         var file = new Argument<string>("file") { Description = "Topology file." };
         var command = new Command("describe", "Print each stage's compiled topology in Kafka Streams' describe() form.");
         command.Arguments.Add(file);
-        command.SetAction(parseResult => TopologyTools.Describe(parseResult.GetValue(file)!, parseResult.InvocationConfiguration.Output));
+        command.SetAction(parseResult =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            if (TopologyInput.LoadValid(parseResult.GetValue(file)!, output) is not { } model) return 1;
+            output.Write(TopologyDescriber.Describe(model));
+            return 0;
+        });
         return command;
     }
 }

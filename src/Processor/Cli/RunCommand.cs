@@ -34,7 +34,13 @@ internal static class RunCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var loaded = TopologyLoader.Load(TopologyFiles.Resolve(parse.GetValue(topology)!));
+            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!);
+            if (parse.GetValue(stateDir) is { } requestedDir && OutputGuard.Check("--state-dir", requestedDir, [topologyPath]) is { } refused)
+            {
+                parse.InvocationConfiguration.Error.WriteLine(refused);
+                return 2;
+            }
+            var loaded = TopologyLoader.Load(topologyPath);
             foreach (var diagnostic in loaded.Diagnostics)
                 Console.Error.WriteLine(diagnostic);
             if (loaded.Spec is not { } spec)

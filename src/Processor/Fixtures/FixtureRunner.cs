@@ -12,45 +12,18 @@ namespace ContactCenter.Processor.Fixtures;
 internal sealed record FixtureResult(string File, string Name, bool Passed, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlyList<string> Differences);
 
 /// <summary>
-/// <c>contactcenter test</c>: runs fixture files (input records, expected output records and Redis hashes) against
-/// their topology without a broker, through the stages' real code (<see cref="FixturePipeline"/>: Streamiz's test driver
-/// for the aggregate stage, the real fence script on an embedded Garnet for the state stage). Prints a readable diff
-/// for each failure.
+/// Runs fixture files (input records, expected output records and Redis hashes) against their topology without a
+/// broker, through the stages' real code (<see cref="FixturePipeline"/>: Streamiz's test driver for the aggregate
+/// stage, the real fence script on an embedded Garnet for the state stage); each result carries a readable diff
+/// (<c>contactcenter test</c> prints it).
 /// </summary>
 internal static class FixtureRunner
 {
-    /// <summary>Runs the fixture files (directories: every <c>*.yaml</c> in them); 0 when all pass, 1 otherwise.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> paths, TextWriter output)
-    {
-        var files = new List<string>();
-        foreach (var path in paths)
-        {
-            if (Directory.Exists(path)) files.AddRange(Directory.GetFiles(path, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
-            else files.Add(path);
-        }
-        var failed = 0;
-        foreach (var file in files)
-        {
-            var result = await RunFileAsync(file).ConfigureAwait(false);
-            if (!result.Passed) failed++;
-            output.WriteLine($"{(result.Passed ? "PASS" : "FAIL")} {file}{(result.Name.Length > 0 ? $" ({result.Name})" : string.Empty)}");
-            foreach (var d in result.Diagnostics) output.WriteLine("  " + d);
-            foreach (var line in result.Differences) output.WriteLine("  " + line);
-        }
-        output.WriteLine($"{files.Count} fixture{(files.Count == 1 ? "" : "s")}: {files.Count - failed} passed, {failed} failed");
-        return failed == 0 && files.Count > 0 ? 0 : 1;
-    }
-
     public static async Task<FixtureResult> RunFileAsync(string path)
     {
-        try
-        {
-            return await RunTextAsync(await File.ReadAllTextAsync(path).ConfigureAwait(false), path).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return Invalid(path, string.Empty, [new Diagnostic(Severity.Error, path, 1, 1, $"cannot read file: {ex.Message}")]);
-        }
+        var diags = new DiagnosticBag(path);
+        var text = SourceText.ReadFile(path, diags);
+        return text is null ? Invalid(path, string.Empty, diags.Sorted()) : await RunTextAsync(text, path).ConfigureAwait(false);
     }
 
     /// <summary>Runs fixture text; <paramref name="path"/> names it and anchors its relative topology path.</summary>
@@ -82,6 +55,7 @@ internal static class FixtureRunner
             diags.Error(topologyRef.Pos, $"topology '{topologyRef.Value}' does not load:");
             return Invalid(path, name, [.. diags.Sorted(), .. topology.Diagnostics.Where(d => d.Severity == Severity.Error)]);
         }
+        FixtureValidator.CheckExpectations(fixture, topology.Model, diags);
         var partitions = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var s in topology.Model.Sources) partitions[s.Topic.Value] = s.Partitions.Value;
         foreach (var s in topology.Model.Sinks.Where(s => s.Kind == SinkKind.Kafka)) partitions[s.Topic!.Value] = s.Partitions!.Value;

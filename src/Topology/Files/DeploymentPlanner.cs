@@ -17,39 +17,13 @@ internal enum PlanImpact
 internal sealed record PlanItem(PlanImpact Impact, string Subject, string Reason, string? Fix);
 
 /// <summary>
-/// <c>contactcenter plan OLD NEW</c>: compares two topology files and says whether deploying NEW over OLD keeps state,
-/// needs a replay, or breaks. Stages are matched by name, then by consumer group (a renamed stage).
-/// Exit codes: 0 keeps state, 2 needs a replay, 3 breaks, 1 invalid input.
+/// Compares two topology files and says whether deploying NEW over OLD keeps state, needs a replay, or breaks
+/// (<c>contactcenter plan</c> prints the result). Stages are matched by name, then by consumer group (a renamed stage).
 /// </summary>
 internal static class DeploymentPlanner
 {
-    public static int Run(string oldPath, string newPath, TextWriter output)
-    {
-        var oldModel = TopologyTools.LoadValid(oldPath, output);
-        var newModel = TopologyTools.LoadValid(newPath, output);
-        if (oldModel is null || newModel is null)
-        {
-            output.WriteLine("plan: invalid input (exit 1)");
-            return 1;
-        }
-        var items = Plan(oldModel, newModel, newPath);
-        foreach (var item in items)
-        {
-            output.WriteLine($"{Label(item.Impact),-13} {item.Subject}: {item.Reason}");
-            if (item.Fix is not null) output.WriteLine($"{"",-13} fix: {item.Fix}");
-        }
-        var verdict = items.Count == 0 ? PlanImpact.KeepsState : items.Max(i => i.Impact);
-        if (items.Count == 0) output.WriteLine("no changes that affect state");
-        output.WriteLine($"verdict: {Label(verdict).ToLowerInvariant()} (exit {(int)verdict})");
-        return (int)verdict;
-    }
-
-    private static string Label(PlanImpact impact) => impact switch
-    {
-        PlanImpact.KeepsState => "KEEPS STATE",
-        PlanImpact.NeedsReplay => "NEEDS REPLAY",
-        _ => "BREAKS",
-    };
+    /// <summary>The worst impact of <paramref name="items"/> (keeps state when there are none).</summary>
+    public static PlanImpact Verdict(IReadOnlyList<PlanItem> items) => items.Count == 0 ? PlanImpact.KeepsState : items.Max(i => i.Impact);
 
     internal static IReadOnlyList<PlanItem> Plan(TopologyModel old, TopologyModel @new, string newPath)
     {
@@ -58,14 +32,17 @@ internal static class DeploymentPlanner
         void Add(PlanImpact impact, string subject, string reason, string? fix = null) => items.Add(new PlanItem(impact, subject, reason, fix));
         string Replay(string stage) => $"contactcenter replay {file} --stage {stage} --from earliest --to now";
 
+        var match = PlanMatcher.Create(old, @new);
         foreach (var o in old.Sources)
         {
-            if (@new.Source(o.Name.Value) is not { } n)
+            if (!match.Sources.TryGetValue(o, out var n))
             {
                 Add(PlanImpact.KeepsState, $"source {o.Name.Value}", "removed; existing aggregates keep the parts it fed until rebuilt");
                 continue;
             }
-            var subject = $"source {o.Name.Value}";
+            var subject = $"source {n.Name.Value}";
+            if (o.Name.Value != n.Name.Value)
+                Add(PlanImpact.KeepsState, subject, $"renamed from '{o.Name.Value}' (only the name stages use for it)");
             if (o.Partitions.Value != n.Partitions.Value)
                 Add(PlanImpact.Breaks, subject, $"partitions {o.Partitions.Value} -> {n.Partitions.Value}: keys move to other partitions, so stores, changelogs and the offsets recorded in Redis no longer line up with the data",
                     $"create new topics with {n.Partitions.Value} partitions (source and derived), re-produce into them, deploy with a new store and group, then {Replay("<stage>")}; or keep {o.Partitions.Value} partitions");
@@ -74,21 +51,23 @@ internal static class DeploymentPlanner
                     "re-key into a new topic and rebuild every stage downstream from it; or keep the old key");
             if (o.Topic.Value != n.Topic.Value)
                 Add(PlanImpact.NeedsReplay, subject, $"topic '{o.Topic.Value}' -> '{n.Topic.Value}': the consumer group has no offsets on the new topic",
-                    "replay the stage that reads it from the start of the new topic: " + Replay(ReaderOf(@new, o.Name.Value)));
+                    "replay the stage that reads it from the start of the new topic: " + Replay(ReaderOf(@new, n.Name.Value)));
             if (o.OpHeader != n.OpHeader)
                 Add(PlanImpact.KeepsState, subject, $"op header '{o.OpHeader}' -> '{n.OpHeader}': records already on the topic carry the old header and would dead-letter if replayed");
         }
-        foreach (var n in @new.Sources.Where(s => old.Source(s.Name.Value) is null))
+        foreach (var n in @new.Sources.Where(s => !match.Sources.Values.Contains(s)))
             Add(PlanImpact.KeepsState, $"source {n.Name.Value}", "added");
 
         foreach (var o in old.Sinks)
         {
-            var subject = $"sink {o.Name.Value}";
-            if (@new.Sink(o.Name.Value) is not { } n)
+            if (!match.Sinks.TryGetValue(o, out var n))
             {
-                Add(PlanImpact.KeepsState, subject, "removed; its data stays where it is");
+                Add(PlanImpact.KeepsState, $"sink {o.Name.Value}", "removed; its data stays where it is");
                 continue;
             }
+            var subject = $"sink {n.Name.Value}";
+            if (o.Name.Value != n.Name.Value)
+                Add(PlanImpact.KeepsState, subject, $"renamed from '{o.Name.Value}' (only the name stages use for it)");
             if (o.Kind != n.Kind)
             {
                 Add(PlanImpact.Breaks, subject, $"changed from {o.Kind.ToString().ToLowerInvariant()} to {n.Kind.ToString().ToLowerInvariant()}", "declare a new sink under a new name and replay into it");
@@ -101,7 +80,9 @@ internal static class DeploymentPlanner
                     if (o.Partitions!.Value != n.Partitions!.Value)
                         Add(PlanImpact.Breaks, subject, $"partitions {o.Partitions.Value} -> {n.Partitions.Value}: the topic is keyed by agent; its partitions must match the data already in it and the stores built from it",
                             $"create a new topic with {n.Partitions.Value} partitions under a new name and {Replay(writer)}");
-                    if (o.Topic!.Value != n.Topic!.Value)
+                    if (o.Topic!.Value != n.Topic!.Value && OnlyDeadLetters(@new, n.Name.Value))
+                        Add(PlanImpact.KeepsState, subject, $"topic '{o.Topic.Value}' -> '{n.Topic.Value}': only dead letters go there; earlier ones stay on the old topic");
+                    else if (o.Topic!.Value != n.Topic!.Value)
                         Add(PlanImpact.NeedsReplay, subject, $"topic '{o.Topic.Value}' -> '{n.Topic.Value}': the new topic starts empty; readers see nothing until it is refilled",
                             Replay(writer));
                     break;
@@ -121,20 +102,17 @@ internal static class DeploymentPlanner
             }
         }
 
-        var matched = new HashSet<string>(StringComparer.Ordinal);
         foreach (var o in old.Stages)
         {
-            var n = @new.Stage(o.Name.Value) ?? @new.Stages.FirstOrDefault(s => s.Group.Value == o.Group.Value && old.Stage(s.Name.Value) is null);
-            if (n is null)
+            if (!match.Stages.TryGetValue(o, out var n))
             {
                 Add(PlanImpact.KeepsState, $"stage {o.Name.Value}", $"removed; group '{o.Group.Value}' and its stores are left behind",
                     $"delete the consumer group '{o.Group.Value}' once it is no longer needed");
                 continue;
             }
-            matched.Add(n.Name.Value);
             CompareStage(o, n);
         }
-        foreach (var n in @new.Stages.Where(s => !matched.Contains(s.Name.Value)))
+        foreach (var n in @new.Stages.Where(s => !match.Stages.Values.Contains(s)))
             Add(PlanImpact.NeedsReplay, $"stage {n.Name.Value}", $"new stage: group '{n.Group.Value}' has no offsets, so its sinks only see records produced from now on", Replay(n.Name.Value));
         return items;
 
@@ -147,11 +125,11 @@ internal static class DeploymentPlanner
             if (o.Group.Value != n.Group.Value)
                 Add(PlanImpact.Breaks, subject, $"consumer group '{o.Group.Value}' -> '{n.Group.Value}': committed offsets stay with the old group, so the new one starts from auto.offset.reset (re-processing everything, or skipping to the end)",
                     $"before deploying, move the offsets: contactcenter reset {file} --stage {n.Name.Value} --from-group {o.Group.Value} --execute; or keep the group name");
-            var oldReads = o.Reads.Select(r => r.Value).ToHashSet();
+            var oldReads = o.Reads.Select(r => match.Rename(r.Value)).ToHashSet();
             var newReads = n.Reads.Select(r => r.Value).ToHashSet();
             foreach (var added in newReads.Except(oldReads))
                 Add(PlanImpact.NeedsReplay, subject, $"now reads '{added}': records already on it were never processed by this stage", $"{Replay(n.Name.Value)} --topics {TopicOf(@new, added)}");
-            foreach (var removed in oldReads.Except(newReads))
+            foreach (var removed in oldReads.Except(newReads).Select(r => o.Reads.FirstOrDefault(x => match.Rename(x.Value) == r)?.Value ?? r))
                 Add(PlanImpact.NeedsReplay, subject, $"no longer reads '{removed}': state built from it stays until rebuilt", $"{Replay(n.Name.Value)} with a fresh store");
             foreach (var os in o.Stores)
             {
@@ -196,7 +174,7 @@ internal static class DeploymentPlanner
             var replay = $"clear store '{n.Store.Value}' and {Replay(stage.Name.Value)} (versions already in the store would make replayed events stale)";
             foreach (var op in o.Parts)
             {
-                var np = n.Parts.FirstOrDefault(p => p.Source.Value == op.Source.Value);
+                var np = n.Parts.FirstOrDefault(p => p.Source.Value == match.Rename(op.Source.Value));
                 if (np is null) continue;
                 if (op.Part.Value != np.Part.Value)
                     Add(PlanImpact.NeedsReplay, subject, $"part of source '{op.Source.Value}' renamed '{op.Part.Value}' -> '{np.Part.Value}': stored aggregates keep it under the old name and the new part starts without a version", replay);
@@ -205,10 +183,14 @@ internal static class DeploymentPlanner
                 if (!SameMap(op.Fields, np.Fields))
                     Add(PlanImpact.NeedsReplay, subject, $"field mapping of part '{np.Part.Value}' changed ({MapDiff(op.Fields, np.Fields)}): stored aggregates keep the old fields until that part's next event", replay);
             }
-            foreach (var added in n.Parts.Where(p => !o.Parts.Any(q => q.Source.Value == p.Source.Value)))
+            foreach (var added in n.Parts.Where(p => !o.Parts.Any(q => match.Rename(q.Source.Value) == p.Source.Value)))
                 Add(PlanImpact.NeedsReplay, subject, $"new part '{added.Part.Value}' from '{added.Source.Value}': existing aggregates lack it until each key's next event", replay);
         }
     }
+
+    /// <summary>A Kafka sink no stage reads or writes as output: it only receives dead letters (nothing is rebuilt from it).</summary>
+    private static bool OnlyDeadLetters(TopologyModel model, string sink) =>
+        !model.Stages.Any(s => s.Sinks.Any(r => r.Value == sink) || s.Reads.Any(r => r.Value == sink));
 
     private static string ReaderOf(TopologyModel model, string readable) =>
         model.Stages.FirstOrDefault(s => s.Reads.Any(r => r.Value == readable))?.Name.Value ?? "<stage>";

@@ -4,7 +4,7 @@ namespace ContactCenter.Topology.Files;
 internal static class FixtureFormat
 {
     private static readonly AnyType Payload = new("a mapping (written as JSON), a string (sent as is) or null (a tombstone)");
-    private static readonly StringType Text = new();
+    private static readonly StringType Text = new(anyScalar: true);
 
     public static readonly ObjectType Input = new("input record",
         "A record put on a topic. Records are processed one at a time in file order, each through every stage it reaches.",

@@ -9,62 +9,71 @@ internal static class TopologyDiagram
 {
     private enum Kind { Source, Stage, Store, Topic, Redis, Queue }
 
-    private sealed record Node(string Id, Kind Kind, string Title, string Subtitle);
+    private sealed record Node(string Id, Kind Kind, string Title, string Subtitle)
+    {
+        public bool DeadLetter { get; init; }
+    }
 
     private sealed record Edge(string From, string To, bool Dashed, string? Label);
 
-    private static (List<Node> Nodes, List<Edge> Edges) Graph(TopologyModel model)
+    /// <summary>The nodes and edges; every name in titles and subtitles is shortened to <paramref name="nameChars"/> characters.</summary>
+    private static (List<Node> Nodes, List<Edge> Edges) Graph(TopologyModel model, int nameChars = int.MaxValue)
     {
+        string N(string name) => DiagramText.Shorten(name, nameChars);
         var nodes = new List<Node>();
         var edges = new List<Edge>();
+        var ids = new DiagramIds();
+        string Source(string name) => ids.For("source", name);
+        string Sink(string name) => ids.For("sink", name);
+        string Stage(string name) => ids.For("stage", name);
+        string Store(string name) => ids.For("store", name);
         foreach (var s in model.Sources)
-            nodes.Add(new Node("source_" + Id(s.Name.Value), Kind.Source, s.Name.Value, $"topic {s.Topic.Value} · {s.Partitions.Value} partitions · key {s.Key.Value}"));
+            nodes.Add(new Node(Source(s.Name.Value), Kind.Source, N(s.Name.Value), $"topic {N(s.Topic.Value)} · {s.Partitions.Value} partitions · key {N(s.Key.Value)}"));
         foreach (var s in model.Sinks)
         {
             nodes.Add(s.Kind switch
             {
-                SinkKind.Kafka => new Node("sink_" + Id(s.Name.Value), Kind.Topic, s.Name.Value, $"topic {s.Topic!.Value} · {s.Partitions!.Value} partitions"),
-                SinkKind.Redis => new Node("sink_" + Id(s.Name.Value), Kind.Redis, s.Name.Value, $"Redis hash {s.KeyPattern!.Value}"),
-                _ => new Node("sink_" + Id(s.Name.Value), Kind.Queue, s.Name.Value, $"durable queue {s.Queue!.Value}"),
+                SinkKind.Kafka => new Node(Sink(s.Name.Value), Kind.Topic, N(s.Name.Value), $"topic {N(s.Topic!.Value)} · {s.Partitions!.Value} partitions"),
+                SinkKind.Redis => new Node(Sink(s.Name.Value), Kind.Redis, N(s.Name.Value), $"Redis hash {N(s.KeyPattern!.Value)}"),
+                _ => new Node(Sink(s.Name.Value), Kind.Queue, N(s.Name.Value), $"durable queue {N(s.Queue!.Value)}"),
             });
         }
         foreach (var stage in model.Stages)
         {
-            var id = "stage_" + Id(stage.Name.Value);
-            nodes.Add(new Node(id, Kind.Stage, stage.Name.Value, $"group {stage.Group.Value} · {stage.Replicas.Value} replica{(stage.Replicas.Value == 1 ? "" : "s")}"));
+            var id = Stage(stage.Name.Value);
+            nodes.Add(new Node(id, Kind.Stage, N(stage.Name.Value), $"group {N(stage.Group.Value)} · {stage.Replicas.Value} replica{(stage.Replicas.Value == 1 ? "" : "s")}"));
             foreach (var read in stage.Reads)
             {
-                var from = model.Source(read.Value) is not null ? "source_" + Id(read.Value) : "sink_" + Id(read.Value);
+                var from = model.Source(read.Value) is not null ? Source(read.Value) : Sink(read.Value);
                 edges.Add(new Edge(from, id, false, null));
             }
             foreach (var store in stage.Stores)
             {
-                nodes.Add(new Node("store_" + Id(store.Name.Value), Kind.Store, store.Name.Value, $"{store.Kind} store · changelog {store.Changelog.Value}"));
-                edges.Add(new Edge(id, "store_" + Id(store.Name.Value), true, null));
+                nodes.Add(new Node(Store(store.Name.Value), Kind.Store, N(store.Name.Value), $"{store.Kind} store · changelog {N(store.Changelog.Value)}"));
+                edges.Add(new Edge(id, Store(store.Name.Value), true, null));
             }
             foreach (var sink in stage.Sinks)
-                edges.Add(new Edge(id, "sink_" + Id(sink.Value), false, null));
-            edges.Add(new Edge(id, "sink_" + Id(stage.DeadLetter.Value), true, "dead letters"));
+                edges.Add(new Edge(id, Sink(sink.Value), false, null));
+            edges.Add(new Edge(id, Sink(stage.DeadLetter.Value), true, "dead letters"));
         }
-        var ids = nodes.Select(n => n.Id).ToHashSet();
-        return (nodes, edges.Where(e => ids.Contains(e.From) && ids.Contains(e.To)).Distinct().ToList());
-    }
-
-    private static string Id(string name)
-    {
-        var sb = new StringBuilder(name.Length);
-        foreach (var c in name) sb.Append(char.IsAsciiLetterOrDigit(c) ? c : '_');
-        return sb.ToString();
+        var nodeIds = nodes.Select(n => n.Id).ToHashSet();
+        var deadLetters = model.Stages.Select(s => Sink(s.DeadLetter.Value)).ToHashSet();
+        nodes = nodes.Select(n => n with { DeadLetter = n.Kind == Kind.Topic && deadLetters.Contains(n.Id) }).ToList();
+        return (nodes, edges.Where(e => nodeIds.Contains(e.From) && nodeIds.Contains(e.To)).Distinct().ToList());
     }
 
     public static string Mermaid(TopologyModel model)
     {
-        var (nodes, edges) = Graph(model);
+        // Mermaid sizes boxes to their text: only very long names are shortened, the full text goes in a comment.
+        var (nodes, edges) = Graph(model, DiagramText.MermaidNameChars);
+        var full = Graph(model).Nodes.ToDictionary(n => n.Id);
         var text = new StringBuilder();
         text.Append("flowchart LR\n");
         text.Append($"  %% topology {model.Name}\n");
         foreach (var n in nodes)
         {
+            var whole = full[n.Id];
+            if (whole.Title != n.Title || whole.Subtitle != n.Subtitle) text.Append($"  %% {n.Id}: {whole.Title} ({whole.Subtitle})\n");
             var label = $"\"<b>{Label(n.Title)}</b><br/>{Label(n.Subtitle)}\"";
             text.Append("  ").Append(n.Id).Append(n.Kind switch
             {
@@ -113,6 +122,8 @@ internal static class TopologyDiagram
     public static string Svg(TopologyModel model)
     {
         var (nodes, edges) = Graph(model);
+        // The boxes have a fixed width: names in subtitles are shortened, and the full text is the box's tooltip.
+        var shortSubtitles = Graph(model, DiagramText.SvgNameChars).Nodes.ToDictionary(n => n.Id, n => n.Subtitle);
         // Column = data-flow depth: sources 0, a stage one right of what it reads, a sink one right of its writer.
         // Stores sit in their stage's column. Depth is bounded by the node count (valid files have no cycles).
         var depth = nodes.ToDictionary(n => n.Id, _ => 0);
@@ -134,7 +145,7 @@ internal static class TopologyDiagram
         {
             var row = 0;
             // Stores directly under their stage; dead-letter topics last so the main flow reads straight across.
-            foreach (var n in column.OrderBy(n => n.Kind == Kind.Store ? 1 : 0).ThenBy(n => IsDeadLetter(model, n) ? 1 : 0))
+            foreach (var n in column.OrderBy(n => n.Kind == Kind.Store ? 1 : 0).ThenBy(n => n.DeadLetter ? 1 : 0))
             {
                 var x = Margin + column.Key * (BoxWidth + ColumnGap);
                 var y = Margin + row * (BoxHeight + RowGap);
@@ -182,9 +193,11 @@ internal static class TopologyDiagram
             var (fill, stroke) = Colors(n.Kind);
             var rx = n.Kind switch { Kind.Stage => 4, Kind.Store or Kind.Redis => 18, _ => 10 };
             svg.Append($"  <g id=\"{n.Id}\">\n");
+            // The full names as a tooltip: the box shows them shortened when they are long.
+            svg.Append($"    <title>{Xml($"{KindLabel(n.Kind)}{n.Title}: {n.Subtitle}")}</title>\n");
             svg.Append($"    <rect x=\"{x}\" y=\"{y}\" width=\"{BoxWidth}\" height=\"{BoxHeight}\" rx=\"{rx}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{(n.Kind == Kind.Stage ? 2 : 1.5).ToString(CultureInfo.InvariantCulture)}\"/>\n");
-            svg.Append($"    <text x=\"{x + BoxWidth / 2}\" y=\"{y + 22}\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\" fill=\"#111827\">{Xml(KindLabel(n.Kind) + n.Title)}</text>\n");
-            svg.Append($"    <text x=\"{x + BoxWidth / 2}\" y=\"{y + 41}\" text-anchor=\"middle\" font-size=\"10.5\" fill=\"#374151\">{Xml(Fit(n.Subtitle))}</text>\n");
+            svg.Append($"    <text x=\"{x + BoxWidth / 2}\" y=\"{y + 22}\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\" fill=\"#111827\">{Xml(KindLabel(n.Kind) + DiagramText.Shorten(n.Title, DiagramText.TitleChars - KindLabel(n.Kind).Length))}</text>\n");
+            svg.Append($"    <text x=\"{x + BoxWidth / 2}\" y=\"{y + 41}\" text-anchor=\"middle\" font-size=\"10.5\" fill=\"#374151\">{Xml(DiagramText.Cut(shortSubtitles[n.Id], DiagramText.SubtitleChars))}</text>\n");
             svg.Append("  </g>\n");
         }
         svg.Append($"  <text x=\"{Margin}\" y=\"{height + 8}\" font-size=\"11\" fill=\"#6b7280\">{Xml($"topology {model.Name}: solid = records, dashed = store / dead letters")}</text>\n");
@@ -192,8 +205,6 @@ internal static class TopologyDiagram
         return svg.ToString();
     }
 
-    private static bool IsDeadLetter(TopologyModel model, Node n) =>
-        n.Kind == Kind.Topic && model.Stages.Any(s => "sink_" + Id(s.DeadLetter.Value) == n.Id);
 
     private static string KindLabel(Kind kind) => kind switch
     {
@@ -203,7 +214,6 @@ internal static class TopologyDiagram
         _ => string.Empty,
     };
 
-    private static string Fit(string text) => text.Length <= 48 ? text : text[..45] + "...";
 
     private static string Xml(string text) => SecurityElement.Escape(text) ?? string.Empty;
 }

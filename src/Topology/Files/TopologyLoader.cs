@@ -34,19 +34,20 @@ public sealed class LoadResult
 /// </summary>
 public static class TopologyLoader
 {
-    /// <summary>Loads and compiles the file at <paramref name="path"/>.</summary>
+    /// <summary>Loads and compiles the file at <paramref name="path"/> (UTF-8, at most 4 MiB).</summary>
     public static LoadResult Load(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return new LoadResult(path, null, [new Diagnostic(Severity.Error, path, 1, 1, $"cannot read file: {ex.Message}")], null);
-        }
-        return Parse(text, path);
+        var diags = new DiagnosticBag(path);
+        var text = SourceText.ReadFile(path, diags);
+        return text is null ? new LoadResult(path, null, diags.Sorted(), null) : Parse(text, path);
+    }
+
+    /// <summary>Loads and compiles a topology read from <paramref name="stream"/> (stdin); <paramref name="file"/> names it.</summary>
+    internal static LoadResult Load(Stream stream, string file)
+    {
+        var diags = new DiagnosticBag(file);
+        var text = SourceText.ReadStream(stream, diags);
+        return text is null ? new LoadResult(file, null, diags.Sorted(), null) : Parse(text, file);
     }
 
     /// <summary>Loads and compiles topology text; <paramref name="file"/> only names it in diagnostics.</summary>

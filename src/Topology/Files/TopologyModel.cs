@@ -84,6 +84,9 @@ internal sealed class PartDef
     public required Loc<string> Source { get; init; }
     public required Loc<string> Part { get; init; }
     public required Loc<bool> Primary { get; init; }
+
+    /// <summary>'primary' was written with an invalid value (already reported); the part may be meant as primary.</summary>
+    public bool PrimaryInvalid { get; init; }
     public required FieldMap Fields { get; init; }
 }
 

@@ -61,6 +61,7 @@ internal static class TopologyModelBuilder
     private static void Remember(Obj o, HashSet<string> incomplete)
     {
         if (o.Str("name") is { } n) incomplete.Add(n.Value);
+        else if (o.Invalid.TryGetValue("name", out var raw)) incomplete.Add(raw);
     }
 
     private static SinkDef? BuildSink(Obj o)
@@ -131,6 +132,7 @@ internal static class TopologyModelBuilder
                         {
                             Pos = part.Pos, Source = source, Part = partName,
                             Primary = part.Bool("primary") ?? new Loc<bool>(false, part.Pos),
+                            PrimaryInvalid = part.Present.Contains("primary") && part.Bool("primary") is null,
                             Fields = part.Map("fields"),
                         });
                     }

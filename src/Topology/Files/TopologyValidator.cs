@@ -15,8 +15,9 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
         UniqueNames();
         foreach (var stage in model.Stages) CheckStage(stage);
         CheckCycles();
-        CheckUnused();
         CheckKeyspaces();
+        // "Not used" warnings in a file with errors mostly restate them (a misspelt reference leaves its target unused).
+        if (!diags.HasErrors) CheckUnused();
     }
 
     /// <summary>No agent id may address the engine's own keys or another sink's: offsets, dedup claims, queues.</summary>
@@ -70,7 +71,11 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
         }
     }
 
-    private bool Known(string name) => model.Incomplete.Contains(name);
+    /// <summary>
+    /// Whether <paramref name="name"/> may refer to an entry that was already reported as invalid (left out of the
+    /// model): then an "unknown reference" error would only restate that error.
+    /// </summary>
+    private bool Known(string name) => model.Incomplete.Contains(name) || EditDistance.Suggest(name, model.Incomplete) is not null;
 
     private IEnumerable<string> ReadableNames() =>
         model.Sources.Select(s => s.Name.Value).Concat(model.Sinks.Where(s => s.Kind == SinkKind.Kafka).Select(s => s.Name.Value));
@@ -80,6 +85,9 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
         var stageName = stage.Name.Value;
         var reads = new List<(Loc<string> Ref, string Topic, int Partitions, bool Derived, SourceDef? Source)>();
         var seenReads = new HashSet<string>(StringComparer.Ordinal);
+        // Set when a read, sink or changelog reference did not resolve (already reported): checks that count
+        // reads or sinks would then only restate that error.
+        var unresolved = false;
         foreach (var read in stage.Reads)
         {
             if (!seenReads.Add(read.Value))
@@ -90,9 +98,16 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
             if (model.Readable(read.Value) is { } r)
                 reads.Add((read, r.Topic, r.Partitions, r.Derived, model.Source(read.Value)));
             else if (model.Sink(read.Value) is { } other)
+            {
+                unresolved = true;
                 diags.Error(read.Pos, $"stage '{stageName}' reads '{read.Value}', a {other.Kind.ToString().ToLowerInvariant()} sink: stages read sources and Kafka sinks only");
-            else if (!Known(read.Value))
-                diags.Error(read.Pos, $"stage '{stageName}' reads '{read.Value}', which is neither a source nor a Kafka sink{EditDistance.Hint(read.Value, ReadableNames())}");
+            }
+            else
+            {
+                unresolved = true;
+                if (!Known(read.Value))
+                    diags.Error(read.Pos, $"stage '{stageName}' reads '{read.Value}', which is neither a source nor a Kafka sink{EditDistance.Hint(read.Value, ReadableNames())}");
+            }
         }
 
         var sinks = new List<SinkDef>();
@@ -101,11 +116,15 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
             if (model.Sink(sinkRef.Value) is { } sink)
             {
                 sinks.Add(sink);
-                if (seenReads.Contains(sinkRef.Value))
+                if (reads.Any(r => r.Ref.Value == sinkRef.Value))
                     diags.Error(sinkRef.Pos, $"stage '{stageName}' reads its own output '{sinkRef.Value}'");
             }
-            else if (!Known(sinkRef.Value))
-                diags.Error(sinkRef.Pos, $"stage '{stageName}' writes to unknown sink '{sinkRef.Value}'{EditDistance.Hint(sinkRef.Value, model.Sinks.Select(s => s.Name.Value))}");
+            else
+            {
+                unresolved = true;
+                if (!Known(sinkRef.Value))
+                    diags.Error(sinkRef.Pos, $"stage '{stageName}' writes to unknown sink '{sinkRef.Value}'{EditDistance.Hint(sinkRef.Value, model.Sinks.Select(s => s.Name.Value))}");
+            }
         }
 
         if (model.Sink(stage.DeadLetter.Value) is { } dlq)
@@ -149,8 +168,9 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
             var changelog = store.Changelog.Value;
             if (!stage.Sinks.Any(s => s.Value == changelog) || model.Sink(changelog) is not { Kind: SinkKind.Kafka } sink)
             {
+                unresolved = true;
                 if (!Known(changelog))
-                    diags.Error(store.Changelog.Pos, $"changelog '{changelog}' of store '{store.Name.Value}' must be a Kafka sink written by stage '{stageName}'");
+                    diags.Error(store.Changelog.Pos, $"changelog '{changelog}' of store '{store.Name.Value}' must be a Kafka sink written by stage '{stageName}'{EditDistance.Hint(changelog, stage.Sinks.Select(r => r.Value).Where(n => model.Sink(n) is { Kind: SinkKind.Kafka }))}");
             }
             else
             {
@@ -161,15 +181,15 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
                 if (sink.Topic!.Value != expected)
                     diags.Error(sink.Topic.Pos, $"changelog sink '{changelog}' of store '{store.Name.Value}' must use topic '{expected}' (the engine names a store's changelog '<group>-<store>-changelog')");
             }
-            if (!stage.Processors.OfType<MergeDef>().Any(m => m.Store.Value == store.Name.Value))
-                diags.Warning(store.Name.Pos, $"store '{store.Name.Value}' is not used by any processor of stage '{stageName}'");
         }
 
         var merges = stage.Processors.OfType<MergeDef>().ToList();
         foreach (var extra in merges.Skip(1))
             diags.Error(extra.Name.Pos, $"stage '{stageName}' has more than one merge processor; one merge handles all its sources");
+        // A merge whose store was left out (invalid, already reported) cannot tell its changelog from its output.
+        if (merges.Count > 0 && !stage.Stores.Any(s => s.Name.Value == merges[0].Store.Value)) unresolved = true;
         if (merges.Count > 0)
-            CheckMerge(stage, merges[0], reads.Select(r => (r.Ref, r.Derived)).ToList(), sinks);
+            CheckMerge(stage, merges[0], reads.Select(r => (r.Ref, r.Derived)).ToList(), sinks, unresolved);
 
         foreach (var processor in stage.Processors)
         {
@@ -191,7 +211,7 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
         CheckFieldFlow(stage, sinks);
     }
 
-    private void CheckMerge(StageDef stage, MergeDef merge, List<(Loc<string> Ref, bool Derived)> reads, List<SinkDef> sinks)
+    private void CheckMerge(StageDef stage, MergeDef merge, List<(Loc<string> Ref, bool Derived)> reads, List<SinkDef> sinks, bool unresolved)
     {
         var stageName = stage.Name.Value;
         foreach (var other in stage.Processors.Where(p => p is not MergeDef))
@@ -203,7 +223,7 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
 
         var changelogs = stage.Stores.Select(s => s.Changelog.Value).ToHashSet(StringComparer.Ordinal);
         var kafkaOut = sinks.Where(s => s.Kind == SinkKind.Kafka && !changelogs.Contains(s.Name.Value)).ToList();
-        if (kafkaOut.Count != 1)
+        if (kafkaOut.Count != 1 && !unresolved)
             diags.Error(stage.Name.Pos, $"merge stage '{stageName}' must write its aggregates to exactly one Kafka sink (it has {kafkaOut.Count})");
         foreach (var s in sinks.Where(s => s.Kind != SinkKind.Kafka))
             diags.Error(stage.Sinks.First(r => r.Value == s.Name.Value).Pos, $"merge stage '{stageName}' can only write to Kafka sinks; '{s.Name.Value}' is a {s.Kind.ToString().ToLowerInvariant()} sink (read the aggregate topic from another stage)");
@@ -211,6 +231,7 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
             diags.Error(kafkaOut[0].Partitions!.Pos, $"aggregate topic '{kafkaOut[0].Topic!.Value}' has {kafkaOut[0].Partitions!.Value} partitions but the merged sources have {input.Partitions}: it is keyed like them, so every agent stays on its partition");
 
         var partSources = new Dictionary<string, Pos>(StringComparer.Ordinal);
+        var partsResolve = true;
         var partNames = new Dictionary<string, Pos>(StringComparer.Ordinal);
         var fields = new Dictionary<string, (string Part, Pos Pos)>(StringComparer.Ordinal);
         foreach (var part in merge.Parts)
@@ -220,11 +241,15 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
                 diags.Error(part.Source.Pos, $"source '{source}' feeds two parts; each source feeds exactly one");
             if (!reads.Any(r => r.Ref.Value == source) && !Known(source))
             {
-                if (model.Source(source) is null && !Known(source))
+                if (model.Source(source) is null)
+                {
+                    partsResolve = false;
                     diags.Error(part.Source.Pos, $"part '{part.Part.Value}' names unknown source '{source}'{EditDistance.Hint(source, model.Sources.Select(s => s.Name.Value))}");
-                else
+                }
+                else if (!unresolved) // with an unresolved read, the stage may well be meant to read it
                     diags.Error(part.Source.Pos, $"part '{part.Part.Value}' names source '{source}', which stage '{stageName}' does not read");
             }
+            else if (!reads.Any(r => r.Ref.Value == source)) partsResolve = false;
             if (!partNames.TryAdd(part.Part.Value, part.Part.Pos))
                 diags.Error(part.Part.Pos, $"duplicate part name '{part.Part.Value}'");
             var targets = new HashSet<string>(StringComparer.Ordinal);
@@ -239,10 +264,11 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
                 else fields.TryAdd(to.Value, (part.Part.Value, to.Pos));
             }
         }
-        foreach (var read in reads.Where(r => !r.Derived && !partSources.ContainsKey(r.Ref.Value)))
+        // A part naming an unknown source is reported there; the source it was meant for then has no part.
+        foreach (var read in reads.Where(r => partsResolve && !r.Derived && !partSources.ContainsKey(r.Ref.Value)))
             diags.Error(read.Ref.Pos, $"stage '{stageName}' reads source '{read.Ref.Value}' but merge '{merge.Name.Value}' has no part for it");
         var primaries = merge.Parts.Where(p => p.Primary.Value).ToList();
-        if (primaries.Count == 0 && merge.Parts.Count > 0)
+        if (primaries.Count == 0 && merge.Parts.Count > 0 && !merge.Parts.Any(p => p.PrimaryInvalid))
             diags.Error(merge.Name.Pos, $"merge '{merge.Name.Value}' needs exactly one part with 'primary: true' (its DELETED events delete the aggregate)");
         foreach (var extra in primaries.Skip(1))
             diags.Error(extra.Primary.Pos, $"part '{extra.Part.Value}' is a second primary part; exactly one part is primary");
@@ -356,6 +382,11 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
             diags.Warning(source.Name.Pos, $"source '{source.Name.Value}' is not read by any stage");
         foreach (var sink in model.Sinks.Where(s => !written.Contains(s.Name.Value)))
             diags.Warning(sink.Name.Pos, $"sink '{sink.Name.Value}' is not written by any stage");
+        foreach (var stage in model.Stages)
+        {
+            foreach (var store in stage.Stores.Where(s => !stage.Processors.OfType<MergeDef>().Any(m => m.Store.Value == s.Name.Value)))
+                diags.Warning(store.Name.Pos, $"store '{store.Name.Value}' is not used by any processor of stage '{stage.Name.Value}'");
+        }
     }
 
     /// <summary>The changelog topic Streamiz uses for a store of a stage (its application id is the stage's group).</summary>

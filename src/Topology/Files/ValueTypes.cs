@@ -32,9 +32,9 @@ internal abstract class FieldType
         _ => "something else",
     };
 
-    protected static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
+    internal static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
 
-    protected bool Scalar(YamlNode node, string what, DiagnosticBag diags, out string value)
+    internal bool Scalar(YamlNode node, string what, DiagnosticBag diags, out string value)
     {
         if (node is YamlScalarNode { Value: { } text })
         {
@@ -47,17 +47,24 @@ internal abstract class FieldType
     }
 }
 
-/// <summary>A string, optionally limited to a pattern or to a fixed set of values.</summary>
+/// <summary>
+/// A string, optionally limited to a pattern or to a fixed set of values. As in the JSON Schema, a plain scalar that
+/// YAML reads as a number, boolean or null is not a string (unless <c>anyScalar</c>, used by fixtures only).
+/// </summary>
 internal sealed class StringType : FieldType
 {
     private readonly Regex? _pattern;
+    private readonly bool _anyScalar;
 
-    public StringType(string? pattern = null, string? patternText = null, IReadOnlyList<string>? values = null)
+    public StringType(string? pattern = null, string? patternText = null, IReadOnlyList<string>? values = null, bool anyScalar = false)
     {
         Pattern = pattern;
-        _pattern = pattern is null ? null : new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        // JSON Schema patterns are ECMAScript regexes, where '$' matches only at the very end; .NET's '$' also
+        // matches before a final newline, which would let "name\n" through. '\z' is the ECMAScript meaning.
+        _pattern = pattern is null ? null : new Regex(pattern.EndsWith('$') ? pattern[..^1] + @"\z" : pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         PatternText = patternText;
         Values = values;
+        _anyScalar = anyScalar;
     }
 
     public string? Pattern { get; }
@@ -74,6 +81,11 @@ internal sealed class StringType : FieldType
     {
         if (!Scalar(node, what, diags, out var text)) return null;
         var pos = Pos.Of(node.Start);
+        if (!_anyScalar && node is YamlScalarNode scalar && YamlScalars.Kind(scalar) != ScalarKind.String)
+        {
+            diags.Error(pos, $"{what} must be {Expected}, found {YamlScalars.Describe(scalar)}; quote it to use it as text");
+            return null;
+        }
         if (Values is not null && !Values.Contains(text))
         {
             diags.Error(pos, $"{what} must be {Expected}, found '{Shorten(text)}'{EditDistance.Hint(text, Values)}");
@@ -103,39 +115,48 @@ internal sealed class StringType : FieldType
 /// <summary>An integer in a closed range.</summary>
 internal sealed class IntType(int min, int max) : FieldType
 {
-    public override string Expected => min == max ? $"the integer {min}" : $"an integer from {min} to {max}";
+    public override string Expected => IntegerText.Expected(min, max);
 
-    public override object? Read(YamlNode node, string what, DiagnosticBag diags)
-    {
-        if (!Scalar(node, what, diags, out var text)) return null;
-        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected}, found '{Shorten(text)}'");
-            return null;
-        }
-        return new Loc<int>(value, Pos.Of(node.Start));
-    }
+    public override object? Read(YamlNode node, string what, DiagnosticBag diags) =>
+        IntegerText.TryRead(this, node, what, diags, min, max, out var value) ? new Loc<int>((int)value, Pos.Of(node.Start)) : null;
 
     public override JsonObject Schema() => new() { ["type"] = "integer", ["minimum"] = min, ["maximum"] = max };
 }
 
-/// <summary>A 64-bit integer in a closed range.</summary>
+/// <summary>A 64-bit integer in a closed range, read by the same rules as <see cref="IntType"/>.</summary>
 internal sealed class LongType(long min, long max) : FieldType
 {
-    public override string Expected => $"an integer from {min} to {max}";
+    public override string Expected => IntegerText.Expected(min, max);
 
-    public override object? Read(YamlNode node, string what, DiagnosticBag diags)
-    {
-        if (!Scalar(node, what, diags, out var text)) return null;
-        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected}, found '{Shorten(text)}'");
-            return null;
-        }
-        return new Loc<long>(value, Pos.Of(node.Start));
-    }
+    public override object? Read(YamlNode node, string what, DiagnosticBag diags) =>
+        IntegerText.TryRead(this, node, what, diags, min, max, out var value) ? new Loc<long>(value, Pos.Of(node.Start)) : null;
 
     public override JsonObject Schema() => new() { ["type"] = "integer", ["minimum"] = min, ["maximum"] = max };
+}
+
+/// <summary>How an integer field is read: a plain (unquoted) YAML integer within the range, as the schema types it.</summary>
+internal static class IntegerText
+{
+    public static string Expected(long min, long max) => min == max ? $"the integer {min}" : $"an integer from {min} to {max}";
+
+    public static bool TryRead(FieldType type, YamlNode node, string what, DiagnosticBag diags, long min, long max, out long value)
+    {
+        value = 0;
+        var expected = type.Expected;
+        if (!type.Scalar(node, what, diags, out var text)) return false;
+        var scalar = (YamlScalarNode)node;
+        if (YamlScalars.Kind(scalar) == ScalarKind.String && scalar.Style is not (YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any))
+        {
+            diags.Error(Pos.Of(node.Start), $"{what} must be {expected}, found the text '{FieldType.Shorten(text)}'; write the number without quotes");
+            return false;
+        }
+        if (!YamlScalars.TryInteger(scalar, out value) || value < min || value > max)
+        {
+            diags.Error(Pos.Of(node.Start), $"{what} must be {expected}, found '{FieldType.Shorten(text)}'");
+            return false;
+        }
+        return true;
+    }
 }
 
 /// <summary>true or false.</summary>
@@ -146,7 +167,7 @@ internal sealed class BoolType : FieldType
     public override object? Read(YamlNode node, string what, DiagnosticBag diags)
     {
         if (!Scalar(node, what, diags, out var text)) return null;
-        bool? value = text switch
+        bool? value = YamlScalars.Kind((YamlScalarNode)node) != ScalarKind.Bool ? null : text switch
         {
             "true" or "True" or "TRUE" => true,
             "false" or "False" or "FALSE" => false,
@@ -154,7 +175,8 @@ internal sealed class BoolType : FieldType
         };
         if (value is null)
         {
-            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected}, found '{Shorten(text)}'");
+            var quoted = YamlScalars.Kind((YamlScalarNode)node) == ScalarKind.String && ((YamlScalarNode)node).Style is not (YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any);
+            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected}, found {(quoted ? $"the text '{Shorten(text)}'; write it without quotes" : $"'{Shorten(text)}'")}");
             return null;
         }
         return new Loc<bool>(value.Value, Pos.Of(node.Start));
@@ -324,6 +346,7 @@ internal sealed class ObjectType(string title, string description, IReadOnlyList
             return null;
         }
         var obj = new Obj(title, Pos.Of(node.Start));
+        var suggested = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in map.Children)
         {
             var keyPos = Pos.Of(keyNode.Start);
@@ -337,22 +360,27 @@ internal sealed class ObjectType(string title, string description, IReadOnlyList
             {
                 var names = fields.Select(f => f.Name);
                 var hint = EditDistance.Hint(key, names);
+                if (EditDistance.Suggest(key, names) is { } meant) suggested.Add(meant);
                 diags.Error(keyPos, $"unknown field '{Shorten(key)}' in {title}" + (hint.Length > 0 ? hint : $"; expected one of: {string.Join(", ", names)}"));
                 continue;
             }
             obj.KeyPos[key] = keyPos;
             if (IsNull(value))
             {
+                // The JSON Schema has no null values: an empty optional field is an error there too (fixture payloads aside).
                 if (field.Required) diags.Error(Pos.Of(value.Start), $"'{key}' in {title} must not be empty: it must be {field.Type.Expected}");
+                else if (field.Type is not AnyType) diags.Error(Pos.Of(value.Start), $"'{key}' in {title} is empty: give it a value ({field.Type.Expected}) or leave the field out");
                 obj.Present.Add(key);
                 continue;
             }
             obj.Present.Add(key);
             if (field.Type.Read(value, $"'{key}'", diags) is { } read) obj.Values[key] = read;
+            else if (value is YamlScalarNode { Value: { } raw }) obj.Invalid[key] = raw;
         }
         foreach (var field in fields)
         {
-            if (field.Required && !obj.Present.Contains(field.Name))
+            // A misspelt required field is reported once, as the unknown field with its "did you mean".
+            if (field.Required && !obj.Present.Contains(field.Name) && !suggested.Contains(field.Name))
                 diags.Error(obj.Pos, $"{title} is missing required field '{field.Name}' ({field.Type.Expected})");
         }
         return obj;
@@ -441,6 +469,9 @@ internal sealed class Obj(string title, Pos pos)
     public Dictionary<string, object> Values { get; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, Pos> KeyPos { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Scalar values that were reported as invalid, as written (so references to a misspelt name are not reported again).</summary>
+    public Dictionary<string, string> Invalid { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Fields written in the file, valid or not (so a bad value is not also reported as missing).</summary>
     public HashSet<string> Present { get; } = new(StringComparer.Ordinal);
