@@ -120,3 +120,75 @@ public sealed class FencedWriterPropertiesOnRedis(RealRedisBackend backend) : Fe
 
 [Collection(GarnetCollection.Name)]
 public sealed class FencedWriterPropertiesOnGarnet(GarnetBackend backend) : FencedWriterProperties(backend);
+
+/// <summary>
+/// The fence's every branch against a sequential model written from its specification, not from the script: the same
+/// key written from two partitions (a repartition or a replay from another topic), where offsets do not compare and
+/// the source timestamp decides (a later or equal timestamp wins); tombstones and their fence; replays of the same
+/// record; and the stage's progress per partition. A record is one (partition, offset) and always has the same key,
+/// timestamp and kind, as in Kafka; deliveries come in any order, duplicated.
+/// </summary>
+public abstract class CrossPartitionFenceProperties(RedisBackend backend)
+{
+    private sealed record Record(int Partition, long Offset)
+    {
+        public int Key => (int)((Partition * 5 + Offset * 3) % 3);
+        public long Timestamp => 1_000 + (Offset * 7 + Partition * 4) % 9; // few values: ties and inversions happen
+        public bool Tombstone => (Offset + Partition) % 4 == 3;
+        public KeyValuePair<string, string>[]? Fields => Tombstone ? null : [KeyValuePair.Create("from", $"p{Partition}o{Offset}")];
+    }
+
+    /// <summary>What one key holds in the model: the live hash's origin, or the tombstone fence's, or nothing.</summary>
+    private sealed record Fence(int Partition, long Offset, long Timestamp, bool Deleted, string? From);
+
+    private static Dictionary<int, Fence> Model(IEnumerable<Record> deliveries, Dictionary<int, long> progress)
+    {
+        var state = new Dictionary<int, Fence>();
+        foreach (var r in deliveries)
+        {
+            progress[r.Partition] = Math.Max(progress.GetValueOrDefault(r.Partition, -1), r.Offset);
+            var applies = !state.TryGetValue(r.Key, out var fence)
+                || (fence.Partition == r.Partition ? r.Offset > fence.Offset : r.Timestamp >= fence.Timestamp);
+            if (applies)
+                state[r.Key] = new Fence(r.Partition, r.Offset, r.Timestamp, r.Tombstone, r.Fields?[0].Value);
+        }
+        return state;
+    }
+
+    [Property(MaxTest = 80)]
+    public Task<bool> Cross_partition_writes_tombstones_and_replays_follow_the_model(int[] draws, byte batchSize) =>
+        Task.Run(async () =>
+        {
+            var ns = Guid.NewGuid().ToString("N");
+            var stage = $"xprop-{ns}";
+            var deliveries = draws.Select(d => new Record(d & 1, (d >> 1 & int.MaxValue) % 10)).ToList();
+            await using (var writer = new FencedStateWriter(backend.Redis, stage, new FencedWriterOptions { MaxBatch = 1 + batchSize % 4 }))
+            {
+                foreach (var r in deliveries)
+                    await writer.WriteAsync(new AgentStateWrite($"cc:agent:{ns}:{r.Key}", r.Partition, r.Offset, r.Fields, r.Timestamp));
+                await writer.FlushAsync();
+            }
+
+            var progress = new Dictionary<int, long>();
+            var model = Model(deliveries, progress);
+            for (var key = 0; key < 3; key++)
+            {
+                var hash = await RedisStateReader.ReadHashAsync(backend.Db, $"cc:agent:{ns}:{key}");
+                var expected = model.TryGetValue(key, out var fence) && !fence.Deleted ? fence.From : null;
+                if (hash?.GetValueOrDefault("from") != expected || (hash is not null && hash.Count != 1))
+                    return false;
+                var tomb = (string?)await backend.Db.StringGetAsync($"cc:agent:{ns}:{key}:tomb");
+                var expectedTomb = fence is { Deleted: true } ? $"{fence.Partition}:{fence.Offset}:{fence.Timestamp}" : null;
+                if (tomb != expectedTomb)
+                    return false;
+            }
+            var offsets = await RedisStateReader.ReadOffsetsAsync(backend.Db, stage);
+            return progress.OrderBy(e => e.Key).SequenceEqual(offsets.OrderBy(e => e.Key));
+        });
+}
+
+[Collection(RealRedisCollection.Name)]
+public sealed class CrossPartitionFencePropertiesOnRedis(RealRedisBackend backend) : CrossPartitionFenceProperties(backend);
+
+[Collection(GarnetCollection.Name)]
+public sealed class CrossPartitionFencePropertiesOnGarnet(GarnetBackend backend) : CrossPartitionFenceProperties(backend);
