@@ -7,7 +7,6 @@ using ContactCenter.Tests.Redis;
 using ContactCenter.Tests.Support;
 using ContactCenter.Topology.Events;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
 
 namespace ContactCenter.Tests.Pipeline;
 
@@ -28,17 +27,13 @@ public sealed class StageFailureTests(RealRedisBackend backend)
         var logs = new RecordingLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
         var stateDir = Directory.CreateTempSubdirectory("cc-fail-test-").FullName;
-        await using var admin = await ConnectionMultiplexer.ConnectAsync(backend.Endpoint + ",allowAdmin=true");
-        var server = admin.GetServer(admin.GetEndPoints()[0]);
         await using var host = new PipelineHost(spec, factory);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await host.StartAsync(broker.BootstrapServers, new MockTopicProvisioner(broker), backend.Redis,
             AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName), stateDir, timeout.Token);
         Assert.True(host.Health.IsHealthy);
 
-        await server.ExecuteAsync("CONFIG", "SET", "maxmemory-policy", "noeviction");
-        await server.ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
-        try
+        await using (await RedisOutOfMemory.StartAsync(backend))
         {
             using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(broker.BootstrapServers)).Build();
             await producer.ProduceAsync($"{prefix}agent", new Message<byte[]?, byte[]?>
@@ -53,10 +48,6 @@ public sealed class StageFailureTests(RealRedisBackend backend)
             Assert.Contains("OOM", failure);
             Assert.False(host.Health.IsHealthy);
             Assert.Contains(logs.Entries, e => e.Level == LogLevel.Critical && e.Message.Contains("agent-state", StringComparison.Ordinal));
-        }
-        finally
-        {
-            await server.ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
         }
     }
 

@@ -1,5 +1,4 @@
 using ContactCenter.Stores.Redis;
-using StackExchange.Redis;
 
 namespace ContactCenter.Tests.Redis;
 
@@ -14,12 +13,8 @@ public sealed class FencedWriterFaultTests(RealRedisBackend backend)
     [Fact]
     public async Task Out_of_memory_faults_the_writer_at_once_and_refuses_later_writes()
     {
-        await using var admin = await ConnectionMultiplexer.ConnectAsync(backend.Endpoint + ",allowAdmin=true");
-        var server = admin.GetServer(admin.GetEndPoints()[0]);
         var stage = "fault-" + Guid.NewGuid().ToString("N");
-        await server.ExecuteAsync("CONFIG", "SET", "maxmemory-policy", "noeviction");
-        await server.ExecuteAsync("CONFIG", "SET", "maxmemory", "1");
-        try
+        await using (await RedisOutOfMemory.StartAsync(backend))
         {
             var faulted = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
             await using var writer = new FencedStateWriter(backend.Redis, stage);
@@ -31,10 +26,6 @@ public sealed class FencedWriterFaultTests(RealRedisBackend backend)
             Assert.Contains("OOM", (await faulted.Task.WaitAsync(TimeSpan.FromSeconds(10))).Message);
             await Assert.ThrowsAsync<InvalidOperationException>(() =>
                 writer.WriteAsync(new AgentStateWrite($"cc:agent:{stage}:b", 0, 2, [KeyValuePair.Create("state", "READY")], 1)).AsTask());
-        }
-        finally
-        {
-            await server.ExecuteAsync("CONFIG", "SET", "maxmemory", "0");
         }
         Assert.False(await backend.Db.KeyExistsAsync($"cc:agent:{stage}:a"));
     }
