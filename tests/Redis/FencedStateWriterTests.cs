@@ -243,6 +243,33 @@ public abstract class FencedStateWriterTests(RedisBackend backend)
     }
 
     [Fact]
+    public async Task A_partition_whose_recorded_progress_went_missing_or_back_is_reported_regressed_with_the_next_write()
+    {
+        var acks = new ConcurrentQueue<BatchAcknowledged>();
+        await using var writer = new FencedStateWriter(backend.Redis, Stage);
+        writer.Acknowledged += acks.Enqueue;
+        await writer.WriteAsync(new AgentStateWrite(Key("a"), 0, 5, Fields(("n", "1")), 1));
+        await writer.WriteAsync(new AgentStateWrite(Key("b"), 1, 9, Fields(("n", "1")), 1));
+        await writer.FlushAsync();
+        Assert.NotEmpty(acks);
+        Assert.All(acks, a => Assert.Empty(a.Regressed));
+
+        await backend.Db.KeyDeleteAsync($"cc:offsets:{Stage}:0");          // lost
+        await backend.Db.StringSetAsync($"cc:offsets:{Stage}:1", "3");     // went back
+        acks.Clear();
+        await writer.WriteAsync(new AgentStateWrite(Key("a"), 0, 6, Fields(("n", "2")), 2));
+        await writer.WriteAsync(new AgentStateWrite(Key("b"), 1, 10, Fields(("n", "2")), 2));
+        await writer.FlushAsync();
+        Assert.Equal([0, 1], acks.SelectMany(a => a.Regressed).Distinct().Order());
+
+        acks.Clear();
+        await writer.WriteAsync(new AgentStateWrite(Key("a"), 0, 7, Fields(("n", "3")), 3));
+        await writer.FlushAsync();
+        Assert.Single(acks);
+        Assert.Empty(acks.Single().Regressed); // progress is whole again
+    }
+
+    [Fact]
     public async Task A_write_whose_key_holds_another_type_is_refused_alone_and_changes_nothing_not_even_progress()
     {
         await backend.Db.StringSetAsync(Key("a"), "not a hash");

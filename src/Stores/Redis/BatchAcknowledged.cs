@@ -14,4 +14,8 @@ public sealed record BatchAcknowledged(IReadOnlyList<AgentStateWrite> Writes, in
 {
     /// <summary>Writes Redis refused (nothing of them was applied), with Redis's reason.</summary>
     public IReadOnlyList<(AgentStateWrite Write, string Reason)> Rejected { get; init; } = [];
+
+    /// <summary>Partitions whose recorded progress was missing or behind what this writer had seen acknowledged before
+    /// the batch: Redis lost writes (a restart without persistence, a flush, a promoted replica that lagged).</summary>
+    public IReadOnlyCollection<int> Regressed { get; init; } = [];
 }

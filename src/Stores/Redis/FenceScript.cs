@@ -9,8 +9,9 @@ namespace ContactCenter.Stores.Redis;
 /// <remarks>
 /// KEYS: [1] agent hash, [2] tombstone key (<c>{hash}:tomb</c>), [3] stage progress key for the partition.
 /// ARGV: [1] partition, [2] offset, [3] source timestamp ms, [4] tombstone TTL ms, [5] 'u' (upsert) or 'd' (delete),
-/// [6..] field, value, field, value, ...
-/// Returns 1 when the write was applied, 0 when it was stale.
+/// [6] the writer's progress floor for the partition ('' when it has none), [7..] field, value, field, value, ...
+/// Returns 1 when the write was applied, 0 when it was stale, plus <see cref="Regressed"/> when the stage's recorded
+/// progress for the partition was missing or below the floor: Redis lost writes this writer had seen acknowledged.
 ///
 /// Numbers travel as canonical decimal strings and are compared as strings (longer = larger, then lexicographic):
 /// Redis runs Lua 5.1 (doubles only) and Garnet Lua 5.4, so converting an int64 offset with tonumber could round
@@ -29,6 +30,9 @@ internal static class FenceScript
     public const string TombstoneSuffix = ":tomb";
 
     public const long Applied = 1;
+
+    /// <summary>Bit set in the result when the partition's recorded progress was below the writer's floor.</summary>
+    public const long Regressed = 2;
 
     /// <remarks>
     /// Every read comes before the first write. A command that fails inside a Lua script (WRONGTYPE on a key that is
@@ -50,6 +54,9 @@ internal static class FenceScript
         local fence = redis.call('HMGET', KEYS[1], '_p', '_o', '_t')
         local tomb = redis.call('GET', KEYS[2])
 
+        local floor = ARGV[6]
+        local regressed = 0
+        if floor ~= '' and ((not done) or gt(floor, done)) then regressed = 2 end
         if (not done) or gt(o, done) then redis.call('SET', KEYS[3], o) end
 
         local apply = true
@@ -59,7 +66,7 @@ internal static class FenceScript
           local sp, so, st = string.match(tomb, '^(%d+):(%d+):(%d+)$')
           if sp then apply = newer(sp, so, st) end
         end
-        if not apply then return 0 end
+        if not apply then return regressed end
 
         redis.call('DEL', KEYS[1])
         if ARGV[5] == 'd' then
@@ -67,10 +74,10 @@ internal static class FenceScript
         else
           redis.call('DEL', KEYS[2])
           local args = { '_p', p, '_o', o, '_t', t }
-          for i = 6, #ARGV do args[#args + 1] = ARGV[i] end
+          for i = 7, #ARGV do args[#args + 1] = ARGV[i] end
           redis.call('HSET', KEYS[1], unpack(args))
         end
-        return 1
+        return 1 + regressed
         """;
 
     public static bool IsFenceField(string field) =>
@@ -81,21 +88,23 @@ internal static class FenceScript
     public static RedisKey OffsetsKey(string prefix, string stage, int partition) =>
         string.Create(CultureInfo.InvariantCulture, $"{prefix}:{stage}:{partition}");
 
-    public static RedisValue[] Arguments(AgentStateWrite write, long tombstoneTtlMs)
+    /// <param name="floor">Highest offset of the partition this writer saw acknowledged, or null.</param>
+    public static RedisValue[] Arguments(AgentStateWrite write, long tombstoneTtlMs, long? floor)
     {
         var fields = write.Fields;
-        var args = new RedisValue[5 + (fields?.Length ?? 0) * 2];
+        var args = new RedisValue[6 + (fields?.Length ?? 0) * 2];
         args[0] = write.Partition;
         args[1] = write.Offset;
         args[2] = write.SourceTimestampMs;
         args[3] = tombstoneTtlMs;
         args[4] = fields is null ? "d" : "u";
+        args[5] = floor is { } f ? f : RedisValue.EmptyString;
         if (fields is not null)
         {
             for (var i = 0; i < fields.Length; i++)
             {
-                args[5 + 2 * i] = fields[i].Key;
-                args[6 + 2 * i] = fields[i].Value;
+                args[6 + 2 * i] = fields[i].Key;
+                args[7 + 2 * i] = fields[i].Value;
             }
         }
         return args;

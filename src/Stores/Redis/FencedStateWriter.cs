@@ -29,6 +29,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private readonly Channel<Item> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<int, RedisKey> _offsetKeys = new(); // touched by the loop only
+    private readonly Dictionary<int, long> _floors = new(); // highest acknowledged offset per partition; loop only
     private readonly Task _loop;
     private long _pending;
     private int _disposed;
@@ -220,7 +221,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
         {
             var write = batch[i];
             keys[i] = [write.Key, FenceScript.TombstoneKey(write.Key), OffsetsKey(write.Partition)];
-            args[i] = FenceScript.Arguments(write, _tombstoneTtlMs);
+            args[i] = FenceScript.Arguments(write, _tombstoneTtlMs, _floors.TryGetValue(write.Partition, out var floor) ? floor : null);
         }
 
         // Retry from the first write that failed, in order: the ones after it are sent again even if they
@@ -296,17 +297,23 @@ public sealed class FencedStateWriter : IAsyncDisposable
     {
         var applied = 0;
         var highest = new Dictionary<int, long>();
+        HashSet<int>? regressed = null;
         for (var i = 0; i < batch.Count; i++)
         {
-            if (results[i] == FenceScript.Applied)
+            if (results[i] >= 0 && (results[i] & FenceScript.Applied) != 0)
                 applied++;
+            if (results[i] >= 0 && (results[i] & FenceScript.Regressed) != 0)
+                (regressed ??= []).Add(batch[i].Partition);
             var write = batch[i];
             if (!highest.TryGetValue(write.Partition, out var offset) || write.Offset > offset)
                 highest[write.Partition] = write.Offset;
         }
+        foreach (var (partition, offset) in highest)
+            _floors[partition] = Math.Max(_floors.GetValueOrDefault(partition, -1), offset);
         var ack = new BatchAcknowledged(batch.ToArray(), applied, batch.Count - applied - (rejected?.Count ?? 0), highest)
         {
             Rejected = (IReadOnlyList<(AgentStateWrite, string)>?)rejected ?? [],
+            Regressed = (IReadOnlyCollection<int>?)regressed ?? [],
         };
         Interlocked.Add(ref _pending, -batch.Count);
 

@@ -23,7 +23,11 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
     /// <summary>No agent id may address the engine's own keys or another sink's: offsets, dedup claims, queues.</summary>
     private void CheckKeyspaces()
     {
-        var owned = new List<(string Prefix, string Owner)> { (Spec.RedisKeyspace.OffsetsPrefix + ":", "the stages' offsets") };
+        var owned = new List<(string Prefix, string Owner)>
+        {
+            (Spec.RedisKeyspace.OffsetsPrefix + ":", "the stages' offsets"),
+            (Spec.RedisKeyspace.EpochPrefix + ":", "the stages' epochs"),
+        };
         foreach (var stage in model.Stages)
         {
             foreach (var dedup in stage.Processors.OfType<DedupDef>())

@@ -5,4 +5,8 @@ public static class RedisKeyspace
 {
     /// <summary>Prefix of a stage's progress keys: <c>cc:offsets:{stage}:{partition}</c>.</summary>
     public const string OffsetsPrefix = "cc:offsets";
+
+    /// <summary>Prefix of a stage's epoch key, set once and never deleted: <c>cc:epoch:{stage}</c>. Its absence means Redis
+    /// lost its data.</summary>
+    public const string EpochPrefix = "cc:epoch";
 }

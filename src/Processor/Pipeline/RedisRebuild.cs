@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Confluent.Kafka;
+using ContactCenter.Processor.Kafka;
+using ContactCenter.Stores.Redis;
+using ContactCenter.Topology.Processing;
+using ContactCenter.Topology.Spec;
+using Microsoft.Extensions.Logging;
+
+namespace ContactCenter.Processor.Pipeline;
+
+/// <summary>Where a rebuild of one partition stands.</summary>
+/// <param name="Next">Next offset the rebuild will read.</param>
+/// <param name="UpTo">The rebuild ends at this offset (exclusive): where live consumption started.</param>
+internal readonly record struct RebuildPartition(long Next, long UpTo)
+{
+    public bool Done => Next >= UpTo;
+}
+
+/// <summary>
+/// Rebuilds what Redis lost for some partitions of the state stage, in the background, while the live consumer goes
+/// on: it reads the derived (compacted) topic from its start up to where live consumption started and writes every
+/// record through the same per-record path and the same Lua fence as the live stage, so the two writers cannot undo
+/// each other (an older record never overwrites a newer one). It reads with its own assignment (no group, nothing
+/// committed) and sends no dead letters: a record it would refuse was dead-lettered when it was first consumed.
+/// </summary>
+internal sealed class RedisRebuild : IAsyncDisposable
+{
+    private readonly StateStageSpec _spec;
+    private readonly string _bootstrapServers;
+    private readonly FencedStateWriter _writer;
+    private readonly StateRecordProcessor _records;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<int, RebuildPartition> _partitions = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _run;
+    private long _read;
+
+    public RedisRebuild(StateStageSpec spec, string bootstrapServers, StackExchange.Redis.IConnectionMultiplexer redis,
+        RecordProcessorChain processors, IReadOnlyDictionary<int, long> upTo, ILogger logger)
+    {
+        _spec = spec;
+        _bootstrapServers = bootstrapServers;
+        _logger = logger;
+        foreach (var (partition, end) in upTo)
+            _partitions[partition] = new RebuildPartition(0, end);
+        _writer = new FencedStateWriter(redis, spec.Name, new FencedWriterOptions { OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix, Logger = logger });
+        _records = new StateRecordProcessor(spec, processors, new AlreadyDeadLettered(), Counters);
+        _writer.Acknowledged += _records.OnAcknowledged;
+        _run = Task.Factory.StartNew(RunAsync, TaskCreationOptions.LongRunning).Unwrap();
+    }
+
+    /// <summary>What the rebuild did with the records it read (dead letters are counted, not sent again).</summary>
+    public StageCounters Counters { get; } = new();
+
+    /// <summary>Per partition, where the rebuild stands.</summary>
+    public IReadOnlyDictionary<int, RebuildPartition> Partitions => _partitions;
+
+    /// <summary>Records read so far.</summary>
+    public long Read => Interlocked.Read(ref _read);
+
+    /// <summary>Completes when every partition is rebuilt (faults when the rebuild cannot go on).</summary>
+    public Task Completion => _run;
+
+    private async Task RunAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        var config = KafkaClientDefaults.Consumer(_bootstrapServers, _spec.GroupId + ".rebuild");
+        config.EnablePartitionEof = true;
+        config.FetchWaitMaxMs = 100;
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        consumer.Assign(_partitions.Where(p => !p.Value.Done).Select(p => new TopicPartitionOffset(_spec.InputTopic, p.Key, Offset.Beginning)));
+        try
+        {
+            while (!_stop.IsCancellationRequested && _partitions.Values.Any(p => !p.Done))
+            {
+                var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (result is null)
+                    continue;
+                var partition = result.Partition.Value;
+                var state = _partitions[partition];
+                if (result.IsPartitionEOF)
+                {
+                    // The log ends here: whatever lies below the target was compacted or retained away.
+                    _partitions[partition] = state with { Next = Math.Max(state.UpTo, result.Offset.Value) };
+                    continue;
+                }
+                if (result.Offset.Value >= state.UpTo)
+                {
+                    _partitions[partition] = state with { Next = state.UpTo }; // live consumption covers the rest
+                    continue;
+                }
+                Interlocked.Increment(ref _read);
+                var message = result.Message;
+                var write = await _records.ToWriteAsync(new StateInput(result.Topic, partition, result.Offset.Value,
+                    message.Key, message.Value, message.Headers, message.Timestamp.UnixTimestampMs)).ConfigureAwait(false);
+                if (write is not null)
+                    await _writer.WriteAsync(write, _stop.Token).ConfigureAwait(false);
+                _partitions[partition] = state with { Next = result.Offset.Value + 1 };
+            }
+            await _writer.FlushAsync(_stop.Token).ConfigureAwait(false);
+            _logger.LogWarning("Redis rebuild of stage {Stage} done: {Records} records read from {Topic} in {Seconds:F1} s ({Applied} applied, {Stale} already newer in Redis)",
+                _spec.Name, Read, _spec.InputTopic, clock.Elapsed.TotalSeconds, Counters.Applied, Counters.Stale);
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _run.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception error)
+        {
+            _logger.LogError(error, "Redis rebuild of stage {Stage} stopped", _spec.Name);
+        }
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    /// <summary>Counts what the rebuild would refuse; the record reached the dead-letter topic when first consumed.</summary>
+    private sealed class AlreadyDeadLettered : IDeadLetterSink
+    {
+        public void Send(string sourceTopic, int partition, long offset, byte[]? key, byte[]? value, Headers? headers, string reason)
+        {
+        }
+    }
+}
