@@ -24,10 +24,16 @@ internal static class DemoCommand
         var store = new Option<StoreKind>("--store") { Description = "Aggregate store: faster, rocksdb or memory.", DefaultValueFactory = _ => StoreKind.Faster };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on the last line." };
         var seed = new Option<int>("--seed") { Description = "Seed of the traffic simulation.", DefaultValueFactory = _ => 42 };
+        var chaos = new Option<string>("--chaos")
+        {
+            Description = "Fault injected halfway through the traffic: none or redis-loss (Redis loses everything; the run must still end exact).",
+            DefaultValueFactory = _ => "none",
+        };
+        chaos.AcceptOnlyFromAmong("none", "redis-loss");
 
         var command = new Command("demo", "Run the agent pipeline on an embedded broker and Redis with simulated contact-center traffic, then verify Redis.")
         {
-            agents, duration, rate, redis, topology, store, json, seed,
+            agents, duration, rate, redis, topology, store, json, seed, chaos,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -41,6 +47,7 @@ internal static class DemoCommand
                 Store = parse.GetValue(store),
                 Json = parse.GetValue(json),
                 Seed = parse.GetValue(seed),
+                Chaos = parse.GetValue(chaos) == "redis-loss" ? DemoChaos.RedisLoss : DemoChaos.None,
             };
             if (options.Agents < 1 || options.Rate < 1 || options.Duration <= TimeSpan.Zero)
             {

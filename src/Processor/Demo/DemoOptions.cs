@@ -24,4 +24,16 @@ internal sealed record DemoOptions
     public int DuplicateEvery { get; init; } = 200;
 
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A fault injected halfway through the traffic.</summary>
+    public DemoChaos Chaos { get; init; } = DemoChaos.None;
+}
+
+/// <summary>Faults the demo can inject while traffic runs; it must still end with 0 mismatches.</summary>
+internal enum DemoChaos
+{
+    None,
+
+    /// <summary>Redis loses everything (FLUSHALL), as after a restart without persistence.</summary>
+    RedisLoss,
 }

@@ -62,6 +62,7 @@ internal sealed class DemoRunner
             // A stage that stops ends the demo at once, with its reason, instead of after a long settle.
             using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
             _ = pipeline.Health.Failure.ContinueWith(_ => failed.Cancel(), TaskScheduler.Default);
+            var chaos = InjectChaosAsync(redisEndpoint, run, failed.Token);
             try
             {
                 await ProduceAsync(spec, broker.BootstrapServers, simulation, pipeline, failed.Token);
@@ -72,8 +73,16 @@ internal sealed class DemoRunner
             }
             var produceSeconds = run.Elapsed.TotalSeconds;
 
+            var chaosAt = await chaos;
             var settle = Stopwatch.StartNew();
             var (mismatches, samples) = await SettleAsync(spec, simulation, redis, pipeline, ct);
+            var recovery = pipeline.State.Recovery;
+            ChaosSummary? chaosSummary = chaosAt is { } at
+                ? new ChaosSummary("redis-loss", Math.Round(at, 1), recovery.LossesDetected, recovery.Rebuilds.Sum(r => r.Read),
+                    Math.Round(recovery.Rebuilds.Sum(r => r.Elapsed.TotalSeconds), 2))
+                : null;
+            if (chaosSummary is not null)
+                _progress.WriteLine($"chaos: {chaosSummary.LossesDetected} loss(es) detected; rebuilt from {chaosSummary.RebuildRecords:N0} records in {chaosSummary.RebuildSeconds:F2} s");
             var redisAgents = await CountAgentsAsync(spec, redis);
             var live = simulation.Agents.Count(a => ExpectedState.For(a, spec) is not null);
 
@@ -90,13 +99,29 @@ internal sealed class DemoRunner
                 Math.Round(events / Math.Max(produceSeconds, 0.001), 1), latency,
                 Interlocked.Read(ref _malformed), pipeline.Aggregate.DeadLettered + pipeline.State.DeadLettered,
                 Interlocked.Read(ref _duplicates), _options.Store.ToString().ToLowerInvariant(),
-                garnet is null ? "external" : "garnet", Math.Round(settle.Elapsed.TotalSeconds, 2), samples);
+                garnet is null ? "external" : "garnet", Math.Round(settle.Elapsed.TotalSeconds, 2), samples)
+            {
+                Chaos = chaosSummary,
+            };
         }
         finally
         {
             try { Directory.Delete(stateDir, recursive: true); }
             catch (IOException) { /* best effort: a temp folder left behind is harmless */ }
         }
+    }
+
+    /// <summary>Halfway through the traffic, injects the chosen fault; returns when (seconds into the run) it did.</summary>
+    private async Task<double?> InjectChaosAsync(string redisEndpoint, Stopwatch run, CancellationToken ct)
+    {
+        if (_options.Chaos == DemoChaos.None)
+            return null;
+        await Task.Delay(_options.Duration / 2, ct);
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redisEndpoint + ",allowAdmin=true");
+        await admin.GetServer(admin.GetEndPoints()[0]).FlushAllDatabasesAsync();
+        var at = run.Elapsed.TotalSeconds;
+        _progress.WriteLine($"chaos: Redis lost everything (FLUSHALL) at {at:F1}s; the state stage must notice and rebuild while serving");
+        return at;
     }
 
     private void RecordLatency(BatchAcknowledged batch)

@@ -17,7 +17,20 @@ internal sealed record DemoSummary(
     [property: JsonPropertyName("store")] string Store,
     [property: JsonPropertyName("redis")] string Redis,
     [property: JsonPropertyName("settleSeconds")] double SettleSeconds,
-    [property: JsonPropertyName("mismatchSamples")] IReadOnlyList<string> MismatchSamples);
+    [property: JsonPropertyName("mismatchSamples")] IReadOnlyList<string> MismatchSamples)
+{
+    /// <summary>What the injected fault did, when there was one.</summary>
+    [JsonPropertyName("chaos")]
+    public ChaosSummary? Chaos { get; init; }
+}
+
+/// <summary>How the pipeline answered an injected fault.</summary>
+internal sealed record ChaosSummary(
+    [property: JsonPropertyName("fault")] string Fault,
+    [property: JsonPropertyName("atSeconds")] double AtSeconds,
+    [property: JsonPropertyName("lossesDetected")] long LossesDetected,
+    [property: JsonPropertyName("rebuildRecords")] long RebuildRecords,
+    [property: JsonPropertyName("rebuildSeconds")] double RebuildSeconds);
 
 internal sealed record LatencySummary(
     [property: JsonPropertyName("p50")] double P50,

@@ -34,6 +34,7 @@ internal sealed class RedisRebuild : IAsyncDisposable
     private readonly ConcurrentDictionary<int, RebuildPartition> _partitions = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _read;
 
     public RedisRebuild(StateStageSpec spec, string bootstrapServers, StackExchange.Redis.IConnectionMultiplexer redis,
@@ -56,6 +57,9 @@ internal sealed class RedisRebuild : IAsyncDisposable
     /// <summary>Per partition, where the rebuild stands.</summary>
     public IReadOnlyDictionary<int, RebuildPartition> Partitions => _partitions;
 
+    /// <summary>How long the rebuild took, or has taken so far.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
     /// <summary>Records read so far.</summary>
     public long Read => Interlocked.Read(ref _read);
 
@@ -64,7 +68,6 @@ internal sealed class RedisRebuild : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var clock = Stopwatch.StartNew();
         var config = KafkaClientDefaults.Consumer(_bootstrapServers, _spec.GroupId + ".rebuild");
         config.EnablePartitionEof = true;
         config.FetchWaitMaxMs = 100;
@@ -99,8 +102,9 @@ internal sealed class RedisRebuild : IAsyncDisposable
                 _partitions[partition] = state with { Next = result.Offset.Value + 1 };
             }
             await _writer.FlushAsync(_stop.Token).ConfigureAwait(false);
+            _clock.Stop();
             _logger.LogWarning("Redis rebuild of stage {Stage} done: {Records} records read from {Topic} in {Seconds:F1} s ({Applied} applied, {Stale} already newer in Redis)",
-                _spec.Name, Read, _spec.InputTopic, clock.Elapsed.TotalSeconds, Counters.Applied, Counters.Stale);
+                _spec.Name, Read, _spec.InputTopic, _clock.Elapsed.TotalSeconds, Counters.Applied, Counters.Stale);
         }
         finally
         {
