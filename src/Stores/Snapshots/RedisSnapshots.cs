@@ -1,0 +1,118 @@
+using ContactCenter.Stores.Redis;
+using StackExchange.Redis;
+
+namespace ContactCenter.Stores.Snapshots;
+
+/// <summary>
+/// Saves a state stage's Redis state to a snapshot file and loads it back (<see cref="SnapshotFormat"/>). Saving reads
+/// the stage's offsets first and then each hash with its own fence, so the offsets are never ahead of the data: a
+/// load followed by a replay from those offsets re-applies at most what the fence turns into no-ops. Loading writes
+/// hashes and tombstones only where Redis has nothing (it never overwrites newer state) and the offsets last.
+/// </summary>
+public static class RedisSnapshots
+{
+    /// <summary>File name extension of snapshots in a snapshot directory.</summary>
+    public const string Extension = ".ccsnap";
+
+    private const string LoadHash = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        redis.call('HSET', KEYS[1], unpack(ARGV))
+        return 1
+        """;
+
+    private const string RaiseOffset = """
+        local done = redis.call('GET', KEYS[1])
+        local o = ARGV[1]
+        if done and (#done > #o or (#done == #o and done >= o)) then return 0 end
+        redis.call('SET', KEYS[1], o)
+        return 1
+        """;
+
+    /// <summary>Writes every hash and tombstone under <paramref name="keyPattern"/> and the stage's offsets to <paramref name="path"/>.</summary>
+    /// <returns>How many records the file holds.</returns>
+    public static async Task<long> SaveAsync(IConnectionMultiplexer redis, string stage, string keyPattern, string offsetsPrefix, string path, CancellationToken ct = default)
+    {
+        var db = redis.GetDatabase();
+        var offsets = await RedisStateReader.ReadOffsetsAsync(db, stage, offsetsPrefix).ConfigureAwait(false);
+        var header = new SnapshotHeader(stage, keyPattern, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), offsets);
+        long count = 0;
+        async IAsyncEnumerable<object> Records()
+        {
+            var glob = keyPattern.Replace("{key}", "*", StringComparison.Ordinal);
+            // With a suffix after {key}, the tombstones ({hash}:tomb) do not match the hashes' glob: scan them too.
+            var globs = keyPattern.EndsWith("{key}", StringComparison.Ordinal) ? new[] { glob } : [glob, glob + FenceScript.TombstoneSuffix];
+            foreach (var pattern in globs)
+            await foreach (var key in RedisStateReader.ScanKeysAsync(redis, pattern).ConfigureAwait(false))
+            {
+                if (key.EndsWith(FenceScript.TombstoneSuffix, StringComparison.Ordinal))
+                {
+                    var fence = await db.StringGetAsync(key).ConfigureAwait(false);
+                    var ttl = await db.KeyTimeToLiveAsync(key).ConfigureAwait(false);
+                    if (fence.IsNull || ttl is null) continue;
+                    count++;
+                    yield return new SnapshotTombstone(key, fence!, (long)ttl.Value.TotalMilliseconds);
+                }
+                else
+                {
+                    var entries = await db.HashGetAllAsync(key).ConfigureAwait(false);
+                    if (entries.Length == 0) continue;
+                    count++;
+                    yield return new SnapshotHash(key, entries.Select(e => new KeyValuePair<string, string>(e.Name!, e.Value!)).ToList());
+                }
+            }
+        }
+        await SnapshotFormat.WriteAsync(path, header, Records(), ct).ConfigureAwait(false);
+        return count;
+    }
+
+    /// <summary>What a load did.</summary>
+    public sealed record LoadResult(SnapshotHeader Header, long Hashes, long Tombstones, long Skipped);
+
+    /// <summary>
+    /// Loads <paramref name="path"/> for <paramref name="stage"/>: verifies the whole file first (a corrupt, truncated or
+    /// foreign file changes nothing), then writes hashes and tombstones where Redis has none, then the offsets.
+    /// </summary>
+    public static async Task<LoadResult> LoadAsync(IConnectionMultiplexer redis, string stage, string keyPattern, string offsetsPrefix, string path, CancellationToken ct = default)
+    {
+        var (header, records) = await SnapshotFormat.ReadAsync(path, ct).ConfigureAwait(false);
+        if (header.Stage != stage || header.KeyPattern != keyPattern)
+            throw new SnapshotFormatException(path, $"holds stage '{header.Stage}' with keys '{header.KeyPattern}', not stage '{stage}' with keys '{keyPattern}'");
+        var prefix = keyPattern[..keyPattern.IndexOf("{key}", StringComparison.Ordinal)];
+        foreach (var record in records)
+        {
+            var key = record is SnapshotHash h ? h.Key : ((SnapshotTombstone)record).Key;
+            if (!key.StartsWith(prefix, StringComparison.Ordinal))
+                throw new SnapshotFormatException(path, $"holds key '{key}' outside the stage's keys '{keyPattern}'");
+        }
+
+        var db = redis.GetDatabase();
+        long hashes = 0, tombstones = 0, skipped = 0;
+        foreach (var record in records)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (record is SnapshotHash hash)
+            {
+                var args = hash.Fields.SelectMany(f => new RedisValue[] { f.Key, f.Value }).ToArray();
+                if ((long)await db.ScriptEvaluateAsync(LoadHash, [hash.Key], args).ConfigureAwait(false) == 1) hashes++;
+                else skipped++;
+            }
+            else if (record is SnapshotTombstone tomb && tomb.TimeToLiveMs > 0)
+            {
+                if (await db.StringSetAsync(tomb.Key, tomb.Fence, TimeSpan.FromMilliseconds(tomb.TimeToLiveMs), When.NotExists).ConfigureAwait(false)) tombstones++;
+                else skipped++;
+            }
+        }
+        foreach (var (partition, offset) in header.Offsets)
+            await db.ScriptEvaluateAsync(RaiseOffset, [FenceScript.OffsetsKey(offsetsPrefix, stage, partition)], [offset]).ConfigureAwait(false);
+        return new LoadResult(header, hashes, tombstones, skipped);
+    }
+
+    /// <summary>The newest snapshot file in <paramref name="directory"/> (by the time in its name order), or null.</summary>
+    public static string? Newest(string directory, string stage) =>
+        Directory.Exists(directory)
+            ? Directory.GetFiles(directory, $"{stage}-*{Extension}").Order(StringComparer.Ordinal).LastOrDefault()
+            : null;
+
+    /// <summary>A file name for a snapshot of <paramref name="stage"/> taken now; names sort by time.</summary>
+    public static string FileName(string stage) => $"{stage}-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssfffZ}{Extension}";
+}
