@@ -1,5 +1,6 @@
 using System.Text;
 using ContactCenter.Topology.Files;
+using ContactCenter.Processor.Cli;
 using ContactCenter.Processor.Fixtures;
 using FsCheck;
 using FsCheck.Fluent;
@@ -35,8 +36,8 @@ public class LoaderFuzzTests
         Assert.Equal(result.HasErrors, result.Spec is null);
         if (result.Model is { } model && !result.HasErrors)
         {
-            // Whatever loads cleanly must also describe, draw and plan.
-            Assert.NotEmpty(TopologyDescriber.Describe(model));
+            // Whatever loads cleanly must also describe (building the real Streamiz topology), draw and plan.
+            Assert.NotEmpty(PipelineDescriber.Describe(result.Spec!));
             Assert.NotEmpty(TopologyDiagram.Mermaid(model));
             System.Xml.Linq.XDocument.Parse(TopologyDiagram.Svg(model));
             var original = TopologyLoader.Load(Repo.AgentState).Model!;

@@ -7,56 +7,6 @@ namespace ContactCenter.Tests.Topology;
 public class TopologyToolsTests
 {
     [Fact]
-    public void DescribeUsesKafkaStreamsForm()
-    {
-        var output = new StringWriter();
-        Assert.Equal(0, TopologyTools.Describe(Repo.AgentState, output));
-        var text = output.ToString();
-        Assert.Contains("""
-            Topologies:
-               Sub-topology: 0
-                Source: agent (topics: [agent])
-                  --> merge-agent
-            """.Replace("\r\n", "\n"), text);
-        Assert.Contains("""
-                Processor: merge-agent (stores: [agent-aggregate-store])
-                  --> user-aggregate, agent-aggregate-changelog, dead-letter
-                  <-- agent, user-feature, voice-agent
-                Sink: user-aggregate (topic: user-aggregate)
-                  <-- merge-agent
-            """.Replace("\r\n", "\n"), text);
-        Assert.Contains("    Sink: agent-hash (redis hash: cc:agent:{key})\n      <-- user-aggregate\n", text);
-        Assert.Equal(2, text.Split("Topologies:").Length - 1);
-    }
-
-    [Fact]
-    public void DescribeChainsProcessors()
-    {
-        var output = new StringWriter();
-        Assert.Equal(0, TopologyTools.Describe(Repo.File("topologies/examples/agent-calls.yaml"), output));
-        var text = output.ToString();
-        Assert.Contains("    Processor: shape (stores: [])\n      --> once-per-call\n      <-- has-tenant\n", text);
-        Assert.Contains("    Sink: call-hash (redis hash: cc:call-agent:{key})\n      <-- once-per-call\n", text);
-    }
-
-    [Fact]
-    public void DescribeOfAnInvalidFilePrintsErrorsAndFails()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"cc-describe-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(path, "version: 2\n");
-        try
-        {
-            var output = new StringWriter();
-            Assert.Equal(1, TopologyTools.Describe(path, output));
-            Assert.Contains($"{path}:1:10: error: 'version' must be the integer 1, found '2'", output.ToString());
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    [Fact]
     public void DiagramWritesMermaidAndAnSvgABrowserOpens()
     {
         var svgPath = Path.Combine(Path.GetTempPath(), $"cc-diagram-{Guid.NewGuid():N}.svg");

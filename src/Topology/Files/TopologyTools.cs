@@ -1,19 +1,12 @@
 namespace ContactCenter.Topology.Files;
 
 /// <summary>
-/// The read-only topology verbs (<c>describe</c>, <c>diagram</c>). They refuse files with errors: the errors are printed
-/// as by <c>validate</c> and the exit code is 1.
+/// The read-only verbs that work on the file's model (<c>diagram</c> here; <c>plan</c> shares <see cref="LoadValid"/>).
+/// They refuse files with errors: the errors are printed as by <c>validate</c> and the exit code is 1. (<c>describe</c>
+/// works on the compiled spec and the real Streamiz topology, in the Processor.)
 /// </summary>
 internal static class TopologyTools
 {
-    /// <summary>Prints each stage in Kafka Streams' <c>describe()</c> form.</summary>
-    public static int Describe(string path, TextWriter output)
-    {
-        if (LoadValid(path, output) is not { } model) return 1;
-        output.Write(TopologyDescriber.Describe(model));
-        return 0;
-    }
-
     /// <summary>Prints Mermaid text of the whole flow; also writes an SVG picture when <paramref name="svgPath"/> is set.</summary>
     public static int Diagram(string path, string? svgPath, TextWriter output)
     {
