@@ -10,6 +10,7 @@ namespace ContactCenter.Tests.Aggregation;
 /// The merge rule against a simple model: whatever the order, interleaving or duplication of the three
 /// event streams, the aggregate equals "newest version per part wins".
 /// </summary>
+[Trait("Kind", "Property")]
 public class MergeProperties
 {
     private static readonly string[] Parts = ["agent", "feature", "voice"];

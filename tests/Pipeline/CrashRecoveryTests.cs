@@ -21,6 +21,7 @@ namespace ContactCenter.Tests.Pipeline;
 /// meanwhile. Whatever the kill points, Redis must end with exactly the state the events imply: nothing lost,
 /// nothing applied twice in a way that shows.
 /// </summary>
+[Trait("Kind", "ProcessKill")]
 public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cc-crash-").FullName;

@@ -174,7 +174,9 @@ public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
 }
 
 [Collection(RealRedisCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class PipelineOnRedisTests(RealRedisBackend backend) : PipelineEndToEndTests(backend);
 
 [Collection(GarnetCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class PipelineOnGarnetTests(GarnetBackend backend) : PipelineEndToEndTests(backend);

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace ContactCenter.Tests.Redis;
 
+[Trait("Kind", "Integration")]
 public sealed class EmbeddedGarnetTests
 {
     [Fact]

@@ -268,7 +268,9 @@ public abstract class FencedStateWriterTests(RedisBackend backend)
 }
 
 [Collection(RealRedisCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class FencedStateWriterOnRedisTests(RealRedisBackend backend) : FencedStateWriterTests(backend);
 
 [Collection(GarnetCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class FencedStateWriterOnGarnetTests(GarnetBackend backend) : FencedStateWriterTests(backend);

@@ -116,7 +116,9 @@ public abstract class FencedWriterProperties(RedisBackend backend)
 }
 
 [Collection(RealRedisCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class FencedWriterPropertiesOnRedis(RealRedisBackend backend) : FencedWriterProperties(backend);
 
 [Collection(GarnetCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class FencedWriterPropertiesOnGarnet(GarnetBackend backend) : FencedWriterProperties(backend);

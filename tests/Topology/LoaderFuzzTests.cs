@@ -12,6 +12,7 @@ namespace ContactCenter.Tests.Topology;
 /// No input, however broken, may crash the loader or the tools: random text, random YAML trees built from the
 /// format's own field names, and mutations of the shipped files all end in diagnostics (never an internal error).
 /// </summary>
+[Trait("Kind", "Property")]
 public class LoaderFuzzTests
 {
     private static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(400);
@@ -186,6 +187,7 @@ public class LoaderFuzzTests
     }
 }
 
+[Trait("Kind", "Unit")]
 public class AliasBombTests
 {
     private const string Bomb = """

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace ContactCenter.Tests.Topology;
 
+[Trait("Kind", "Unit")]
 public class TopologyLoaderTests
 {
     private static LoadResult Parse(string text) => TopologyLoader.Parse(text, "t.yaml");
@@ -213,6 +214,7 @@ public class TopologyLoaderTests
     }
 }
 
+[Trait("Kind", "Unit")]
 public class TopologyDocsTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Xunit;
 
 namespace ContactCenter.Tests.Topology;
 
+[Trait("Kind", "Unit")]
 public class TopologyToolsTests
 {
     [Fact]
