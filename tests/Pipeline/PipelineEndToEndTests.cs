@@ -79,8 +79,9 @@ public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
             new Message<byte[]?, byte[]?> { Key = "a9"u8.ToArray(), Value = "{\"version\":1}"u8.ToArray(), Headers = new Headers() },
             new Message<byte[]?, byte[]?> { Key = null, Value = "{\"version\":1}"u8.ToArray(), Headers = new Headers { { EventHeaders.Op, "CREATED"u8.ToArray() } } });
 
-        // The stale event must have gone through both stages before a1 is read: a marker agent on a1's partition
-        // (the same partition of every topic, all keyed alike) produced after it reaches Redis only after it.
+        // The stale event must have gone through both stages before a1 is read. A marker agent whose key lands on a1's
+        // partition (every topic here has the same partition count and key) is produced after it; partitions are read
+        // in order, so once the marker's hash is in Redis the stale event has been through both stages too.
         var marker = SamePartitionAs("a1", spec.Aggregate.Sources[0].Partitions);
         await ProduceAsync($"{prefix}agent", Event(new AgentEvent(marker, 1, 7, "Marker", "acme", "logged-in", "available"), EventOp.Created));
         Assert.NotNull(await EventuallyAsync(() => RedisStateReader.ReadHashAsync(db, Key(marker)), h => h is not null));
