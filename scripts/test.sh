@@ -1,18 +1,37 @@
 #!/usr/bin/env bash
 # The project's test command (README, .ci/run): installs what the tests need on a fresh machine,
 # builds everything with warnings as errors, runs every test (unit, property, integration against the
-# embedded broker, Garnet and a real redis-server), then every shipped topology fixture.
+# embedded broker, Garnet and a real redis-server, process kills), then every shipped topology fixture.
+#
+#   bash scripts/test.sh           everything (what CI runs)
+#   bash scripts/test.sh --quick   only the tests that need nothing outside the process: [Trait("Kind", "Unit")]
+#                                  and [Trait("Kind", "Property")]; no redis-server is installed or started
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-test-deps.sh
+quick=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "scripts/test.sh: unknown option '$arg' (use --quick or nothing)" >&2; exit 2 ;;
+  esac
+done
+
+filter=()
+if [[ $quick -eq 1 ]]; then
+  filter=(--filter "Kind=Unit|Kind=Property")
+  echo "== quick: Unit and Property tests only"
+else
+  bash scripts/install-test-deps.sh
+fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build ContactCenter.sln -c Release 2>&1 | tail -n 3
 
 log=$(mktemp)
 set +e
-dotnet test ContactCenter.sln -c Release --no-build 2>&1 | tee "$log" | grep -Ev "^\s*$"
+dotnet test ContactCenter.sln -c Release --no-build "${filter[@]}" 2>&1 | tee "$log" | grep -Ev "^\s*$"
 status=${PIPESTATUS[0]}
 set -e
 

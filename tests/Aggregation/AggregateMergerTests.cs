@@ -4,6 +4,7 @@ using ContactCenter.Topology.Events;
 
 namespace ContactCenter.Tests.Aggregation;
 
+[Trait("Kind", "Unit")]
 public class AggregateMergerTests
 {
     private static DecodedEvent Decode(ISourceEvent ev, IReadOnlyList<ContactCenter.Topology.Spec.FieldMapping> mapping)

@@ -7,6 +7,7 @@ using ContactCenter.Topology.Spec;
 namespace ContactCenter.Tests.Events;
 
 /// <summary>The documented rules a record must keep (docs/topologies.md, "limits"), one case per way to break them.</summary>
+[Trait("Kind", "Unit")]
 public class RecordRulesTests
 {
     private static readonly SourceSpec Agent = TestSpecs.Source(TestSpecs.AgentFields);

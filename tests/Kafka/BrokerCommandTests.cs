@@ -8,6 +8,7 @@ using Xunit;
 namespace ContactCenter.Tests.Kafka;
 
 /// <summary>`contactcenter broker` run as a real child process, stopped with a real signal.</summary>
+[Trait("Kind", "Integration")]
 public partial class BrokerCommandTests
 {
     private const int SigInt = 2;
@@ -64,19 +65,6 @@ public partial class BrokerCommandTests
         Assert.Contains("only-a-name", await process.StandardError.ReadToEndAsync());
     }
 
-    [Fact]
-    public void Topic_list_parses_names_partitions_and_replication()
-    {
-        Assert.Empty(BrokerCommand.ParseTopics(null));
-        Assert.Equal(
-            [new("agent", 6, 1), new("user-aggregate", 6, 3)],
-            BrokerCommand.ParseTopics(" agent:6 , user-aggregate:6:3 "));
-        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent"));
-        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent:0"));
-        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics(":3"));
-        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent:3:x"));
-    }
-
     // Runs the CLI the way a developer would: `dotnet contactcenter.dll broker ...` (the test output holds a copy).
     private static Process StartBroker(params string[] args)
     {
@@ -92,5 +80,23 @@ public partial class BrokerCommandTests
         info.ArgumentList.Add("broker");
         foreach (var arg in args) info.ArgumentList.Add(arg);
         return Process.Start(info) ?? throw new InvalidOperationException("could not start the CLI");
+    }
+}
+
+/// <summary>The broker verb's <c>--topics</c> parser, without starting anything.</summary>
+[Trait("Kind", "Unit")]
+public class BrokerTopicListTests
+{
+    [Fact]
+    public void Topic_list_parses_names_partitions_and_replication()
+    {
+        Assert.Empty(BrokerCommand.ParseTopics(null));
+        Assert.Equal(
+            [new("agent", 6, 1), new("user-aggregate", 6, 3)],
+            BrokerCommand.ParseTopics(" agent:6 , user-aggregate:6:3 "));
+        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent"));
+        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent:0"));
+        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics(":3"));
+        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent:3:x"));
     }
 }

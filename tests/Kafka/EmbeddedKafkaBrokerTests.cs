@@ -6,6 +6,7 @@ using Xunit;
 namespace ContactCenter.Tests.Kafka;
 
 /// <summary>The embedded mock cluster, exercised over TCP by real Confluent.Kafka clients.</summary>
+[Trait("Kind", "Integration")]
 public class EmbeddedKafkaBrokerTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);

@@ -6,6 +6,7 @@ using Xunit;
 namespace ContactCenter.Tests.Kafka;
 
 /// <summary>Our P/Invokes and Confluent.Kafka must end up in the same native librdkafka.</summary>
+[Trait("Kind", "Integration")]
 public class NativeLoadingTests
 {
     [Fact]

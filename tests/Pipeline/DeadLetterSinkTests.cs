@@ -9,6 +9,7 @@ namespace ContactCenter.Tests.Pipeline;
 
 /// <summary>The dead-letter copy always fits, on the embedded broker over TCP.</summary>
 [Collection(KafkaCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class DeadLetterSinkTests(BrokerFixture kafka)
 {
     private static string Header(Message<byte[]?, byte[]?> m, string name) =>

@@ -158,7 +158,9 @@ public abstract class PoisonRecordProperties(RedisBackend backend) : IAsyncLifet
 }
 
 [Collection(RealRedisCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class PoisonRecordPropertiesOnRedis(RealRedisBackend backend) : PoisonRecordProperties(backend);
 
 [Collection(GarnetCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class PoisonRecordPropertiesOnGarnet(GarnetBackend backend) : PoisonRecordProperties(backend);

@@ -3,6 +3,7 @@ using ContactCenter.Processor.Pipeline;
 namespace ContactCenter.Tests.Pipeline;
 
 /// <summary>The rules that tell a Redis that lost writes from a new one (<see cref="RedisLoss"/>), case by case.</summary>
+[Trait("Kind", "Unit")]
 public class RedisLossRulesTests
 {
     [Theory]

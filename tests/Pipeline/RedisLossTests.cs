@@ -158,6 +158,7 @@ public abstract class RedisLossTests : IDisposable
 }
 
 [Collection(RealRedisCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class RedisLossOnRedisTests(RealRedisBackend backend) : RedisLossTests
 {
     [Fact]
@@ -183,6 +184,7 @@ public sealed class RedisLossOnRedisTests(RealRedisBackend backend) : RedisLossT
 }
 
 [Collection(GarnetCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class RedisLossOnGarnetTests(GarnetBackend backend) : RedisLossTests
 {
     [Fact]

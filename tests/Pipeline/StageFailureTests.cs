@@ -16,6 +16,7 @@ namespace ContactCenter.Tests.Pipeline;
 /// while the process is still running, not at shutdown.
 /// </summary>
 [Collection(RealRedisCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class StageFailureTests(RealRedisBackend backend)
 {
     [Fact]

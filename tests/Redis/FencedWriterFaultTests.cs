@@ -8,6 +8,7 @@ namespace ContactCenter.Tests.Redis;
 /// Garnet has no <c>maxmemory</c> to lower at run time.
 /// </summary>
 [Collection(RealRedisCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class FencedWriterFaultTests(RealRedisBackend backend)
 {
     [Fact]

@@ -4,6 +4,7 @@ using Xunit;
 namespace ContactCenter.Tests.Redis;
 
 /// <summary>The writer keeps every write through a Redis outage (a real redis-server killed and restarted).</summary>
+[Trait("Kind", "ProcessKill")]
 public sealed class FencedWriterOutageTests : IAsyncLifetime
 {
     private RedisServerProcess? _server;

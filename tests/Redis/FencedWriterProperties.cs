@@ -116,9 +116,11 @@ public abstract class FencedWriterProperties(RedisBackend backend)
 }
 
 [Collection(RealRedisCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class FencedWriterPropertiesOnRedis(RealRedisBackend backend) : FencedWriterProperties(backend);
 
 [Collection(GarnetCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class FencedWriterPropertiesOnGarnet(GarnetBackend backend) : FencedWriterProperties(backend);
 
 /// <summary>
@@ -188,7 +190,9 @@ public abstract class CrossPartitionFenceProperties(RedisBackend backend)
 }
 
 [Collection(RealRedisCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class CrossPartitionFencePropertiesOnRedis(RealRedisBackend backend) : CrossPartitionFenceProperties(backend);
 
 [Collection(GarnetCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class CrossPartitionFencePropertiesOnGarnet(GarnetBackend backend) : CrossPartitionFenceProperties(backend);

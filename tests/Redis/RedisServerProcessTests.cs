@@ -2,6 +2,7 @@ using Xunit;
 
 namespace ContactCenter.Tests.Redis;
 
+[Trait("Kind", "Unit")]
 public sealed class RedisServerProcessTests
 {
     [Fact]

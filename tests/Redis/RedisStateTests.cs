@@ -78,7 +78,9 @@ public abstract class RedisStateTests(RedisBackend backend)
 }
 
 [Collection(RealRedisCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class RedisStateOnRedisTests(RealRedisBackend backend) : RedisStateTests(backend);
 
 [Collection(GarnetCollection.Name)]
+[Trait("Kind", "Integration")]
 public sealed class RedisStateOnGarnetTests(GarnetBackend backend) : RedisStateTests(backend);

@@ -7,6 +7,7 @@ using static ContactCenter.Tests.Stores.StoreTestSupport;
 
 namespace ContactCenter.Tests.Stores;
 
+[Trait("Kind", "Unit")]
 public class FasterStoreAllocationTests
 {
     /// <summary>The hot path allocates nothing but the value a Get returns.</summary>

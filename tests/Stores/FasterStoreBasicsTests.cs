@@ -6,6 +6,7 @@ using static ContactCenter.Tests.Stores.StoreTestSupport;
 
 namespace ContactCenter.Tests.Stores;
 
+[Trait("Kind", "Unit")]
 public class FasterStoreBasicsTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace ContactCenter.Tests.Stores;
 /// Checkpoints through Streamiz's real state manager and .checkpoint file: commit (flush, then
 /// .checkpoint), crash, reopen, and check where Streamiz's restore would start and what it yields.
 /// </summary>
+[Trait("Kind", "Unit")]
 public class FasterStoreCheckpointTests
 {
     private const string App = "cc-test";

@@ -6,6 +6,7 @@ using static ContactCenter.Tests.Stores.StoreTestSupport;
 
 namespace ContactCenter.Tests.Stores;
 
+[Trait("Kind", "Unit")]
 public class FasterStoreConcurrencyTests
 {
     /// <summary>
@@ -22,6 +23,7 @@ public class FasterStoreConcurrencyTests
         {
             const int keys = 64, rounds = 40;
             var done = 0;
+            long valuesRead = 0;
             var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
             var readers = Enumerable.Range(0, 2).Select(r => new Thread(() =>
             {
@@ -31,6 +33,7 @@ public class FasterStoreConcurrencyTests
                     var k = rnd.Next(keys);
                     var v = store.Get(B((byte)k));
                     if (v is not null && !WellFormed(k, v)) failures.Enqueue($"key {k}: {Hex(v)}");
+                    if (v is not null) Interlocked.Increment(ref valuesRead);
                     if (rnd.Next(50) == 0)
                         foreach (var (key, value) in store.All())
                             if (!WellFormed(key.Get[0], value)) failures.Enqueue($"scan {Hex(key.Get)}: {Hex(value)}");
@@ -41,9 +44,15 @@ public class FasterStoreConcurrencyTests
             {
                 for (var k = 0; k < keys; k++) store.Put(B((byte)k), Value(k, round));
                 if (round % 10 == 9) store.Flush();
+                // The readers must really read between the writes, or an empty failure list proves nothing: wait
+                // until they have read a few values written so far before the next round.
+                var before = Interlocked.Read(ref valuesRead);
+                Assert.True(SpinWait.SpinUntil(() => Interlocked.Read(ref valuesRead) >= before + 8, TimeSpan.FromSeconds(10)),
+                    $"the readers read nothing during round {round}");
             }
             Volatile.Write(ref done, 1);
             readers.ForEach(t => t.Join());
+            Assert.True(Interlocked.Read(ref valuesRead) >= 8 * rounds);
             Assert.Empty(failures);
             for (var k = 0; k < keys; k++) Assert.Equal(Value(k, rounds - 1), store.Get(B((byte)k)));
         }

@@ -9,6 +9,7 @@ namespace ContactCenter.Tests.Stores;
 /// FASTER with a null device silently loses records that fall off the in-memory log. This store spills
 /// them to a local file instead: far more data than memory holds must all read back, exactly.
 /// </summary>
+[Trait("Kind", "Unit")]
 public class FasterStoreMemoryBoundTests
 {
     [Fact]

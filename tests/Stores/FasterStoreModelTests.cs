@@ -12,6 +12,7 @@ namespace ContactCenter.Tests.Stores;
 /// (close without checkpoint, reopen, restore the changelog tail) and clean close/reopen in between,
 /// checked step by step against a sorted dictionary.
 /// </summary>
+[Trait("Kind", "Property")]
 public class FasterStoreModelTests
 {
     // Keys chosen to exercise ordering: empty key, prefixes, 0x00 and 0xFF bytes (unsigned order).

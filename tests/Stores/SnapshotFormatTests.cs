@@ -6,6 +6,7 @@ using FsCheck.Xunit;
 namespace ContactCenter.Tests.Stores;
 
 /// <summary>Snapshot files: what is written is what is read, and nothing that is not a whole snapshot of ours loads.</summary>
+[Trait("Kind", "Property")]
 public class SnapshotFormatTests
 {
     private static async IAsyncEnumerable<object> Each(IEnumerable<object> records)

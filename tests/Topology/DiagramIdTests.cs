@@ -5,6 +5,7 @@ using ContactCenter.Topology.Files;
 namespace ContactCenter.Tests.Topology;
 
 /// <summary>Diagram node ids never collide, and long names are shortened in the picture with the full name kept.</summary>
+[Trait("Kind", "Unit")]
 public class DiagramIdTests
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";

@@ -4,6 +4,7 @@ using Xunit;
 
 namespace ContactCenter.Tests.Topology;
 
+[Trait("Kind", "Integration")] // the fixture runner starts an embedded Garnet
 public class FixtureRunnerTests
 {
     public static TheoryData<string> ShippedFixtures()

@@ -3,6 +3,7 @@ using ContactCenter.Processor.Fixtures;
 namespace ContactCenter.Tests.Topology;
 
 /// <summary>A fixture expectation naming a topic or Redis key the topology cannot produce is an error, before anything runs.</summary>
+[Trait("Kind", "Integration")] // the fixture runner starts an embedded Garnet
 public class FixtureValidatorTests
 {
     private static readonly string Path = Repo.File("topologies/fixtures/x.yaml");

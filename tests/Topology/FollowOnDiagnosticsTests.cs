@@ -3,6 +3,7 @@ using ContactCenter.Topology.Files;
 namespace ContactCenter.Tests.Topology;
 
 /// <summary>One mistake, one diagnostic: errors that only restate an earlier one (and "unused" warnings it causes) are not printed.</summary>
+[Trait("Kind", "Unit")]
 public class FollowOnDiagnosticsTests
 {
     [Theory]

@@ -2,6 +2,7 @@ using ContactCenter.Topology.Files;
 
 namespace ContactCenter.Tests.Topology;
 
+[Trait("Kind", "Unit")]
 public class KeyspaceCheckTests
 {
     [Theory]

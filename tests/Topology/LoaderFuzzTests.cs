@@ -1,5 +1,6 @@
 using System.Text;
 using ContactCenter.Topology.Files;
+using ContactCenter.Processor.Cli;
 using ContactCenter.Processor.Fixtures;
 using FsCheck;
 using FsCheck.Fluent;
@@ -11,6 +12,7 @@ namespace ContactCenter.Tests.Topology;
 /// No input, however broken, may crash the loader or the tools: random text, random YAML trees built from the
 /// format's own field names, and mutations of the shipped files all end in diagnostics (never an internal error).
 /// </summary>
+[Trait("Kind", "Property")]
 public class LoaderFuzzTests
 {
     private static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(400);
@@ -35,8 +37,8 @@ public class LoaderFuzzTests
         Assert.Equal(result.HasErrors, result.Spec is null);
         if (result.Model is { } model && !result.HasErrors)
         {
-            // Whatever loads cleanly must also describe, draw and plan.
-            Assert.NotEmpty(TopologyDescriber.Describe(model));
+            // Whatever loads cleanly must also describe (building the real Streamiz topology), draw and plan.
+            Assert.NotEmpty(PipelineDescriber.Describe(result.Spec!));
             Assert.NotEmpty(TopologyDiagram.Mermaid(model));
             System.Xml.Linq.XDocument.Parse(TopologyDiagram.Svg(model));
             var original = TopologyLoader.Load(Repo.AgentState).Model!;
@@ -185,6 +187,7 @@ public class LoaderFuzzTests
     }
 }
 
+[Trait("Kind", "Unit")]
 public class AliasBombTests
 {
     private const string Bomb = """

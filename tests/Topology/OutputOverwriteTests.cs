@@ -1,6 +1,7 @@
 namespace ContactCenter.Tests.Topology;
 
 /// <summary>Nothing a verb writes may overwrite one of its inputs, however the output path is spelled.</summary>
+[Trait("Kind", "Unit")]
 public sealed class OutputOverwriteTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cc-overwrite-").FullName;

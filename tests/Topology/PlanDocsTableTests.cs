@@ -7,6 +7,7 @@ namespace ContactCenter.Tests.Topology;
 /// Every row of the docs' <c>plan</c> table is what <c>plan</c> says, for every spelling of the change: the same loss
 /// of offsets or state gets the same verdict whether an entry is renamed alone or together with its name.
 /// </summary>
+[Trait("Kind", "Unit")]
 public class PlanDocsTableTests
 {
     /// <summary>A change: the base file, then replacements applied to it (or, with <paramref name="After"/>, another file).</summary>

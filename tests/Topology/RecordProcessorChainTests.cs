@@ -7,6 +7,7 @@ using Xunit;
 
 namespace ContactCenter.Tests.Topology;
 
+[Trait("Kind", "Unit")]
 public class RecordProcessorChainTests
 {
     private static List<KeyValuePair<string, string>> Fields(params (string Key, string Value)[] fields) =>

@@ -17,6 +17,7 @@ namespace ContactCenter.Tests.Topology;
 /// equal the CLI's: a file the schema rejects, <c>validate</c> rejects; a file the schema accepts gets no error from
 /// the CLI's field tables (pipeline rules, which the schema cannot express, may still apply).
 /// </summary>
+[Trait("Kind", "Unit")]
 public class SchemaParityTests
 {
     // JsonSchema.Net runs patterns with .NET's Regex, where '$' also matches before a final newline; in ECMAScript

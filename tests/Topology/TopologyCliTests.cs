@@ -5,6 +5,7 @@ using Xunit;
 namespace ContactCenter.Tests.Topology;
 
 /// <summary>The verbs as a user runs them: registered in the catalog, thin, with their documented exit codes.</summary>
+[Trait("Kind", "Unit")]
 public class TopologyCliTests
 {
     private static (int Code, string Output) Run(params string[] args)

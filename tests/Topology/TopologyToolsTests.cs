@@ -4,56 +4,9 @@ using Xunit;
 
 namespace ContactCenter.Tests.Topology;
 
+[Trait("Kind", "Unit")]
 public class TopologyToolsTests
 {
-    [Fact]
-    public void DescribeUsesKafkaStreamsForm()
-    {
-        var (code, text) = Cli.Run("describe", Repo.AgentState);
-        Assert.Equal(0, code);
-        Assert.Contains("""
-            Topologies:
-               Sub-topology: 0
-                Source: agent (topics: [agent])
-                  --> merge-agent
-            """.Replace("\r\n", "\n"), text);
-        Assert.Contains("""
-                Processor: merge-agent (stores: [agent-aggregate-store])
-                  --> user-aggregate, agent-aggregate-changelog, dead-letter
-                  <-- agent, user-feature, voice-agent
-                Sink: user-aggregate (topic: user-aggregate)
-                  <-- merge-agent
-            """.Replace("\r\n", "\n"), text);
-        Assert.Contains("    Sink: agent-hash (redis hash: cc:agent:{key})\n      <-- user-aggregate\n", text);
-        Assert.Equal(2, text.Split("Topologies:").Length - 1);
-    }
-
-    [Fact]
-    public void DescribeChainsProcessors()
-    {
-        var (code, text) = Cli.Run("describe", Repo.File("topologies/examples/agent-calls.yaml"));
-        Assert.Equal(0, code);
-        Assert.Contains("    Processor: shape (stores: [])\n      --> once-per-call\n      <-- has-tenant\n", text);
-        Assert.Contains("    Sink: call-hash (redis hash: cc:call-agent:{key})\n      <-- once-per-call\n", text);
-    }
-
-    [Fact]
-    public void DescribeOfAnInvalidFilePrintsErrorsAndFails()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"cc-describe-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(path, "version: 2\n");
-        try
-        {
-            var (code, output) = Cli.Run("describe", path);
-            Assert.Equal(1, code);
-            Assert.Contains($"{path}:1:10: error: 'version' must be the integer 1, found '2'", output);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
     [Fact]
     public void DiagramWritesMermaidAndAnSvgABrowserOpens()
     {

@@ -4,6 +4,7 @@ using System.Text.Json;
 namespace ContactCenter.Tests.Topology;
 
 /// <summary><c>validate</c> takes directories and stdin and prints text, JSON or SARIF; <c>plan</c> prints JSON too.</summary>
+[Trait("Kind", "Unit")]
 public sealed class ValidateFormatsTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cc-validate-").FullName;

@@ -7,6 +7,7 @@ namespace ContactCenter.Tests.Topology;
 /// Every YAML syntax error points at the offending line and column (never 1:1 with a runtime message), and a file
 /// that is not UTF-8 is an error naming the byte offset; the size limit counts bytes.
 /// </summary>
+[Trait("Kind", "Unit")]
 public class YamlErrorPositionTests
 {
     private static Diagnostic FirstError(string text)
@@ -127,6 +128,7 @@ public class YamlErrorPositionTests
 }
 
 /// <summary>Many broken files: one defect injected at every line of the shipped topology is reported on that line.</summary>
+[Trait("Kind", "Unit")]
 public class YamlErrorEveryLineTests
 {
     public static TheoryData<string> Defects => new() { "tab", "unclosed quote", "unclosed single quote", "unclosed bracket", "unclosed brace", "undefined alias", "control character", "reserved indicator" };

@@ -47,7 +47,13 @@ internal static class RunCommand
                 return 2;
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                // Signal handlers run on their own thread and may run after this action returned and disposed 'stop'
+                // (System.CommandLine handles SIGTERM too): an exception here would abort the process (exit 134).
+                try { stop.Cancel(); } catch (ObjectDisposedException) { }
+            });
             var bootstrapServers = parse.GetValue(bootstrap)!;
             var dir = parse.GetValue(stateDir) ?? Path.Combine(Path.GetTempPath(), "contactcenter-state", spec.Name);
             Directory.CreateDirectory(dir);
