@@ -17,5 +17,6 @@ internal static class CommandCatalog
         yield return DiagramCommand.Create();
         yield return PlanCommand.Create();
         yield return TestCommand.Create();
+        yield return SnapshotCommand.Create();
     }
 }

@@ -28,9 +28,15 @@ internal static class RunCommand
         var stages = new Option<PipelineHost.Stages>("--stages") { Description = "Which stages this pod runs: All, Aggregate or State.", DefaultValueFactory = _ => PipelineHost.Stages.All };
         var createTopics = new Option<bool>("--create-topics") { Description = "Create missing topics through the Admin API (not supported by the embedded mock broker).", DefaultValueFactory = _ => true };
 
+        var snapshotDir = new Option<string?>("--snapshot-dir") { Description = "Snapshot files of the state stage: the newest is loaded when Redis is found empty (then only the tail is replayed)." };
+        var snapshotEvery = new Option<TimeSpan?>("--snapshot-every")
+        {
+            Description = "Write a snapshot file to --snapshot-dir this often (e.g. 10m), keeping the newest three.",
+            CustomParser = result => DurationParser.Parse(result),
+        };
         var command = new Command("run", "Run the stages of a topology as a pod until Ctrl-C or SIGTERM.")
         {
-            topology, bootstrap, redis, store, stateDir, stages, createTopics,
+            topology, bootstrap, redis, store, stateDir, stages, createTopics, snapshotDir, snapshotEvery,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -61,7 +67,11 @@ internal static class RunCommand
             var supplier = AggregateStores.Create(parse.GetValue(store), spec.Aggregate.StoreName, AggregateStoreOptions.For(dir));
 
             using var logs = Logs.Create();
-            await using var host = new PipelineHost(spec, logs);
+            await using var host = new PipelineHost(spec, logs)
+            {
+                SnapshotDirectory = parse.GetValue(snapshotDir),
+                SnapshotEvery = parse.GetValue(snapshotEvery),
+            };
             var provisioner = parse.GetValue(createTopics) ? new AdminTopicProvisioner(bootstrapServers) : null;
             await host.StartAsync(bootstrapServers, provisioner, connection, supplier, dir, stop.Token, parse.GetValue(stages));
             Console.Out.WriteLine("ready");

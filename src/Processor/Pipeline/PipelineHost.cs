@@ -39,6 +39,12 @@ internal sealed class PipelineHost : IAsyncDisposable
         Health = new StageHealth(_logs.CreateLogger("ContactCenter.Health"));
     }
 
+    /// <summary>Snapshot files of the state stage: loaded when Redis is found empty, written every <see cref="SnapshotEvery"/>.</summary>
+    public string? SnapshotDirectory { get; init; }
+
+    /// <summary>How often the state stage writes a snapshot file; null writes none.</summary>
+    public TimeSpan? SnapshotEvery { get; init; }
+
     /// <summary>Whether every hosted stage can go on; completes <see cref="StageHealth.Failure"/> when one cannot.</summary>
     public StageHealth Health { get; }
 
@@ -80,7 +86,11 @@ internal sealed class PipelineHost : IAsyncDisposable
         var starting = new List<Task>(2);
         if (stages.HasFlag(Stages.State))
         {
-            _state = new StateStageHost(_spec.State, bootstrapServers, redis, _logs, Health);
+            _state = new StateStageHost(_spec.State, bootstrapServers, redis, _logs, Health)
+            {
+                SnapshotDirectory = SnapshotDirectory,
+                SnapshotEvery = SnapshotEvery,
+            };
             starting.Add(_state.StartAsync(ct));
         }
         if (stages.HasFlag(Stages.Aggregate))

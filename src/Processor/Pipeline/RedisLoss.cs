@@ -23,8 +23,12 @@ internal static class RedisLoss
     /// <param name="epochPresent">The stage's epoch key exists.</param>
     /// <param name="applied">Last offset Redis recorded for the partition (null: no key).</param>
     /// <param name="committed">The group's committed offset, i.e. the next one to read (null: none).</param>
-    public static PartitionStart Decide(int partition, bool epochPresent, long? applied, long? committed)
+    /// <param name="restored">Redis was empty and a snapshot file was loaded into it: a partition the snapshot covers
+    /// resumes after the snapshot's offset (its tail is replayed by the live consumer), one it does not is lost.</param>
+    public static PartitionStart Decide(int partition, bool epochPresent, long? applied, long? committed, bool restored = false)
     {
+        if (restored && applied is { } fromSnapshot)
+            return new(partition, fromSnapshot + 1, null, 0);
         if (committed is { } next && next > 0)
         {
             if (!epochPresent)

@@ -28,6 +28,7 @@ internal sealed class RedisLossWatch : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _checks;
     private bool _epochAtStart;
+    private bool _restored;
     private long _losses;
 
     /// <param name="acknowledged">Per partition, the highest offset Redis acknowledged to this stage.</param>
@@ -57,11 +58,17 @@ internal sealed class RedisLossWatch : IAsyncDisposable
     /// <summary>Every rebuild started so far, newest last is not guaranteed.</summary>
     public IReadOnlyCollection<RedisRebuild> Rebuilds => _rebuilds;
 
-    /// <summary>Reads whether the epoch survived, then sets it (first writer wins) and starts the periodic checks.</summary>
-    public async Task StartAsync()
+    /// <summary>
+    /// Reads whether the epoch survived; when it did not and <paramref name="restoreSnapshot"/> loads a snapshot file,
+    /// partitions resume from the snapshot's offsets instead of a full rebuild. Then sets the epoch (first writer wins)
+    /// and starts the periodic checks.
+    /// </summary>
+    public async Task StartAsync(Func<Task<bool>>? restoreSnapshot = null)
     {
         var db = _redis.GetDatabase();
         _epochAtStart = await StageEpoch.ExistsAsync(db, _epoch).ConfigureAwait(false);
+        if (!_epochAtStart && restoreSnapshot is not null)
+            _restored = await restoreSnapshot().ConfigureAwait(false);
         await StageEpoch.EnsureAsync(db, _epoch).ConfigureAwait(false);
         _redis.ConnectionRestored += OnConnectionRestored;
         _checks = Task.Run(CheckLoopAsync);
@@ -74,7 +81,7 @@ internal sealed class RedisLossWatch : IAsyncDisposable
     public IReadOnlyList<PartitionStart> Assign(IReadOnlyCollection<int> partitions, IReadOnlyDictionary<int, long> applied, IReadOnlyDictionary<int, long> committed)
     {
         var starts = partitions
-            .Select(p => RedisLoss.Decide(p, _epochAtStart, applied.TryGetValue(p, out var a) ? a : null, committed.TryGetValue(p, out var c) ? c : null))
+            .Select(p => RedisLoss.Decide(p, _epochAtStart, applied.TryGetValue(p, out var a) ? a : null, committed.TryGetValue(p, out var c) ? c : null, _restored))
             .ToList();
         var upTo = starts.Where(s => s.Lost is not null).ToDictionary(s => s.Partition, s => s.RebuildUpTo);
         var reasons = starts.Where(s => s.Lost is not null).Select(s => s.Lost!).ToList();

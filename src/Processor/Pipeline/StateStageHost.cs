@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Stores.Redis;
+using ContactCenter.Stores.Snapshots;
 using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Spec;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,7 @@ internal sealed class StateStageHost : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
+    private Task? _snapshots;
 
     public StateStageHost(StateStageSpec spec, string bootstrapServers, IConnectionMultiplexer redis, ILoggerFactory logs, StageHealth health,
         FencedWriterOptions? writerOptions = null)
@@ -60,6 +62,12 @@ internal sealed class StateStageHost : IAsyncDisposable
             () => _acknowledged, p => _position.TryGetValue(p, out var next) ? next : null);
     }
 
+    /// <summary>Where snapshot files are loaded from when Redis is found empty (and written to, with <see cref="SnapshotEvery"/>).</summary>
+    public string? SnapshotDirectory { get; init; }
+
+    /// <summary>How often a snapshot file is written to <see cref="SnapshotDirectory"/>; null writes none.</summary>
+    public TimeSpan? SnapshotEvery { get; init; }
+
     /// <summary>Loss detection and background rebuilds of this stage's Redis state.</summary>
     public RedisLossWatch Recovery => _loss;
 
@@ -78,7 +86,9 @@ internal sealed class StateStageHost : IAsyncDisposable
     public async Task StartAsync(CancellationToken ct)
     {
         // Whether Redis kept its data; where each partition resumes is read when it is assigned (snapshot first).
-        await _loss.StartAsync();
+        await _loss.StartAsync(SnapshotDirectory is { } dir ? () => RestoreNewestSnapshotAsync(dir) : null);
+        if (SnapshotDirectory is { } directory && SnapshotEvery is { } every)
+            _snapshots = Task.Run(() => SaveSnapshotsAsync(directory, every));
         _loop = Task.Factory.StartNew(GuardedConsumeLoop, TaskCreationOptions.LongRunning).Unwrap();
         await Task.WhenAny(_assigned.Task, _loop).WaitAsync(ct);
         if (_loop.IsFaulted) await _loop;
@@ -212,10 +222,60 @@ internal sealed class StateStageHost : IAsyncDisposable
         }
     }
 
+    private async Task<bool> RestoreNewestSnapshotAsync(string directory)
+    {
+        if (RedisSnapshots.Newest(directory, _spec.Name) is not { } file)
+        {
+            _logger.LogWarning("Redis has no state of stage {Stage} and {Directory} holds no snapshot of it", _spec.Name, directory);
+            return false;
+        }
+        try
+        {
+            var loaded = await RedisSnapshots.LoadAsync(_redis, _spec.Name, _spec.KeyPattern, RedisKeyspace.OffsetsPrefix, file, _stop.Token);
+            _logger.LogWarning("Redis had no state of stage {Stage}: loaded {Hashes} hashes and {Tombstones} tombstones from {File}; the tail after its offsets is replayed",
+                _spec.Name, loaded.Hashes, loaded.Tombstones, file);
+            return true;
+        }
+        catch (SnapshotFormatException error)
+        {
+            _logger.LogError("Snapshot {File} refused ({Reason}); rebuilding from the topic instead", file, error.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Writes a snapshot every <paramref name="every"/>, keeping the newest three.</summary>
+    private async Task SaveSnapshotsAsync(string directory, TimeSpan every)
+    {
+        Directory.CreateDirectory(directory);
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                try
+                {
+                    var file = Path.Combine(directory, RedisSnapshots.FileName(_spec.Name));
+                    var records = await RedisSnapshots.SaveAsync(_redis, _spec.Name, _spec.KeyPattern, RedisKeyspace.OffsetsPrefix, file, _stop.Token);
+                    _logger.LogInformation("Snapshot of stage {Stage}: {Records} records to {File}", _spec.Name, records, file);
+                    foreach (var old in Directory.GetFiles(directory, $"{_spec.Name}-*{RedisSnapshots.Extension}").Order(StringComparer.Ordinal).SkipLast(3))
+                        File.Delete(old);
+                }
+                catch (Exception error) when (error is RedisException or IOException)
+                {
+                    _logger.LogWarning(error, "Snapshot of stage {Stage} skipped", _spec.Name);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _loss.DisposeAsync();
         _stop.Cancel();
+        if (_snapshots is not null) await _snapshots;
         if (_loop is not null)
         {
             try { await _loop; }
