@@ -1,3 +1,4 @@
+using ContactCenter.Bench.Startup;
 using ContactCenter.Bench.Stores;
 
 // ContactCenter.Bench: one verb per benchmark. Keep this file a dispatcher only.
@@ -5,6 +6,7 @@ return args switch
 {
     ["stores", .. var rest] => StoreBenchCommand.Run(rest),
     ["micro", .. var rest] => MicroCommand.Run(rest),
+    ["startup", .. var rest] => await StartupBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -18,6 +20,9 @@ static int Usage()
                  last stdout line is a JSON object with the ratios.
           micro  [BenchmarkDotNet args]
                  BenchmarkDotNet point Get/Put per store.
+          startup [--quick] [--agents N] [--log-factor K]
+                 state-stage pod start: snapshot-first with Redis intact, Redis empty from a snapshot file + tail,
+                 Redis empty rebuilt from the topic, and a full replay; last stdout line is a JSON object.
         """);
     return 2;
 }
