@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using ContactCenter.Tests.Topology;
 
 namespace ContactCenter.Tests.Architecture;
 
@@ -97,5 +96,20 @@ public class DependencyRuleTests
             }
         }
         Assert.True(hits.Count == 0, "console use outside src/Processor:\n" + string.Join("\n", hits));
+    }
+
+    /// <summary>Tests mirror src: every folder of tests is a folder of src (or the test helpers' own).</summary>
+    [Fact]
+    public void TestFoldersMirrorSourceFolders()
+    {
+        string[] own = ["Architecture", "Support", "Testing", "bin", "obj", "TestResults"];
+        var tests = Path.Combine(Repo.Root, "tests");
+        var strays = Directory.GetDirectories(tests, "*", SearchOption.AllDirectories)
+            .Select(d => Path.GetRelativePath(tests, d))
+            .Where(d => !own.Contains(d.Split(Path.DirectorySeparatorChar)[0]))
+            .Where(d => !Directory.Exists(Path.Combine(Repo.Root, "src", d)))
+            .ToList();
+        Assert.True(strays.Count == 0, "test folders without a src folder: " + string.Join(", ", strays));
+        Assert.True(Directory.Exists(Path.Combine(tests, "Topology", "Files")), "the rule must see the mirrored folders");
     }
 }

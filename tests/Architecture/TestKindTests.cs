@@ -1,6 +1,4 @@
 using System.Reflection;
-using ContactCenter.Tests.Kafka;
-using ContactCenter.Tests.Redis;
 
 namespace ContactCenter.Tests.Architecture;
 
@@ -35,7 +33,7 @@ public class TestKindTests
         Assert.True(classes.Count > 30, $"only {classes.Count} test classes found");
         Assert.Contains(typeof(TestKindTests), classes);
         Assert.Contains(typeof(FencedStateWriterOnGarnetTests), classes); // tests inherited from an abstract class
-        Assert.Contains(typeof(ContactCenter.Tests.Aggregation.MergeProperties), classes); // FsCheck [Property] only
+        Assert.Contains(typeof(ContactCenter.Tests.Topology.Aggregation.MergeProperties), classes); // FsCheck [Property] only
     }
 
     [Fact]
