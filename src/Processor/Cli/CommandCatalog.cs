@@ -16,6 +16,7 @@ internal static class CommandCatalog
         yield return DescribeCommand.Create();
         yield return DiagramCommand.Create();
         yield return PlanCommand.Create();
+        yield return ReplayCommand.Create();
         yield return TestCommand.Create();
     }
 }
