@@ -16,6 +16,12 @@ namespace ContactCenter.Processor.Cli;
 /// </summary>
 internal static class ReplayCommand
 {
+    /// <summary>One JSON object per line.</summary>
+    internal static readonly JsonSerializerOptions Compact = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static Command Create()
     {
         var topology = new Argument<string>("topology") { Description = "Topology file (the corrected one, after a bad deploy)." };
@@ -98,7 +104,7 @@ internal static class ReplayCommand
             if (diffPath is not null)
                 WriteDiff(diffPath, result.Diff);
             if (asJson)
-                output.WriteLine(JsonSerializer.Serialize(Summary(spec, result), DiagnosticReport.Options));
+                output.WriteLine(JsonSerializer.Serialize(Summary(spec, result), Compact));
             else
                 WriteSummary(output, result, diffPath);
             return 0;
@@ -127,9 +133,9 @@ internal static class ReplayCommand
 
     private static void WriteRanges(TextWriter output, IReadOnlyList<PartitionRange> ranges)
     {
-        output.WriteLine($"{"PARTITION",9}  {"FROM",12}  {"TO",12}  {"RECORDS",10}  {"LOG",-25}  HOW");
+        output.WriteLine($"{"PARTITION",9}  {"FROM",12}  {"TO",12}  {"RECORDS",10}  {"LOG [EARLIEST, END)",-20}  HOW");
         foreach (var r in ranges)
-            output.WriteLine($"{r.Partition,9}  {r.From,12}  {r.To,12}  {r.Records,10}  {$"{r.Earliest}..{r.End}",-25}  from {r.FromHow}, to {r.ToHow}");
+            output.WriteLine($"{r.Partition,9}  {r.From,12}  {r.To,12}  {r.Records,10}  {$"[{r.Earliest}, {r.End})",-20}  from {r.FromHow}, to {r.ToHow}");
         output.WriteLine($"{"total",9}  {"",12}  {"",12}  {ranges.Sum(r => r.Records),10}");
     }
 
@@ -184,7 +190,7 @@ internal static class ReplayCommand
     {
         using var file = new StreamWriter(path);
         foreach (var agent in diff.Where(d => d.Change != AgentChange.Unchanged))
-            file.WriteLine(JsonSerializer.Serialize(DiffLine(agent)));
+            file.WriteLine(JsonSerializer.Serialize(DiffLine(agent), Compact));
     }
 
     internal static object DiffLine(AgentDiff agent) => new
