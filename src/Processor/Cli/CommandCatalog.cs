@@ -17,6 +17,7 @@ internal static class CommandCatalog
         yield return DiagramCommand.Create();
         yield return PlanCommand.Create();
         yield return ReplayCommand.Create();
+        yield return ResetCommand.Create();
         yield return TestCommand.Create();
     }
 }
