@@ -18,6 +18,7 @@ internal static class CommandCatalog
         yield return PlanCommand.Create();
         yield return ReplayCommand.Create();
         yield return ResetCommand.Create();
+        yield return PurgeKeysCommand.Create();
         yield return TestCommand.Create();
     }
 }

@@ -19,20 +19,22 @@ internal static class ResetCommand
     {
         var topology = new Argument<string>("topology") { Description = "Topology file." };
         var stage = new Option<string>("--stage") { Description = "Stage whose offsets move.", Required = true };
-        var bootstrap = new Option<string>("--bootstrap-servers") { Description = "Kafka bootstrap servers (host:port,...).", Required = true };
-        var redis = new Option<string>("--redis") { Description = "Redis endpoint (host:port).", Required = true };
+        var bootstrap = Endpoints.BootstrapOption();
+        var redis = Endpoints.RedisOption();
         var toEarliest = new Option<bool>("--to-earliest") { Description = "The first offset still kept." };
         var toLatest = new Option<bool>("--to-latest") { Description = "The end of the log (skip everything not yet consumed)." };
         var toOffset = new Option<long?>("--to-offset") { Description = "This offset on every selected partition." };
         var toDatetime = new Option<string?>("--to-datetime") { Description = "The first record at or after this time (ISO 8601, UTC unless it says otherwise)." };
         var byDuration = new Option<string?>("--by-duration") { Description = "The first record at or after this long ago (ISO 8601 duration, e.g. PT2H, P1DT30M)." };
         var shiftBy = new Option<long?>("--shift-by") { Description = "Current offset plus N (negative: back)." };
+        var fromGroup = new Option<string?>("--from-group") { Description = "Where this consumer group is (after the stage's group was renamed)." };
+        var topicsOption = new Option<string?>("--topics") { Description = "Only these of the stage's topics, e.g. voice-agent (default: all it reads)." };
         var partitions = new Option<string?>("--partitions") { Description = "Only these partitions, e.g. 0,3 (default: all)." };
         var execute = new Option<bool>("--execute") { Description = "Apply (default: print what would change)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would change (default)." };
         var command = new Command("reset", "Move where a stage resumes: dry run by default, --execute to apply (refused while the group has members).")
         {
-            stage, bootstrap, redis, toEarliest, toLatest, toOffset, toDatetime, byDuration, shiftBy, partitions, execute, dryRun,
+            stage, bootstrap, redis, toEarliest, toLatest, toOffset, toDatetime, byDuration, shiftBy, fromGroup, topicsOption, partitions, execute, dryRun,
         };
         command.Arguments.Add(topology);
         command.SetAction(async (parse, ct) =>
@@ -62,9 +64,10 @@ internal static class ResetCommand
                 targets.Add(new ResetTarget.Ago(span));
             }
             if (parse.GetValue(shiftBy) is { } shift) targets.Add(new ResetTarget.ShiftBy(shift));
+            if (parse.GetValue(fromGroup) is { } group) targets.Add(new ResetTarget.FromGroup(group));
             if (targets.Count != 1)
             {
-                error.WriteLine("reset: give exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --by-duration, --shift-by");
+                error.WriteLine("reset: give exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --by-duration, --shift-by, --from-group");
                 return 2;
             }
             if (parse.GetValue(execute) && parse.GetValue(dryRun))
@@ -87,6 +90,9 @@ internal static class ResetCommand
                 }
                 selected = set;
             }
+            if (Endpoints.Resolve(parse.GetValue(bootstrap), Endpoints.BootstrapVariable, "--bootstrap-servers", error, "reset") is not { } bootstrapServers
+                || Endpoints.Resolve(parse.GetValue(redis), Endpoints.RedisVariable, "--redis", error, "reset") is not { } redisEndpoint)
+                return 2;
             var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!);
             var loaded = TopologyLoader.Load(topologyPath);
             if (loaded.Spec is not { } pipeline)
@@ -97,13 +103,25 @@ internal static class ResetCommand
                 return 2;
             }
             var stageName = parse.GetValue(stage)!;
-            var bootstrapServers = parse.GetValue(bootstrap)!;
-            if (OffsetReset.For(pipeline, stageName, bootstrapServers) is not { } reset)
+            
+            if (OffsetReset.For(pipeline, stageName, bootstrapServers) is not { } found)
             {
-                error.WriteLine($"reset: {topologyPath} has no stage '{stageName}' (stages: {pipeline.Aggregate.Name}, {pipeline.State.Name})");
+                var names = new[] { pipeline.Aggregate.Name, pipeline.State.Name }.Concat(pipeline.QueueStages.Select(q => q.Name));
+                error.WriteLine($"reset: {topologyPath} has no stage '{stageName}' (stages: {string.Join(", ", names)})");
                 return 2;
             }
-            using var connection = await RedisConnector.ConnectAsync(parse.GetValue(redis)!);
+            var reset = found;
+            if (parse.GetValue(topicsOption) is { } topicList)
+            {
+                var wanted = topicList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+                if (wanted.Except(found.AllTopics).FirstOrDefault() is { } unknown)
+                {
+                    error.WriteLine($"reset: stage '{stageName}' does not read '{unknown}' (it reads {string.Join(", ", found.AllTopics)})");
+                    return 2;
+                }
+                reset = new OffsetReset(bootstrapServers, found.GroupId, found.TopicPartitions.Where(t => wanted.Contains(t.Topic)).ToArray(), found.StateStage);
+            }
+            using var connection = await RedisConnector.ConnectAsync(redisEndpoint);
             var db = connection.GetDatabase();
             var errors = new List<string>();
             var rows = await reset.PlanAsync(targets[0], selected, db, DateTimeOffset.UtcNow, errors);

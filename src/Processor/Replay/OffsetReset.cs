@@ -23,6 +23,9 @@ internal abstract record ResetTarget
     public sealed record Ago(TimeSpan Duration) : ResetTarget;
 
     public sealed record ShiftBy(long Records) : ResetTarget;
+
+    /// <summary>Where another consumer group is (after a group was renamed).</summary>
+    public sealed record FromGroup(string Group) : ResetTarget;
 }
 
 /// <summary>One partition of a reset: where the stage would resume now, and where it will after the reset.</summary>
@@ -43,12 +46,25 @@ internal sealed record ResetRow(string Topic, int Partition, long? Committed, lo
 internal sealed class OffsetReset(string bootstrapServers, string groupId, IReadOnlyList<(string Topic, int Partitions)> topics, string? stateStage)
 {
     /// <summary>The stage's topics and group; <paramref name="stage"/> is a stage of <paramref name="pipeline"/>.</summary>
-    public static OffsetReset? For(PipelineSpec pipeline, string stage, string bootstrapServers) =>
-        stage == pipeline.State.Name
-            ? new OffsetReset(bootstrapServers, pipeline.State.GroupId, [(pipeline.State.InputTopic, pipeline.State.InputPartitions)], pipeline.State.Name)
-            : stage == pipeline.Aggregate.Name
-                ? new OffsetReset(bootstrapServers, pipeline.Aggregate.ApplicationId, pipeline.Aggregate.Sources.Select(s => (s.Topic, s.Partitions)).ToArray(), null)
-                : null;
+    public static OffsetReset? For(PipelineSpec pipeline, string stage, string bootstrapServers)
+    {
+        if (stage == pipeline.State.Name)
+            return new OffsetReset(bootstrapServers, pipeline.State.GroupId, [(pipeline.State.InputTopic, pipeline.State.InputPartitions)], pipeline.State.Name);
+        if (stage == pipeline.Aggregate.Name)
+            return new OffsetReset(bootstrapServers, pipeline.Aggregate.ApplicationId, pipeline.Aggregate.Sources.Select(s => (s.Topic, s.Partitions)).ToArray(), null);
+        return pipeline.QueueStages.FirstOrDefault(q => q.Name == stage) is { } queue
+            ? new OffsetReset(bootstrapServers, queue.GroupId, [(queue.InputTopic, queue.InputPartitions)], null)
+            : null;
+    }
+
+    /// <summary>The stage's topics with their partition counts.</summary>
+    public IReadOnlyList<(string Topic, int Partitions)> TopicPartitions => topics;
+
+    /// <summary>The state stage's name (its Redis progress keys move too); null for other stages.</summary>
+    public string? StateStage => stateStage;
+
+    /// <summary>The stage's topics, for messages.</summary>
+    public IEnumerable<string> AllTopics => topics.Select(t => t.Topic);
 
     public string GroupId => groupId;
 
@@ -67,6 +83,13 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
             var committed = log.Consumer.Committed(selected.Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10))
                 .ToDictionary(c => c.Partition.Value, c => c.Offset.IsSpecial ? (long?)null : c.Offset.Value);
             var times = new OffsetForTime(log, new BrokerTimeIndex(log.Consumer, topic));
+            Dictionary<int, long?>? other = null;
+            if (target is ResetTarget.FromGroup from)
+            {
+                using var peer = new KafkaPartitionLog(bootstrapServers, topic, from.Group);
+                other = peer.Consumer.Committed(selected.Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10))
+                    .ToDictionary(c => c.Partition.Value, c => c.Offset.IsSpecial ? (long?)null : c.Offset.Value);
+            }
             foreach (var partition in selected)
             {
                 var (earliest, end) = log.Bounds(partition);
@@ -80,11 +103,14 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
                     ResetTarget.Time t => times.Find(partition, t.Value, earliest, end).Offset,
                     ResetTarget.Ago a => times.Find(partition, startedAt - a.Duration, earliest, end).Offset,
                     ResetTarget.ShiftBy s => current + s.Records,
+                    ResetTarget.FromGroup => other!.GetValueOrDefault(partition),
                     _ => throw new InvalidOperationException(target.ToString()),
                 };
                 if (next is not { } value)
                 {
-                    errors.Add($"{topic}[{partition}]: --shift-by needs a current offset and the group has none there");
+                    errors.Add(target is ResetTarget.FromGroup g
+                        ? $"{topic}[{partition}]: group {g.Group} has no committed offset there"
+                        : $"{topic}[{partition}]: --shift-by needs a current offset and the group has none there");
                     continue;
                 }
                 if (value < earliest || value > end)
