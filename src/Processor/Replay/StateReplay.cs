@@ -85,8 +85,16 @@ internal sealed class StateReplay(StateStageSpec spec, string bootstrapServers, 
                 {
                     ct.ThrowIfCancellationRequested();
                     var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
-                    if (result is null || result.IsPartitionEOF)
+                    if (result is null)
                         continue;
+                    if (result.IsPartitionEOF)
+                    {
+                        // A compacted topic may have lost the last offsets before the range's end: reaching the end of
+                        // the log past it finishes the partition too.
+                        if (pending.TryGetValue(result.Partition.Value, out var reached) && result.Offset.Value >= reached.To)
+                            Finish(consumer, spec.InputTopic, pending, reached, done, progress);
+                        continue;
+                    }
                     var partition = result.Partition.Value;
                     if (!pending.TryGetValue(partition, out var range))
                         continue;
