@@ -6,11 +6,9 @@ namespace ContactCenter.Tests.Redis;
 /// <summary>
 /// The fence script and its C# twin <see cref="FenceRule"/> (the replay's shadow of Redis) decide alike: every prior
 /// state of a key (none, a hash, a tombstone) against every write (upsert or delete, live or replay, same or other
-/// partition, older / same / newer offset and timestamp, same or other fields), on a real redis-server.
+/// partition, older / same / newer offset and timestamp, same or other fields), on redis-server and on Garnet.
 /// </summary>
-[Trait("Kind", "Integration")]
-[Collection(RealRedisCollection.Name)]
-public sealed class FenceRuleTests(RealRedisBackend backend)
+public abstract class FenceRuleTests(RedisBackend backend)
 {
     private static readonly KeyValuePair<string, string>[] Fields = [new("a", "1"), new("b", "2")];
     private static readonly KeyValuePair<string, string>[] OtherFields = [new("a", "1"), new("b", "3")];
@@ -79,3 +77,11 @@ public sealed class FenceRuleTests(RealRedisBackend backend)
         await db.KeyDeleteAsync(keys);
     }
 }
+
+[Trait("Kind", "Integration")]
+[Collection(RealRedisCollection.Name)]
+public sealed class FenceRuleOnRedisTests(RealRedisBackend backend) : FenceRuleTests(backend);
+
+[Trait("Kind", "Integration")]
+[Collection(GarnetCollection.Name)]
+public sealed class FenceRuleOnGarnetTests(GarnetBackend backend) : FenceRuleTests(backend);

@@ -195,6 +195,18 @@ public sealed class ReplayRepairTests(RealRedisBackend backend, ITestOutputHelpe
         Assert.Equal(0, Json(output).GetProperty("changed").GetInt32());
         Assert.Equal(20, Json(output).GetProperty("unchanged").GetInt32());
         Assert.Equal(1, live.Consumed);
+
+        // Lost hashes (Redis flushed, in part) come back: the dry run says "added", the replay writes them.
+        Assert.Equal(2, await db.KeyDeleteAsync([Key("a7"), Key("a8")]));
+        (code, output) = Cli.Run("replay", goodPath, "--stage", good.State.Name, "--bootstrap-servers", _broker.BootstrapServers,
+            "--redis", backend.Endpoint, "--json");
+        Assert.True(code == 0, output);
+        Assert.Equal((2, 0), (Json(output).GetProperty("added").GetInt32(), Json(output).GetProperty("changed").GetInt32()));
+        (code, output) = Cli.Run("replay", goodPath, "--stage", good.State.Name, "--bootstrap-servers", _broker.BootstrapServers,
+            "--redis", backend.Endpoint, "--execute", "--json");
+        Assert.True(code == 0, output);
+        Assert.Equal(2, Json(output).GetProperty("written").GetInt64());
+        Assert.Equal("Agent a7", await db.HashGetAsync(Key("a7"), "name"));
     }
 
     private static async Task<Dictionary<string, string>> SnapshotAsync(IDatabase db, IEnumerable<string> keys)
