@@ -130,3 +130,45 @@ public sealed class ResetTests(RealRedisBackend backend, ITestOutputHelper log) 
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 }
+
+[Trait("Kind", "Unit")]
+public sealed class ResetArgumentTests
+{
+    [Theory]
+    [InlineData("PT2H", 2 * 60)]
+    [InlineData("P1DT30M", 24 * 60 + 30)]
+    [InlineData("PT90M", 90)]
+    public void Durations_are_ISO_8601(string text, int minutes)
+    {
+        Assert.True(ContactCenter.Processor.Cli.ResetCommand.TryParseIsoDuration(text, out var duration));
+        Assert.Equal(TimeSpan.FromMinutes(minutes), duration);
+    }
+
+    [Theory]
+    [InlineData("2h")]
+    [InlineData("PT0S")]
+    [InlineData("-PT1H")]
+    [InlineData("P")]
+    public void Other_durations_are_refused(string text) =>
+        Assert.False(ContactCenter.Processor.Cli.ResetCommand.TryParseIsoDuration(text, out _));
+
+    [Fact]
+    public void Exactly_one_target_is_required_and_nothing_is_contacted_before_that_is_checked()
+    {
+        var (code, output) = Cli.Run("reset", "topologies/agent-state.yaml", "--stage", "agent-state", "--bootstrap-servers", "127.0.0.1:1", "--redis", "127.0.0.1:1",
+            "--to-earliest", "--to-latest");
+        Assert.Equal(2, code);
+        Assert.Contains("exactly one of", output);
+    }
+
+    [Fact]
+    public void Replay_refuses_an_unknown_stage_and_names_the_stages()
+    {
+        var (code, output) = Cli.Run("replay", "topologies/agent-state.yaml", "--stage", "agent-stat", "--bootstrap-servers", "127.0.0.1:1", "--redis", "127.0.0.1:1");
+        Assert.Equal(2, code);
+        Assert.Contains("no stage 'agent-stat' (stages: agent-aggregate, agent-state)", output);
+        (code, output) = Cli.Run("replay", "topologies/agent-state.yaml", "--stage", "agent-aggregate", "--bootstrap-servers", "127.0.0.1:1", "--redis", "127.0.0.1:1");
+        Assert.Equal(2, code);
+        Assert.Contains("only the state stage", output);
+    }
+}

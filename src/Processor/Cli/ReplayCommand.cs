@@ -63,6 +63,11 @@ internal static class ReplayCommand
                 return 2;
             }
             var diffPath = parse.GetValue(diffOut);
+            if (diffPath is not null && parse.GetValue(execute))
+            {
+                error.WriteLine("replay: --diff-out belongs to the dry run (run it without --execute first)");
+                return 2;
+            }
             if (diffPath is not null && OutputGuard.Check("--diff-out", diffPath, [topologyPath]) is { } refused)
             {
                 error.WriteLine(refused);
@@ -142,10 +147,12 @@ internal static class ReplayCommand
         output.WriteLine($"{"total",9}  {"",12}  {"",12}  {ranges.Sum(r => r.Records),10}");
     }
 
-    private static async Task<ReplayResult> WithProgressAsync(TextWriter error, IReadOnlyList<PartitionRange> ranges,
+    internal static async Task<ReplayResult> WithProgressAsync(TextWriter error, IReadOnlyList<PartitionRange> ranges,
         Func<IProgress<ReplayProgress>, Task<ReplayResult>> run)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
+        if (!console.Profile.Capabilities.Interactive)
+            return await WithPlainProgressAsync(error, ranges, run);
         var bar = new Progress(console)
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn(), new RemainingTimeColumn());
@@ -161,6 +168,60 @@ internal static class ReplayCommand
                 task.Value = task.MaxValue;
             return result;
         });
+    }
+
+    /// <summary>How often progress lines are printed when the output is not a terminal (logs, pipes).</summary>
+    internal static TimeSpan PlainProgressInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Without a terminal: one line per unfinished partition every <see cref="PlainProgressInterval"/>, and the totals at the end.</summary>
+    private static async Task<ReplayResult> WithPlainProgressAsync(TextWriter error, IReadOnlyList<PartitionRange> ranges,
+        Func<IProgress<ReplayProgress>, Task<ReplayResult>> run)
+    {
+        var done = ranges.ToDictionary(r => r.Partition, _ => 0L);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Print(bool final)
+        {
+            var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
+            foreach (var range in ranges)
+            {
+                long count;
+                lock (done) count = done[range.Partition];
+                if (!final && count >= range.Records)
+                    continue;
+                var rate = count / seconds;
+                var eta = rate > 0 ? $"{(range.Records - count) / rate:0} s" : "?";
+                var percent = range.Records == 0 ? 100 : 100.0 * count / range.Records;
+                error.WriteLine($"partition {range.Partition}: {count}/{range.Records} ({percent:0}%), {rate:0} records/s, ETA {eta}");
+            }
+        }
+        using var stop = new CancellationTokenSource();
+        var ticker = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(PlainProgressInterval, stop.Token);
+                    Print(final: false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        try
+        {
+            return await run(new Reporter(p =>
+            {
+                lock (done) done[p.Partition] = p.Done;
+            }));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await ticker;
+            Print(final: true);
+        }
     }
 
     private static void WriteSummary(TextWriter output, ReplayResult result, string? diffPath)
