@@ -196,8 +196,13 @@ public sealed class ReplayRepairTests(RealRedisBackend backend, ITestOutputHelpe
         Assert.Equal(20, Json(output).GetProperty("unchanged").GetInt32());
         Assert.Equal(1, live.Consumed);
 
-        // Lost hashes (Redis flushed, in part) come back: the dry run says "added", the replay writes them.
+        // Lost hashes (Redis flushed, in part) come back: the dry run says "added", the replay writes them; --keys
+        // limits a replay to some agents.
         Assert.Equal(2, await db.KeyDeleteAsync([Key("a7"), Key("a8")]));
+        (code, output) = Cli.Run("replay", goodPath, "--stage", good.State.Name, "--bootstrap-servers", _broker.BootstrapServers,
+            "--redis", backend.Endpoint, "--keys", "a8,a9", "--json");
+        Assert.True(code == 0, output);
+        Assert.Equal((1, 1, 2L), (Json(output).GetProperty("added").GetInt32(), Json(output).GetProperty("unchanged").GetInt32(), Json(output).GetProperty("consumed").GetInt64()));
         (code, output) = Cli.Run("replay", goodPath, "--stage", good.State.Name, "--bootstrap-servers", _broker.BootstrapServers,
             "--redis", backend.Endpoint, "--json");
         Assert.True(code == 0, output);

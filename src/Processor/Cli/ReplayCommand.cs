@@ -33,10 +33,11 @@ internal static class ReplayCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Apply to an in-memory shadow and print the diff against live Redis (default)." };
         var execute = new Option<bool>("--execute") { Description = "Write through the fenced writer (safe while pods run; a second run changes nothing)." };
         var diffOut = new Option<string?>("--diff-out") { Description = "Dry run: write one JSON line per added, changed or removed agent, with its field changes." };
+        var keys = new Option<string?>("--keys") { Description = "Only these agents (record keys), e.g. a-1,a-2 (default: all)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON summary object on stdout (ranges and progress go to stderr)." };
         var command = new Command("replay", "Replay a range of a stage's input into Redis: dry run with a diff, or --execute.")
         {
-            stage, bootstrap, redis, from, to, dryRun, execute, diffOut, json,
+            stage, bootstrap, redis, from, to, keys, dryRun, execute, diffOut, json,
         };
         command.Arguments.Add(topology);
         command.SetAction(async (parse, ct) =>
@@ -98,7 +99,10 @@ internal static class ReplayCommand
             info.WriteLine($"replay {spec.Name} from {spec.InputTopic} ({(executing ? "execute: fenced writes to Redis" : "dry run: Redis is only read")})");
             WriteRanges(info, ranges);
 
-            var replay = new StateReplay(spec, bootstrapServers, connection);
+            var replay = new StateReplay(spec, bootstrapServers, connection)
+            {
+                Keys = parse.GetValue(keys)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
+            };
             ReplayResult result;
             try
             {
@@ -227,7 +231,7 @@ internal static class ReplayCommand
     private static void WriteSummary(TextWriter output, ReplayResult result, string? diffPath)
     {
         var rate = result.Elapsed.TotalSeconds > 0 ? result.Consumed / result.Elapsed.TotalSeconds : 0;
-        output.WriteLine($"read {result.Consumed} records in {result.Elapsed.TotalSeconds:0.0} s ({rate:0} records/s); dropped by processors {result.Dropped}; rejected {result.Rejected.Count}");
+        output.WriteLine($"replayed {result.Consumed} records in {result.Elapsed.TotalSeconds:0.0} s ({rate:0} records/s); dropped by processors {result.Dropped}; rejected {result.Rejected.Count}");
         foreach (var rejected in result.Rejected.Take(20))
             output.WriteLine($"  rejected {rejected.Partition}/{rejected.Offset}: {rejected.Reason}");
         if (result.Executed)

@@ -44,6 +44,9 @@ internal sealed record ReplayResult(
 /// </remarks>
 internal sealed class StateReplay(StateStageSpec spec, string bootstrapServers, IConnectionMultiplexer redis)
 {
+    /// <summary>Only records with these keys (agent ids) are replayed; null: all.</summary>
+    public IReadOnlySet<string>? Keys { get; init; }
+
     public async Task<ReplayResult> RunAsync(IReadOnlyList<PartitionRange> ranges, bool execute, IProgress<ReplayProgress>? progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
@@ -105,6 +108,13 @@ internal sealed class StateReplay(StateStageSpec spec, string bootstrapServers, 
                         continue;
                     }
                     var message = result.Message;
+                    if (Keys is not null && (message.Key is null || !Keys.Contains(System.Text.Encoding.UTF8.GetString(message.Key))))
+                    {
+                        done[partition] = offset + 1 - range.From;
+                        if (offset + 1 >= range.To)
+                            Finish(consumer, spec.InputTopic, pending, range, done, progress);
+                        continue;
+                    }
                     var write = await processor.ToWriteAsync(new StateInput(result.Topic, partition, offset, message.Key, message.Value,
                         message.Headers, message.Timestamp.UnixTimestampMs)).ConfigureAwait(false);
                     if (write is not null)
