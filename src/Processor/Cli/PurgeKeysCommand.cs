@@ -17,7 +17,7 @@ internal static class PurgeKeysCommand
     {
         var topology = new Argument<string>("topology") { Description = "The topology now deployed: its own keys are never deleted." };
         var pattern = new Option<string>("--key-pattern") { Description = "The old key pattern, with {key}, e.g. \"cc:agent:{key}\".", Required = true };
-        var redis = Endpoints.RedisOption();
+        var redis = ClusterAddresses.RedisOption();
         var execute = new Option<bool>("--execute") { Description = "Delete (default: count and list a few)." };
         var command = new Command("purge-keys", "Delete the hashes an old Redis key pattern left behind (dry run by default).") { pattern, redis, execute };
         command.Arguments.Add(topology);
@@ -31,7 +31,7 @@ internal static class PurgeKeysCommand
                 error.WriteLine("purge-keys: --key-pattern must hold {key} exactly once");
                 return 2;
             }
-            if (Endpoints.Resolve(parse.GetValue(redis), Endpoints.RedisVariable, "--redis", error, "purge-keys") is not { } endpoint)
+            if (ClusterAddresses.Resolve(parse.GetValue(redis), ClusterAddresses.RedisVariable, "--redis", error, "purge-keys") is not { } endpoint)
                 return 2;
             var path = TopologyFiles.Resolve(parse.GetValue(topology)!);
             var loaded = TopologyLoader.Load(path);

@@ -26,8 +26,8 @@ internal static class ReplayCommand
     {
         var topology = new Argument<string>("topology") { Description = "Topology file (the corrected one, after a bad deploy)." };
         var stage = new Option<string>("--stage") { Description = "Stage to replay (the state stage).", Required = true };
-        var bootstrap = Endpoints.BootstrapOption();
-        var redis = Endpoints.RedisOption();
+        var bootstrap = ClusterAddresses.BootstrapOption();
+        var redis = ClusterAddresses.RedisOption();
         var from = new Option<string>("--from") { Description = "earliest | OFFSET | P:OFFSET,... | DATETIME | redis (the stage's progress in Redis).", DefaultValueFactory = _ => "earliest" };
         var to = new Option<string>("--to") { Description = "Exclusive end: now | latest-at-start | OFFSET | DATETIME.", DefaultValueFactory = _ => "now" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Apply to an in-memory shadow and print the diff against live Redis (default)." };
@@ -49,8 +49,8 @@ internal static class ReplayCommand
                 error.WriteLine("replay: --dry-run and --execute exclude each other");
                 return 2;
             }
-            if (Endpoints.Resolve(parse.GetValue(bootstrap), Endpoints.BootstrapVariable, "--bootstrap-servers", error, "replay") is not { } bootstrapServers
-                || Endpoints.Resolve(parse.GetValue(redis), Endpoints.RedisVariable, "--redis", error, "replay") is not { } redisEndpoint)
+            if (ClusterAddresses.Resolve(parse.GetValue(bootstrap), ClusterAddresses.BootstrapVariable, "--bootstrap-servers", error, "replay") is not { } bootstrapServers
+                || ClusterAddresses.Resolve(parse.GetValue(redis), ClusterAddresses.RedisVariable, "--redis", error, "replay") is not { } redisEndpoint)
                 return 2;
             var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!);
             var spec = LoadStage(topologyPath, parse.GetValue(stage)!, error, "replay");

@@ -19,8 +19,8 @@ internal static class ResetCommand
     {
         var topology = new Argument<string>("topology") { Description = "Topology file." };
         var stage = new Option<string>("--stage") { Description = "Stage whose offsets move.", Required = true };
-        var bootstrap = Endpoints.BootstrapOption();
-        var redis = Endpoints.RedisOption();
+        var bootstrap = ClusterAddresses.BootstrapOption();
+        var redis = ClusterAddresses.RedisOption();
         var toEarliest = new Option<bool>("--to-earliest") { Description = "The first offset still kept." };
         var toLatest = new Option<bool>("--to-latest") { Description = "The end of the log (skip everything not yet consumed)." };
         var toOffset = new Option<long?>("--to-offset") { Description = "This offset on every selected partition." };
@@ -90,8 +90,8 @@ internal static class ResetCommand
                 }
                 selected = set;
             }
-            if (Endpoints.Resolve(parse.GetValue(bootstrap), Endpoints.BootstrapVariable, "--bootstrap-servers", error, "reset") is not { } bootstrapServers
-                || Endpoints.Resolve(parse.GetValue(redis), Endpoints.RedisVariable, "--redis", error, "reset") is not { } redisEndpoint)
+            if (ClusterAddresses.Resolve(parse.GetValue(bootstrap), ClusterAddresses.BootstrapVariable, "--bootstrap-servers", error, "reset") is not { } bootstrapServers
+                || ClusterAddresses.Resolve(parse.GetValue(redis), ClusterAddresses.RedisVariable, "--redis", error, "reset") is not { } redisEndpoint)
                 return 2;
             var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!);
             var loaded = TopologyLoader.Load(topologyPath);

@@ -7,7 +7,7 @@ namespace ContactCenter.Processor.Cli;
 /// optional on the command line when <c>CC_BOOTSTRAP_SERVERS</c> / <c>CC_REDIS</c> are set, so the commands
 /// <c>plan</c> prints run as they are in a shell that points at the cluster.
 /// </summary>
-internal static class Endpoints
+internal static class ClusterAddresses
 {
     public const string BootstrapVariable = "CC_BOOTSTRAP_SERVERS";
     public const string RedisVariable = "CC_REDIS";
