@@ -16,6 +16,9 @@ internal static class CommandCatalog
         yield return DescribeCommand.Create();
         yield return DiagramCommand.Create();
         yield return PlanCommand.Create();
+        yield return ReplayCommand.Create();
+        yield return ResetCommand.Create();
+        yield return PurgeKeysCommand.Create();
         yield return TestCommand.Create();
         yield return SnapshotCommand.Create();
     }

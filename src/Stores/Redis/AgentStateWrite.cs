@@ -16,6 +16,14 @@ public sealed record AgentStateWrite(string Key, int Partition, long Offset, Key
     /// <summary>Whatever the caller wants back in <see cref="BatchAcknowledged"/> (e.g. the source record); the writer never reads it.</summary>
     public object? Tag { get; init; }
 
+    /// <summary>
+    /// A replay's write (<c>contactcenter replay --execute</c>): it also applies over the state written by the very
+    /// same record (equal partition and offset), which is how a replay repairs what an earlier topology wrote; it is
+    /// still fenced out by anything newer, changes nothing when the hash already holds exactly its fields, and never
+    /// moves the stage's progress key (that is the live pods' position).
+    /// </summary>
+    public bool Replay { get; init; }
+
     /// <summary>True when this write deletes the agent.</summary>
     public bool IsTombstone => Fields is null;
 }

@@ -9,9 +9,15 @@ namespace ContactCenter.Stores.Redis;
 /// <remarks>
 /// KEYS: [1] agent hash, [2] tombstone key (<c>{hash}:tomb</c>), [3] stage progress key for the partition.
 /// ARGV: [1] partition, [2] offset, [3] source timestamp ms, [4] tombstone TTL ms, [5] 'u' (upsert) or 'd' (delete),
-/// [6] the writer's progress floor for the partition ('' when it has none), [7..] field, value, field, value, ...
-/// Returns 1 when the write was applied, 0 when it was stale, plus <see cref="Regressed"/> when the stage's recorded
-/// progress for the partition was missing or below the floor: Redis lost writes this writer had seen acknowledged.
+/// or 'U' / 'D' for a replay's upsert / delete, [6] the writer's progress floor for the partition ('' when it has
+/// none), [7..] field, value, field, value, ...
+/// Returns 1 when the write was applied, 0 when it was stale (or, for a replay, changed nothing), plus
+/// <see cref="Regressed"/> when the stage's recorded progress for the partition was missing or below the floor: Redis
+/// lost writes this writer had seen acknowledged.
+///
+/// A replay's write (<see cref="AgentStateWrite.Replay"/>) differs in three ways: the same partition and offset as
+/// the hash's fence counts as newer (it is the record that wrote the hash, processed again, perhaps by a corrected
+/// topology), an upsert that would leave exactly the same hash returns 0, and the progress key is never moved.
 ///
 /// Numbers travel as canonical decimal strings and are compared as strings (longer = larger, then lexicographic):
 /// Redis runs Lua 5.1 (doubles only) and Garnet Lua 5.4, so converting an int64 offset with tonumber could round
@@ -50,6 +56,10 @@ internal static class FenceScript
           return not gt(st or '0', t)
         end
 
+        local mode = ARGV[5]
+        local replay = mode == 'U' or mode == 'D'
+        local function same(sp, so) return replay and sp == p and so == o end
+
         local done = redis.call('GET', KEYS[3])
         local fence = redis.call('HMGET', KEYS[1], '_p', '_o', '_t')
         local tomb = redis.call('GET', KEYS[2])
@@ -57,19 +67,39 @@ internal static class FenceScript
         local floor = ARGV[6]
         local regressed = 0
         if floor ~= '' and ((not done) or gt(floor, done)) then regressed = 2 end
-        if (not done) or gt(o, done) then redis.call('SET', KEYS[3], o) end
 
         local apply = true
+        local equal = false
         if fence[1] and fence[2] then
-          apply = newer(fence[1], fence[2], fence[3] or nil)
+          equal = same(fence[1], fence[2])
+          apply = equal or newer(fence[1], fence[2], fence[3] or nil)
         elseif tomb then
           local sp, so, st = string.match(tomb, '^(%d+):(%d+):(%d+)$')
-          if sp then apply = newer(sp, so, st) end
+          if sp then
+            equal = same(sp, so)
+            apply = equal or newer(sp, so, st)
+          end
         end
+        if equal and mode == 'D' then apply = false end
+        if apply and equal and mode == 'U' and fence[1] then
+          -- The record that wrote this hash, again: a write only when the fields differ.
+          local current = redis.call('HGETALL', KEYS[1])
+          if #current == #ARGV - 6 + 6 then
+            local held = {}
+            for i = 1, #current, 2 do held[current[i]] = current[i + 1] end
+            local differs = held['_t'] ~= t
+            for i = 7, #ARGV, 2 do
+              if held[ARGV[i]] ~= ARGV[i + 1] then differs = true end
+            end
+            if not differs then apply = false end
+          end
+        end
+
+        if (not replay) and ((not done) or gt(o, done)) then redis.call('SET', KEYS[3], o) end
         if not apply then return regressed end
 
         redis.call('DEL', KEYS[1])
-        if ARGV[5] == 'd' then
+        if mode == 'd' or mode == 'D' then
           redis.call('SET', KEYS[2], p .. ':' .. o .. ':' .. t, 'PX', ARGV[4])
         else
           redis.call('DEL', KEYS[2])
@@ -89,7 +119,7 @@ internal static class FenceScript
         string.Create(CultureInfo.InvariantCulture, $"{prefix}:{stage}:{partition}");
 
     /// <param name="floor">Highest offset of the partition this writer saw acknowledged, or null.</param>
-    public static RedisValue[] Arguments(AgentStateWrite write, long tombstoneTtlMs, long? floor)
+    public static RedisValue[] Arguments(AgentStateWrite write, long tombstoneTtlMs, long? floor = null)
     {
         var fields = write.Fields;
         var args = new RedisValue[6 + (fields?.Length ?? 0) * 2];
@@ -97,7 +127,13 @@ internal static class FenceScript
         args[1] = write.Offset;
         args[2] = write.SourceTimestampMs;
         args[3] = tombstoneTtlMs;
-        args[4] = fields is null ? "d" : "u";
+        args[4] = (fields is null, write.Replay) switch
+        {
+            (true, false) => "d",
+            (false, false) => "u",
+            (true, true) => "D",
+            (false, true) => "U",
+        };
         args[5] = floor is { } f ? f : RedisValue.EmptyString;
         if (fields is not null)
         {

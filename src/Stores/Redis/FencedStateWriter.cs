@@ -221,7 +221,8 @@ public sealed class FencedStateWriter : IAsyncDisposable
         {
             var write = batch[i];
             keys[i] = [write.Key, FenceScript.TombstoneKey(write.Key), OffsetsKey(write.Partition)];
-            args[i] = FenceScript.Arguments(write, _tombstoneTtlMs, _floors.TryGetValue(write.Partition, out var floor) ? floor : null);
+            // A replay never moves the stage's progress, so it has no floor to hold Redis to.
+            args[i] = FenceScript.Arguments(write, _tombstoneTtlMs, !write.Replay && _floors.TryGetValue(write.Partition, out var floor) ? floor : null);
         }
 
         // Retry from the first write that failed, in order: the ones after it are sent again even if they
@@ -308,8 +309,11 @@ public sealed class FencedStateWriter : IAsyncDisposable
             if (!highest.TryGetValue(write.Partition, out var offset) || write.Offset > offset)
                 highest[write.Partition] = write.Offset;
         }
-        foreach (var (partition, offset) in highest)
-            _floors[partition] = Math.Max(_floors.GetValueOrDefault(partition, -1), offset);
+        foreach (var write in batch)
+        {
+            if (!write.Replay)
+                _floors[write.Partition] = Math.Max(_floors.GetValueOrDefault(write.Partition, -1), write.Offset);
+        }
         var ack = new BatchAcknowledged(batch.ToArray(), applied, batch.Count - applied - (rejected?.Count ?? 0), highest)
         {
             Rejected = (IReadOnlyList<(AgentStateWrite, string)>?)rejected ?? [],

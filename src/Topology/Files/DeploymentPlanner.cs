@@ -30,7 +30,17 @@ internal static class DeploymentPlanner
         var items = new List<PlanItem>();
         var file = newPath;
         void Add(PlanImpact impact, string subject, string reason, string? fix = null) => items.Add(new PlanItem(impact, subject, reason, fix));
-        string Replay(string stage) => $"contactcenter replay {file} --stage {stage} --from earliest --to now";
+        // Every command a fix names is in backquotes and runs as printed (the endpoints come from CC_BOOTSTRAP_SERVERS
+        // and CC_REDIS); PlanFixCommandTests feeds each one to the CLI's parser.
+        string Run(string command) => $"`contactcenter {command}`";
+        bool WritesRedis(string stage) => @new.Stages.FirstOrDefault(s => s.Name.Value == stage) is { } st
+            && st.Sinks.Any(k => @new.Sink(k.Value)?.Kind == SinkKind.Redis);
+        // The state stage is rebuilt by a replay (its writes apply over what the same records wrote before); any other
+        // stage by starting it over from the beginning of its input.
+        string Replay(string stage) => WritesRedis(stage)
+            ? $"{Run($"replay {Quote(file)} --stage {Quote(stage)} --from earliest --to latest-at-start --execute")} (first without --execute: a dry run that prints the diff)"
+            : $"stop the {stage} pods, {Run($"reset {Quote(file)} --stage {Quote(stage)} --to-earliest --execute")} and start them with a new store (empty --state-dir and changelog)";
+        string StartOver(string stage, string topic) => Run($"reset {Quote(file)} --stage {Quote(stage)} --topics {Quote(topic)} --to-earliest --execute");
 
         var match = PlanMatcher.Create(old, @new);
         foreach (var o in old.Sources)
@@ -45,13 +55,14 @@ internal static class DeploymentPlanner
                 Add(PlanImpact.KeepsState, subject, $"renamed from '{o.Name.Value}' (only the name stages use for it)");
             if (o.Partitions.Value != n.Partitions.Value)
                 Add(PlanImpact.Breaks, subject, $"partitions {o.Partitions.Value} -> {n.Partitions.Value}: keys move to other partitions, so stores, changelogs and the offsets recorded in Redis no longer line up with the data",
-                    $"create new topics with {n.Partitions.Value} partitions (source and derived), re-produce into them, deploy with a new store and group, then {Replay("<stage>")}; or keep {o.Partitions.Value} partitions");
+                    $"create new topics with {n.Partitions.Value} partitions (source and derived), re-produce into them, deploy with a new store and group"
+                    + (ReaderOf(@new, n.Name.Value) is { } reader ? $", then {Replay(reader)}" : "") + $"; or keep {o.Partitions.Value} partitions");
             if (o.Key.Value != n.Key.Value)
                 Add(PlanImpact.Breaks, subject, $"key '{o.Key.Value}' -> '{n.Key.Value}': existing records are partitioned and stored by the old key",
                     "re-key into a new topic and rebuild every stage downstream from it; or keep the old key");
             if (o.Topic.Value != n.Topic.Value)
                 Add(PlanImpact.NeedsReplay, subject, $"topic '{o.Topic.Value}' -> '{n.Topic.Value}': the consumer group has no offsets on the new topic",
-                    "replay the stage that reads it from the start of the new topic: " + Replay(ReaderOf(@new, n.Name.Value)));
+                    ReaderOf(@new, n.Name.Value) is { } reader ? "before its first start, read the new topic from its start: " + StartOver(reader, n.Topic.Value) : null);
             if (o.OpHeader != n.OpHeader)
                 Add(PlanImpact.KeepsState, subject, $"op header '{o.OpHeader}' -> '{n.OpHeader}': records already on the topic carry the old header and would dead-letter if replayed");
         }
@@ -70,29 +81,31 @@ internal static class DeploymentPlanner
                 Add(PlanImpact.KeepsState, subject, $"renamed from '{o.Name.Value}' (only the name stages use for it)");
             if (o.Kind != n.Kind)
             {
-                Add(PlanImpact.Breaks, subject, $"changed from {o.Kind.ToString().ToLowerInvariant()} to {n.Kind.ToString().ToLowerInvariant()}", "declare a new sink under a new name and replay into it");
+                Add(PlanImpact.Breaks, subject, $"changed from {o.Kind.ToString().ToLowerInvariant()} to {n.Kind.ToString().ToLowerInvariant()}",
+                    "declare a new sink under a new name" + (WriterOf(@new, n.Name.Value) is { } w ? $", then {Replay(w)}" : ""));
                 continue;
             }
             var writer = WriterOf(@new, n.Name.Value);
+            string Then(string before) => writer is null ? before : $"{before}, then {Replay(writer)}";
             switch (o.Kind)
             {
                 case SinkKind.Kafka:
                     if (o.Partitions!.Value != n.Partitions!.Value)
                         Add(PlanImpact.Breaks, subject, $"partitions {o.Partitions.Value} -> {n.Partitions.Value}: the topic is keyed by agent; its partitions must match the data already in it and the stores built from it",
-                            $"create a new topic with {n.Partitions.Value} partitions under a new name and {Replay(writer)}");
+                            Then($"create a new topic with {n.Partitions.Value} partitions under a new name"));
                     if (o.Topic!.Value != n.Topic!.Value && OnlyDeadLetters(@new, n.Name.Value))
                         Add(PlanImpact.KeepsState, subject, $"topic '{o.Topic.Value}' -> '{n.Topic.Value}': only dead letters go there; earlier ones stay on the old topic");
                     else if (o.Topic!.Value != n.Topic!.Value)
                         Add(PlanImpact.NeedsReplay, subject, $"topic '{o.Topic.Value}' -> '{n.Topic.Value}': the new topic starts empty; readers see nothing until it is refilled",
-                            Replay(writer));
+                            writer is null ? null : Replay(writer));
                     break;
                 case SinkKind.Redis:
                     if (o.KeyPattern!.Value != n.KeyPattern!.Value)
                         Add(PlanImpact.NeedsReplay, subject, $"key pattern '{o.KeyPattern.Value}' -> '{n.KeyPattern.Value}': existing hashes stay under the old keys; new keys fill only as records arrive",
-                            $"{Replay(writer)}, then delete the old keys ({o.KeyPattern.Value.Replace("{key}", "*")})");
+                            (writer is null ? "" : $"{Replay(writer)}, then ") + $"delete the old keys (never the new ones): {Run($"purge-keys {Quote(file)} --key-pattern {Quote(o.KeyPattern.Value)} --execute")}");
                     if (!SameMap(o.Fields, n.Fields))
                         Add(PlanImpact.NeedsReplay, subject, $"field mapping changed ({MapDiff(o.Fields, n.Fields)}): existing hashes keep the old fields until each key changes again",
-                            $"delete the hashes ({n.KeyPattern.Value.Replace("{key}", "*")}) so the fence accepts older offsets, then {Replay(writer)}");
+                            writer is null ? null : Replay(writer));
                     break;
                 case SinkKind.Queue:
                     if (o.Queue!.Value != n.Queue!.Value)
@@ -113,7 +126,8 @@ internal static class DeploymentPlanner
             CompareStage(o, n);
         }
         foreach (var n in @new.Stages.Where(s => !match.Stages.Values.Contains(s)))
-            Add(PlanImpact.NeedsReplay, $"stage {n.Name.Value}", $"new stage: group '{n.Group.Value}' has no offsets, so its sinks only see records produced from now on", Replay(n.Name.Value));
+            Add(PlanImpact.NeedsReplay, $"stage {n.Name.Value}", $"new stage: group '{n.Group.Value}' has no offsets, so its sinks only see records produced from now on",
+                $"before its first start: {Run($"reset {Quote(file)} --stage {Quote(n.Name.Value)} --to-earliest --execute")}");
         return items;
 
         void CompareStage(StageDef o, StageDef n)
@@ -124,13 +138,14 @@ internal static class DeploymentPlanner
                     $"copy cc:offsets:{o.Name.Value}:* to cc:offsets:{n.Name.Value}:* before deploying");
             if (o.Group.Value != n.Group.Value)
                 Add(PlanImpact.Breaks, subject, $"consumer group '{o.Group.Value}' -> '{n.Group.Value}': committed offsets stay with the old group, so the new one starts from auto.offset.reset (re-processing everything, or skipping to the end)",
-                    $"before deploying, move the offsets: contactcenter reset {file} --stage {n.Name.Value} --from-group {o.Group.Value} --execute; or keep the group name");
+                    $"before deploying, with the old pods stopped, move the offsets: {Run($"reset {Quote(file)} --stage {Quote(n.Name.Value)} --from-group {Quote(o.Group.Value)} --execute")}; or keep the group name");
             var oldReads = o.Reads.Select(r => match.Rename(r.Value)).ToHashSet();
             var newReads = n.Reads.Select(r => r.Value).ToHashSet();
             foreach (var added in newReads.Except(oldReads))
-                Add(PlanImpact.NeedsReplay, subject, $"now reads '{added}': records already on it were never processed by this stage", $"{Replay(n.Name.Value)} --topics {TopicOf(@new, added)}");
+                Add(PlanImpact.NeedsReplay, subject, $"now reads '{added}': records already on it were never processed by this stage",
+                    "before deploying: " + StartOver(n.Name.Value, TopicOf(@new, added)));
             foreach (var removed in oldReads.Except(newReads).Select(r => o.Reads.FirstOrDefault(x => match.Rename(x.Value) == r)?.Value ?? r))
-                Add(PlanImpact.NeedsReplay, subject, $"no longer reads '{removed}': state built from it stays until rebuilt", $"{Replay(n.Name.Value)} with a fresh store");
+                Add(PlanImpact.NeedsReplay, subject, $"no longer reads '{removed}': state built from it stays until rebuilt", Replay(n.Name.Value));
             foreach (var os in o.Stores)
             {
                 var ns = n.Stores.FirstOrDefault(s => s.Name.Value == os.Name.Value);
@@ -149,7 +164,7 @@ internal static class DeploymentPlanner
                 var newTopic = TopicOf(@new, ns.Changelog.Value);
                 if (oldTopic != newTopic)
                     Add(PlanImpact.NeedsReplay, subject, $"changelog of store '{ns.Name.Value}' moves from topic '{oldTopic}' to '{newTopic}': the new changelog is empty, so a restore finds no state",
-                        $"rebuild the store from its sources: {Replay(n.Name.Value)} with a fresh store");
+                        $"rebuild the store from its sources: {Replay(n.Name.Value)}");
             }
             if (o.Merge is { } om && n.Merge is { } nm) CompareMerge(subject, n, om, nm);
             var oldChain = string.Join(" | ", o.Processors.Where(p => p is not MergeDef).Select(Signature));
@@ -161,7 +176,7 @@ internal static class DeploymentPlanner
                     Add(PlanImpact.KeepsState, subject, "dedup settings changed: claims made under the old key prefix are not seen, so duplicates arriving within the old TTL are processed once more");
                 else
                     Add(PlanImpact.NeedsReplay, subject, $"processors changed ({(oldChain.Length == 0 ? "none" : oldChain)} -> {(newChain.Length == 0 ? "none" : newChain)}): what is already in its sinks was produced by the old rules",
-                        $"{Replay(n.Name.Value)} (delete the sink's keys first so fenced writes accept older offsets)");
+                        Replay(n.Name.Value));
             }
             if (o.Replicas.Value != n.Replicas.Value)
                 Add(PlanImpact.KeepsState, subject, $"replicas {o.Replicas.Value} -> {n.Replicas.Value} (a rebalance, no state change)");
@@ -171,7 +186,7 @@ internal static class DeploymentPlanner
 
         void CompareMerge(string subject, StageDef stage, MergeDef o, MergeDef n)
         {
-            var replay = $"clear store '{n.Store.Value}' and {Replay(stage.Name.Value)} (versions already in the store would make replayed events stale)";
+            var replay = $"{Replay(stage.Name.Value)} (the versions already in store '{n.Store.Value}' would make replayed events stale), then replay the stages downstream";
             foreach (var op in o.Parts)
             {
                 var np = n.Parts.FirstOrDefault(p => p.Source.Value == match.Rename(op.Source.Value));
@@ -192,10 +207,14 @@ internal static class DeploymentPlanner
     private static bool OnlyDeadLetters(TopologyModel model, string sink) =>
         !model.Stages.Any(s => s.Sinks.Any(r => r.Value == sink) || s.Reads.Any(r => r.Value == sink));
 
-    private static string ReaderOf(TopologyModel model, string readable) =>
-        model.Stages.FirstOrDefault(s => s.Reads.Any(r => r.Value == readable))?.Name.Value ?? "<stage>";
+    private static string? ReaderOf(TopologyModel model, string readable) =>
+        model.Stages.FirstOrDefault(s => s.Reads.Any(r => r.Value == readable))?.Name.Value;
 
-    private static string WriterOf(TopologyModel model, string sink) => model.Writers(sink).FirstOrDefault()?.Name.Value ?? "<stage>";
+    private static string? WriterOf(TopologyModel model, string sink) => model.Writers(sink).FirstOrDefault()?.Name.Value;
+
+    /// <summary>A command-line word as a POSIX shell reads it: bare when safe, else in single quotes.</summary>
+    internal static string Quote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_./:=@+-,".Contains(c)) ? word : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static string TopicOf(TopologyModel model, string readable) => model.Readable(readable)?.Topic ?? readable;
 

@@ -11,7 +11,7 @@ namespace ContactCenter.Tests.Topology.Files;
 public class PlanDocsTableTests
 {
     /// <summary>A change: the base file, then replacements applied to it (or, with <paramref name="After"/>, another file).</summary>
-    private sealed record Edit(string Label, Func<string> Base, (string From, string To)[] Replacements, Func<string>? After = null);
+    internal sealed record Edit(string Label, Func<string> Base, (string From, string To)[] Replacements, Func<string>? After = null);
 
     private static string AgentState() => Repo.AgentStateText;
 
@@ -28,7 +28,7 @@ public class PlanDocsTableTests
 
     private const string ExtraSource = "  - name: extra\n    topic: extra\n    key: agentId\n    partitions: 6\n\nsinks:\n";
 
-    private static string Apply(string text, params (string From, string To)[] replacements)
+    internal static string Apply(string text, params (string From, string To)[] replacements)
     {
         foreach (var (from, to) in replacements)
         {
@@ -39,7 +39,7 @@ public class PlanDocsTableTests
     }
 
     /// <summary>Edits per docs row (keyed by the row's "change" cell).</summary>
-    private static readonly Dictionary<string, Edit[]> Edits = new()
+    internal static readonly Dictionary<string, Edit[]> Edits = new()
     {
         ["replicas, descriptions, dead-letter topic, op header, dedup settings, added sources/sinks"] =
         [

@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace ContactCenter.Stores.Redis;
+
+/// <summary>The (partition, offset, source timestamp) that wrote a hash or a tombstone.</summary>
+public readonly record struct Fence(int Partition, long Offset, long TimestampMs)
+{
+    /// <summary>Reads the hash's <c>_p</c>, <c>_o</c>, <c>_t</c> fields; null when the partition or the offset is missing.</summary>
+    public static Fence? FromHash(IReadOnlyDictionary<string, string> hash)
+    {
+        if (!hash.TryGetValue(FenceScript.PartitionField, out var p) || !hash.TryGetValue(FenceScript.OffsetField, out var o))
+            return null;
+        if (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var partition)
+            || !long.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+            return null;
+        var t = hash.TryGetValue(FenceScript.TimestampField, out var ts) && long.TryParse(ts, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+        return new Fence(partition, offset, t);
+    }
+
+    /// <summary>Reads a tombstone value <c>p:o:t</c>; null when it is not one.</summary>
+    public static Fence? FromTombstone(string? value)
+    {
+        if (value is null)
+            return null;
+        var parts = value.Split(':');
+        if (parts.Length != 3
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var partition)
+            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
+            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var t))
+            return null;
+        return new Fence(partition, offset, t);
+    }
+}
+
+/// <summary>
+/// The decision of <see cref="FenceScript"/> in C#, for a shadow of Redis that must behave exactly like it
+/// (<c>contactcenter replay --dry-run</c>). <c>FenceRuleTests</c> checks both against each other.
+/// </summary>
+public static class FenceRule
+{
+    /// <summary>
+    /// Whether the script applies <paramref name="write"/> to a key whose hash carries <paramref name="hashFence"/> (null:
+    /// no hash) and whose tombstone is <paramref name="tombstone"/> (null: none), given what the hash holds now
+    /// (<paramref name="currentFields"/>, without fence fields; only read for a replay of the same record).
+    /// </summary>
+    public static bool Applies(AgentStateWrite write, Fence? hashFence, Fence? tombstone, IReadOnlyDictionary<string, string>? currentFields)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var held = hashFence ?? tombstone;
+        if (held is not { } fence)
+            return true;
+        var same = write.Replay && fence.Partition == write.Partition && fence.Offset == write.Offset;
+        if (!same)
+            return Newer(write, fence);
+        if (write.IsTombstone)
+            return false;
+        if (hashFence is null)
+            return true;
+        // The record that wrote this hash, again: a write only when the fields (or the timestamp) differ.
+        if (fence.TimestampMs != write.SourceTimestampMs || currentFields is null || currentFields.Count != write.Fields!.Length)
+            return true;
+        foreach (var (name, value) in write.Fields!)
+        {
+            if (!currentFields.TryGetValue(name, out var held2) || held2 != value)
+                return true;
+        }
+        return false;
+    }
+
+    private static bool Newer(AgentStateWrite write, Fence fence) =>
+        fence.Partition == write.Partition ? write.Offset > fence.Offset : write.SourceTimestampMs >= fence.TimestampMs;
+}
