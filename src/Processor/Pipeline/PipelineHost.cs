@@ -42,6 +42,24 @@ internal sealed class PipelineHost : IAsyncDisposable
     /// <summary>Whether every hosted stage can go on; completes <see cref="StageHealth.Failure"/> when one cannot.</summary>
     public StageHealth Health { get; }
 
+    /// <summary>What this host runs.</summary>
+    public PipelineSpec Spec => _spec;
+
+    /// <summary>How long a graceful stop waits for Redis to acknowledge the state stage's pending writes.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Static membership id of the state stage's consumer (null: dynamic membership).</summary>
+    public string? GroupInstanceId { get; init; }
+
+    /// <summary>The aggregate stage when this host runs it (after <see cref="StartAsync"/> created it), else null.</summary>
+    public AggregateStageHost? AggregateOrNull => _aggregate;
+
+    /// <summary>The state stage when this host runs it (after <see cref="StartAsync"/> created it), else null.</summary>
+    public StateStageHost? StateOrNull => _state;
+
+    /// <summary>True once <see cref="StartAsync"/> completed: every hosted stage joined its group and read its snapshot.</summary>
+    public bool Started { get; private set; }
+
     public AggregateStageHost Aggregate => _aggregate ?? throw new InvalidOperationException("pipeline not started");
 
     public StateStageHost State => _state ?? throw new InvalidOperationException("pipeline not started");
@@ -80,7 +98,7 @@ internal sealed class PipelineHost : IAsyncDisposable
         var starting = new List<Task>(2);
         if (stages.HasFlag(Stages.State))
         {
-            _state = new StateStageHost(_spec.State, bootstrapServers, redis, _logs, Health);
+            _state = new StateStageHost(_spec.State, bootstrapServers, redis, _logs, Health) { DrainTimeout = DrainTimeout, GroupInstanceId = GroupInstanceId };
             starting.Add(_state.StartAsync(ct));
         }
         if (stages.HasFlag(Stages.Aggregate))
@@ -90,6 +108,7 @@ internal sealed class PipelineHost : IAsyncDisposable
         }
         // Both groups join concurrently: each waits for its own first rebalance.
         await Task.WhenAll(starting);
+        Started = true;
     }
 
     public async ValueTask DisposeAsync()

@@ -14,4 +14,7 @@ public sealed record BatchAcknowledged(IReadOnlyList<AgentStateWrite> Writes, in
 {
     /// <summary>Writes Redis refused (nothing of them was applied), with Redis's reason.</summary>
     public IReadOnlyList<(AgentStateWrite Write, string Reason)> Rejected { get; init; } = [];
+
+    /// <summary>From the batch's first send to Redis's last answer, retries included.</summary>
+    public TimeSpan Elapsed { get; init; }
 }

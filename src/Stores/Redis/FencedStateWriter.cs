@@ -211,6 +211,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
 
     private async Task WriteBatchAsync(List<AgentStateWrite> batch)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var results = new long[batch.Count];
         Array.Fill(results, -1);
         List<(AgentStateWrite, string)>? rejected = null;
@@ -286,13 +287,13 @@ public sealed class FencedStateWriter : IAsyncDisposable
             await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
         }
 
-        Acknowledge(batch, results, rejected);
+        Acknowledge(batch, results, rejected, System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>Result slot of a write Redis refused for itself.</summary>
     private const long Refused = -2;
 
-    private void Acknowledge(List<AgentStateWrite> batch, long[] results, List<(AgentStateWrite, string)>? rejected)
+    private void Acknowledge(List<AgentStateWrite> batch, long[] results, List<(AgentStateWrite, string)>? rejected, TimeSpan elapsed)
     {
         var applied = 0;
         var highest = new Dictionary<int, long>();
@@ -307,6 +308,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
         var ack = new BatchAcknowledged(batch.ToArray(), applied, batch.Count - applied - (rejected?.Count ?? 0), highest)
         {
             Rejected = (IReadOnlyList<(AgentStateWrite, string)>?)rejected ?? [],
+            Elapsed = elapsed,
         };
         Interlocked.Add(ref _pending, -batch.Count);
 
