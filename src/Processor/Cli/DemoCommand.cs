@@ -24,10 +24,11 @@ internal static class DemoCommand
         var store = new Option<StoreKind>("--store") { Description = "Aggregate store: faster, rocksdb or memory.", DefaultValueFactory = _ => StoreKind.Faster };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on the last line." };
         var seed = new Option<int>("--seed") { Description = "Seed of the traffic simulation.", DefaultValueFactory = _ => 42 };
+        var httpPort = new Option<int>("--http-port") { Description = "Port of /healthz, /readyz and /metrics while the demo runs (any free port when taken; 0 = any).", DefaultValueFactory = _ => 8080 };
 
         var command = new Command("demo", "Run the agent pipeline on an embedded broker and Redis with simulated contact-center traffic, then verify Redis.")
         {
-            agents, duration, rate, redis, topology, store, json, seed,
+            agents, duration, rate, redis, topology, store, json, seed, httpPort,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -41,10 +42,16 @@ internal static class DemoCommand
                 Store = parse.GetValue(store),
                 Json = parse.GetValue(json),
                 Seed = parse.GetValue(seed),
+                HttpPort = parse.GetValue(httpPort),
             };
             if (options.Agents < 1 || options.Rate < 1 || options.Duration <= TimeSpan.Zero)
             {
                 Console.Error.WriteLine("--agents, --rate and --duration must be positive");
+                return 2;
+            }
+            if (options.HttpPort is < 0 or > 65535)
+            {
+                Console.Error.WriteLine("--http-port must be 0..65535");
                 return 2;
             }
             var loaded = TopologyLoader.Load(TopologyFiles.Resolve(options.TopologyFile));

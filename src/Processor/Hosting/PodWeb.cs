@@ -54,6 +54,27 @@ internal static class PodWeb
         app.MapPrometheusScrapingEndpoint(Metrics);
     }
 
+    /// <summary>Starts the endpoints for <paramref name="status"/> on <paramref name="port"/>, or on any free port when that
+    /// one is taken (the demo must not fail because another process holds 8080).</summary>
+    public static async Task<WebApplication> StartAsync(int port, PodStatus status, LogLevel minimum)
+    {
+        foreach (var candidate in port == 0 ? [0] : new[] { port, 0 })
+        {
+            var app = CreateBuilder(candidate, minimum).Build();
+            Map(app, () => status);
+            try
+            {
+                await app.StartAsync();
+                return app;
+            }
+            catch (IOException) when (candidate != 0)
+            {
+                await app.DisposeAsync();
+            }
+        }
+        throw new InvalidOperationException("unreachable: port 0 always binds");
+    }
+
     /// <summary>The base URL the server listens on once started (loopback spelled out when bound to every interface).</summary>
     public static string BaseUrl(WebApplication app)
     {
