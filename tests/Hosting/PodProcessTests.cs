@@ -21,6 +21,7 @@ namespace ContactCenter.Tests.Hosting;
 /// the grace period with every offset Redis acknowledged committed; a stage forced into a fatal error exits non-zero.
 /// </summary>
 [Trait("Kind", "ProcessKill")]
+[Collection(PodProcessCollection.Name)]
 public sealed class PodProcessTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(20);
