@@ -120,6 +120,49 @@ public sealed class PodOperationsTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain(refused.Stdout.Concat(refused.Stderr), line => line.Contains(password, StringComparison.Ordinal) || line.Contains(wrong, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task The_demo_serves_the_pod_endpoints_while_it_runs_and_prints_their_URL()
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepoPaths.Root(),
+        };
+        foreach (var arg in new[] { PodProcess.Dll(), "demo", "--duration", "8s", "--rate", "200", "--agents", "50", "--http-port", "0" })
+            info.ArgumentList.Add(arg);
+        using var demo = System.Diagnostics.Process.Start(info)!;
+        var stderr = demo.StandardError.ReadToEndAsync();
+        try
+        {
+            string? url = null;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await demo.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                output.WriteLine(line);
+                if (!line.StartsWith("endpoints ", StringComparison.Ordinal)) continue;
+                url = line.Split(' ')[1];
+                Assert.Matches(@"^endpoints http://127\.0\.0\.1:\d+ \(/healthz /readyz /metrics\)$", line);
+                break;
+            }
+            Assert.NotNull(url);
+            await PodProcessTests.WaitUntilAsync(async () =>
+                Metrics.Parse(await _http.GetStringAsync(url + "/metrics")).Sum("cc_process_total", "stage=\"agent-state\"") > 0,
+                TimeSpan.FromSeconds(20), "the demo's state stage shows processed records on /metrics");
+            Assert.StartsWith("ready", await _http.GetStringAsync(url + "/readyz"), StringComparison.Ordinal);
+            Assert.Equal("ok\n", await _http.GetStringAsync(url + "/healthz"));
+            output.WriteLine(await demo.StandardOutput.ReadToEndAsync(timeout.Token));
+            await demo.WaitForExitAsync(timeout.Token);
+            Assert.Equal(0, demo.ExitCode);
+        }
+        finally
+        {
+            if (!demo.HasExited) demo.Kill(entireProcessTree: true);
+            output.WriteLine(await stderr);
+        }
+    }
+
     public void Dispose()
     {
         _http.Dispose();

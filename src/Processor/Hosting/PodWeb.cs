@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace ContactCenter.Processor.Hosting;
 
@@ -30,7 +31,9 @@ internal static class PodWeb
         Logs.Configure(builder.Logging, minimum, streamizMinimum);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(port));
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("contactcenter"))
+            .WithMetrics(metrics => metrics
             .AddMeter(PodMetrics.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return builder;
@@ -60,7 +63,10 @@ internal static class PodWeb
     {
         foreach (var candidate in port == 0 ? [0] : new[] { port, 0 })
         {
-            var app = CreateBuilder(candidate, minimum).Build();
+            var builder = CreateBuilder(candidate, minimum);
+            // A taken port is expected here and handled below: the host must not log it as a failure.
+            if (candidate != 0) builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+            var app = builder.Build();
             Map(app, () => status);
             try
             {
