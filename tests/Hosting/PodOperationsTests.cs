@@ -121,6 +121,41 @@ public sealed class PodOperationsTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_pod_behind_on_its_partitions_is_not_ready_until_it_caught_up()
+    {
+        using var broker = EmbeddedKafkaBroker.Start(1);
+        await using var redisServer = await RedisServerProcess.StartAsync();
+        var file = Path.Combine(_dir, "agent-state.yaml");
+        File.Copy(Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml"), file);
+        var spec = TopologyLoader.Load(file).Spec!;
+        await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);
+        // A backlog before the pod starts: ~1,600 records per source partition, far over --max-lag 100.
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(broker.BootstrapServers)).Build())
+            await PodProcess.ProduceAsync(producer, spec, new AgentSimulation(agents: 500, seed: 11), 30_000);
+
+        using var pod = PodProcess.Start(_dir, new Dictionary<string, string> { ["CC__Readiness__LagInterval"] = "00:00:00.200" },
+            "--topology", file, "--bootstrap-servers", broker.BootstrapServers, "--redis", redisServer.Endpoint, "--create-topics", "false",
+            "--stages", "Aggregate", "--max-lag", "100", "--state-dir", Path.Combine(_dir, "state"));
+        try
+        {
+            await pod.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+            var url = await pod.UrlAsync(TimeSpan.FromSeconds(1));
+            // Joined, but nothing committed yet (the stage commits every second): not ready, and why.
+            using var behind = await _http.GetAsync(url + "/readyz");
+            var reason = await behind.Content.ReadAsStringAsync();
+            output.WriteLine(reason);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, behind.StatusCode);
+            Assert.Matches(@"^not ready: stage agent-aggregate lags \d+ records on .+\[\d\] \(Readiness:MaxLag 100\)", reason);
+            await PodProcessTests.WaitUntilAsync(async () => (await _http.GetAsync(url + "/readyz")).StatusCode == HttpStatusCode.OK,
+                TimeSpan.FromSeconds(60), "ready once the backlog is processed and committed");
+        }
+        finally
+        {
+            output.WriteLine(pod.Output);
+        }
+    }
+
+    [Fact]
     public async Task The_demo_serves_the_pod_endpoints_while_it_runs_and_prints_their_URL()
     {
         var info = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
