@@ -121,6 +121,77 @@ public sealed class PodOperationsTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_pod_reaches_Redis_over_TLS_trusting_the_configured_CA()
+    {
+        // A private CA and a server certificate for 127.0.0.1, made with openssl.
+        var ca = Path.Combine(_dir, "ca.pem");
+        var caKey = Path.Combine(_dir, "ca.key");
+        var cert = Path.Combine(_dir, "redis.pem");
+        var key = Path.Combine(_dir, "redis.key");
+        var csr = Path.Combine(_dir, "redis.csr");
+        var ext = Path.Combine(_dir, "san.ext");
+        File.WriteAllText(ext, "subjectAltName=IP:127.0.0.1\n");
+        await OpenSslAsync("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", ca, "-days", "1", "-subj", "/CN=cc-test-ca");
+        await OpenSslAsync("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1");
+        await OpenSslAsync("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-out", cert, "-days", "1", "-extfile", ext);
+
+        var password = "tls-pw-" + Guid.NewGuid().ToString("N");
+        var tlsPort = FreePort();
+        using var broker = EmbeddedKafkaBroker.Start(1);
+        // The plain port stays for the test's own checks; the pod uses only the TLS port.
+        await using var redisServer = await RedisServerProcess.StartAsync("--requirepass", password,
+            "--tls-port", tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", cert, "--tls-key-file", key, "--tls-ca-cert-file", ca, "--tls-auth-clients", "no");
+        var topology = Path.Combine(_dir, "agent-state.yaml");
+        File.Copy(Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml"), topology);
+        var spec = TopologyLoader.Load(topology).Spec!;
+        await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);
+
+        using var pod = PodProcess.Start(_dir, new Dictionary<string, string>
+            {
+                ["CC__Redis__Tls"] = "true",
+                ["CC__Redis__CaFile"] = ca,
+                ["CC__Redis__Password"] = password,
+            },
+            "--topology", topology, "--bootstrap-servers", broker.BootstrapServers, "--redis", $"127.0.0.1:{tlsPort}",
+            "--create-topics", "false", "--state-dir", Path.Combine(_dir, "state"));
+        try
+        {
+            await pod.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+            using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(broker.BootstrapServers)).Build();
+            await PodProcess.ProduceAsync(producer, spec, new AgentSimulation(agents: 20, seed: 9), 100);
+            using var redis = await RedisConnector.ConnectAsync($"{redisServer.Endpoint},password={password}");
+            await PodProcessTests.WaitUntilAsync(async () => (await RedisStateReader.ReadOffsetsAsync(redis.GetDatabase(), spec.State.Name)).Count > 0,
+                TimeSpan.FromSeconds(60), "the pod writes to Redis over TLS");
+            Assert.StartsWith("ready", await _http.GetStringAsync(await pod.UrlAsync(TimeSpan.FromSeconds(1)) + "/readyz"), StringComparison.Ordinal);
+            Assert.Contains(pod.Stderr, l => l.Contains("TLS True", StringComparison.Ordinal));
+        }
+        finally
+        {
+            output.WriteLine(pod.Output);
+        }
+        Assert.DoesNotContain(pod.Stdout.Concat(pod.Stderr), l => l.Contains(password, StringComparison.Ordinal));
+    }
+
+    private static async Task OpenSslAsync(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"openssl {string.Join(' ', args)}: {await error}");
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    [Fact]
     public async Task A_pod_behind_on_its_partitions_is_not_ready_until_it_caught_up()
     {
         using var broker = EmbeddedKafkaBroker.Start(1);
