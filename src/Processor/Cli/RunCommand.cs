@@ -124,7 +124,9 @@ internal static class RunCommand
         var builder = PodWeb.CreateBuilder(options.Http.Port);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Shutdown.GracePeriod);
         builder.Services.AddSingleton(sp => new Pod(options, spec, sp.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddHostedService<PipelineService>();
+        // One hosted service per stage, the state stage first: the host stops them in reverse order.
+        foreach (var stage in Pod.InRegistrationOrder(options.Stages))
+            builder.Services.AddSingleton<IHostedService>(sp => new StageService(sp.GetRequiredService<Pod>(), stage));
         await using var app = builder.Build();
         var pod = app.Services.GetRequiredService<Pod>();
         PodWeb.Map(app, () => pod.Status);

@@ -24,6 +24,7 @@ internal sealed class LagMonitor : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<(string Stage, string Topic, int Partition), long> _lag = new();
     private Task? _loop;
+    private int _disposed;
 
     public LagMonitor(string bootstrapServers, IReadOnlyList<Group> groups, TimeSpan interval, ILogger logger)
     {
@@ -88,6 +89,7 @@ internal sealed class LagMonitor : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
         if (_loop is not null)
         {

@@ -29,6 +29,7 @@ internal sealed class PipelineHost : IAsyncDisposable
     private readonly ILoggerFactory _logs;
     private AggregateStageHost? _aggregate;
     private StateStageHost? _state;
+    private int _aggregateStopped, _stateStopped;
 
     /// <param name="spec">What to run.</param>
     /// <param name="logs">The process's one logger factory (tests may leave it out).</param>
@@ -97,24 +98,49 @@ internal sealed class PipelineHost : IAsyncDisposable
             await ProvisionTopicsAsync(_spec, provisioner, ct);
         var starting = new List<Task>(2);
         if (stages.HasFlag(Stages.State))
-        {
-            _state = new StateStageHost(_spec.State, bootstrapServers, redis, _logs, Health) { DrainTimeout = DrainTimeout, GroupInstanceId = GroupInstanceId };
-            starting.Add(_state.StartAsync(ct));
-        }
+            starting.Add(StartStageAsync(Stages.State, bootstrapServers, redis, aggregateStore, stateDir, ct));
         if (stages.HasFlag(Stages.Aggregate))
-        {
-            _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir, _logs, Health);
-            starting.Add(_aggregate.StartAsync(ct));
-        }
+            starting.Add(StartStageAsync(Stages.Aggregate, bootstrapServers, redis, aggregateStore, stateDir, ct));
         // Both groups join concurrently: each waits for its own first rebalance.
         await Task.WhenAll(starting);
         Started = true;
     }
 
+    /// <summary>Starts one stage (topics already provisioned); completes when it joined its group (and, for the state
+    /// stage, read its snapshot offsets). A pod's host calls this once per stage from that stage's hosted service.</summary>
+    public Task StartStageAsync(Stages stage, string bootstrapServers, IConnectionMultiplexer redis, IKeyValueBytesStoreSupplier aggregateStore,
+        string stateDir, CancellationToken ct)
+    {
+        switch (stage)
+        {
+            case Stages.State:
+                _state = new StateStageHost(_spec.State, bootstrapServers, redis, _logs, Health) { DrainTimeout = DrainTimeout, GroupInstanceId = GroupInstanceId };
+                return _state.StartAsync(ct);
+            case Stages.Aggregate:
+                _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir, _logs, Health);
+                return _aggregate.StartAsync(ct);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(stage), stage, "one stage at a time");
+        }
+    }
+
+    /// <summary>Marks the pipeline started once the caller started every stage it hosts one by one.</summary>
+    public void MarkStarted() => Started = true;
+
+    /// <summary>Stops one stage gracefully (the state stage flushes its Redis writes and commits their offsets).</summary>
+    public async Task StopStageAsync(Stages stage)
+    {
+        // The stage hosts stay readable after they stopped (counters, dead letters): only their disposal is once.
+        if (stage == Stages.Aggregate && _aggregate is { } aggregate && Interlocked.Exchange(ref _aggregateStopped, 1) == 0)
+            await aggregate.DisposeAsync();
+        if (stage == Stages.State && _state is { } state && Interlocked.Exchange(ref _stateStopped, 1) == 0)
+            await state.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         // Upstream first, so the state stage drains what the aggregate stage already produced.
-        if (_aggregate is not null) await _aggregate.DisposeAsync();
-        if (_state is not null) await _state.DisposeAsync();
+        await StopStageAsync(Stages.Aggregate);
+        await StopStageAsync(Stages.State);
     }
 }
