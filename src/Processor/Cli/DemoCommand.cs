@@ -30,10 +30,11 @@ internal static class DemoCommand
             DefaultValueFactory = _ => "none",
         };
         chaos.AcceptOnlyFromAmong("none", "redis-loss");
+        var httpPort = new Option<int>("--http-port") { Description = "Port of /healthz, /readyz and /metrics while the demo runs (any free port when taken; 0 = any).", DefaultValueFactory = _ => 8080 };
 
         var command = new Command("demo", "Run the agent pipeline on an embedded broker and Redis with simulated contact-center traffic, then verify Redis.")
         {
-            agents, duration, rate, redis, topology, store, json, seed, chaos,
+            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -48,10 +49,16 @@ internal static class DemoCommand
                 Json = parse.GetValue(json),
                 Seed = parse.GetValue(seed),
                 Chaos = parse.GetValue(chaos) == "redis-loss" ? DemoChaos.RedisLoss : DemoChaos.None,
+                HttpPort = parse.GetValue(httpPort),
             };
             if (options.Agents < 1 || options.Rate < 1 || options.Duration <= TimeSpan.Zero)
             {
                 Console.Error.WriteLine("--agents, --rate and --duration must be positive");
+                return 2;
+            }
+            if (options.HttpPort is < 0 or > 65535)
+            {
+                Console.Error.WriteLine("--http-port must be 0..65535");
                 return 2;
             }
             var loaded = TopologyLoader.Load(TopologyFiles.Resolve(options.TopologyFile));

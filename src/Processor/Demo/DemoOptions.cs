@@ -17,6 +17,9 @@ internal sealed record DemoOptions
     public bool Json { get; init; }
     public int Seed { get; init; } = 42;
 
+    /// <summary>Port of the demo's /healthz, /readyz and /metrics (any free port when taken; 0: any free port).</summary>
+    public int HttpPort { get; init; } = 8080;
+
     /// <summary>One record in this many is deliberately malformed, to show the dead-letter path (0 = none).</summary>
     public int MalformedEvery { get; init; } = 1000;
 

@@ -57,6 +57,14 @@ internal sealed class DemoRunner
             _progress.WriteLine($"pipeline running after {started.Elapsed.TotalSeconds:F1}s");
 
             pipeline.State.Acknowledged += RecordLatency;
+            // The same endpoints as a pod's, while the demo runs.
+            await using var lag = new LagMonitor(broker.BootstrapServers, Pod.LagGroups(spec, PipelineHost.Stages.All), TimeSpan.FromSeconds(2), logs.CreateLogger("ContactCenter.Demo"));
+            lag.Start();
+            var status = new PodStatus(pipeline, new ReadinessOptions()) { Redis = redis, Lag = lag };
+            using var metrics = new PodMetrics(status);
+            metrics.Attach(pipeline.State);
+            await using var web = await PodWeb.StartAsync(_options.HttpPort, status, Microsoft.Extensions.Logging.LogLevel.Warning);
+            _progress.WriteLine($"endpoints {PodWeb.BaseUrl(web)} ({PodWeb.Healthz} {PodWeb.Readyz} {PodWeb.Metrics})");
             var simulation = new AgentSimulation(_options.Agents, _options.Seed);
             var run = Stopwatch.StartNew();
             // A stage that stops ends the demo at once, with its reason, instead of after a long settle.

@@ -32,7 +32,7 @@ internal sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
         _replicationFactor = replicationFactor;
-        _admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+        _admin = new AdminClientBuilder(KafkaClientDefaults.Admin(bootstrapServers)).Build();
     }
 
     /// <inheritdoc />

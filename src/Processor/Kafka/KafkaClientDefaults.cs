@@ -21,6 +21,9 @@ internal static class KafkaClientDefaults
     /// </summary>
     public const int SessionTimeoutMs = 6000;
 
+    /// <summary>Security settings every client of this process uses (set once by the pod before it starts a stage).</summary>
+    public static KafkaSecurity Security { get; set; } = KafkaSecurity.None;
+
     /// <summary>
     /// Session timeout of <see cref="ConsumerForEmbedded"/>. The mock waits <c>session.timeout.ms - 1 s</c> in every
     /// join and leave, so 3 s makes a rebalance take about 2 s instead of 5 s.
@@ -34,7 +37,7 @@ internal static class KafkaClientDefaults
     public static ProducerConfig Producer(string bootstrapServers)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
-        return new ProducerConfig
+        var config = new ProducerConfig
         {
             BootstrapServers = bootstrapServers,
             Acks = Acks.All,
@@ -45,6 +48,8 @@ internal static class KafkaClientDefaults
             Partitioner = KeyPartitioner,
             SocketNagleDisable = true,
         };
+        Security.Apply(config);
+        return config;
     }
 
     /// <summary>
@@ -57,7 +62,7 @@ internal static class KafkaClientDefaults
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
         ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
-        return new ConsumerConfig
+        var config = new ConsumerConfig
         {
             BootstrapServers = bootstrapServers,
             GroupId = groupId,
@@ -70,6 +75,17 @@ internal static class KafkaClientDefaults
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             SocketNagleDisable = true,
         };
+        Security.Apply(config);
+        return config;
+    }
+
+    /// <summary>Admin client settings (with the process's security settings).</summary>
+    public static AdminClientConfig Admin(string bootstrapServers)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
+        var config = new AdminClientConfig { BootstrapServers = bootstrapServers };
+        Security.Apply(config);
+        return config;
     }
 
     /// <summary>

@@ -46,11 +46,16 @@ internal sealed class AggregateStageHost : IAsyncDisposable
             AllowAutoCreateTopics = false,
             Logger = new StreamizLoggerFactory(logs),
         };
+        KafkaClientDefaults.Security.Apply(config);
         _stream = new KafkaStream(topology, config);
         _stream.StateChanged += (_, next) =>
         {
             // Runs on a stream thread: signal only, never block here.
-            if (next == KafkaStream.State.RUNNING) _running.TrySetResult();
+            if (next == KafkaStream.State.RUNNING)
+            {
+                Counters.OnJoined();
+                _running.TrySetResult();
+            }
             if (next == KafkaStream.State.ERROR)
             {
                 var error = new InvalidOperationException($"stage {spec.Name} entered ERROR");
@@ -65,6 +70,9 @@ internal sealed class AggregateStageHost : IAsyncDisposable
 
     /// <summary>Dead letters the broker acknowledged.</summary>
     public long DeadLettered => _deadLetters.Sent;
+
+    /// <summary>The stage's dead-letter sink (its counts by reason class feed the pod's metrics).</summary>
+    public KafkaDeadLetterSink DeadLetters => _deadLetters;
 
     /// <summary>Starts the stream; completes when Streamiz reports RUNNING.</summary>
     public async Task StartAsync(CancellationToken ct)

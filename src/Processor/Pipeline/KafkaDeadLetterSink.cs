@@ -38,8 +38,12 @@ internal sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
     /// <summary>Dead letters that could not be written at all (logged each).</summary>
     public long Failed => Interlocked.Read(ref _failed);
 
+    /// <summary>Dead letters handed to this sink, by <see cref="DeadLetterReasons.Classify">reason class</see> (a bounded set).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, long> ByReasonClass { get; } = new(StringComparer.Ordinal);
+
     public void Send(string sourceTopic, int partition, long offset, byte[]? key, byte[]? value, Headers? headers, string reason)
     {
+        ByReasonClass.AddOrUpdate(DeadLetterReasons.Classify(reason), 1, static (_, n) => n + 1);
         var origin = MergeStep.SourceOf(sourceTopic, partition, offset);
         try
         {

@@ -29,6 +29,7 @@ internal sealed class PipelineHost : IAsyncDisposable
     private readonly ILoggerFactory _logs;
     private AggregateStageHost? _aggregate;
     private StateStageHost? _state;
+    private int _aggregateStopped, _stateStopped;
 
     /// <param name="spec">What to run.</param>
     /// <param name="logs">The process's one logger factory (tests may leave it out).</param>
@@ -47,6 +48,24 @@ internal sealed class PipelineHost : IAsyncDisposable
 
     /// <summary>Whether every hosted stage can go on; completes <see cref="StageHealth.Failure"/> when one cannot.</summary>
     public StageHealth Health { get; }
+
+    /// <summary>What this host runs.</summary>
+    public PipelineSpec Spec => _spec;
+
+    /// <summary>How long a graceful stop waits for Redis to acknowledge the state stage's pending writes.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Static membership id of the state stage's consumer (null: dynamic membership).</summary>
+    public string? GroupInstanceId { get; init; }
+
+    /// <summary>The aggregate stage when this host runs it (after <see cref="StartAsync"/> created it), else null.</summary>
+    public AggregateStageHost? AggregateOrNull => _aggregate;
+
+    /// <summary>The state stage when this host runs it (after <see cref="StartAsync"/> created it), else null.</summary>
+    public StateStageHost? StateOrNull => _state;
+
+    /// <summary>True once <see cref="StartAsync"/> completed: every hosted stage joined its group and read its snapshot.</summary>
+    public bool Started { get; private set; }
 
     public AggregateStageHost Aggregate => _aggregate ?? throw new InvalidOperationException("pipeline not started");
 
@@ -85,27 +104,55 @@ internal sealed class PipelineHost : IAsyncDisposable
             await ProvisionTopicsAsync(_spec, provisioner, ct);
         var starting = new List<Task>(2);
         if (stages.HasFlag(Stages.State))
-        {
-            _state = new StateStageHost(_spec.State, bootstrapServers, redis, _logs, Health)
-            {
-                SnapshotDirectory = SnapshotDirectory,
-                SnapshotEvery = SnapshotEvery,
-            };
-            starting.Add(_state.StartAsync(ct));
-        }
+            starting.Add(StartStageAsync(Stages.State, bootstrapServers, redis, aggregateStore, stateDir, ct));
         if (stages.HasFlag(Stages.Aggregate))
-        {
-            _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir, _logs, Health);
-            starting.Add(_aggregate.StartAsync(ct));
-        }
+            starting.Add(StartStageAsync(Stages.Aggregate, bootstrapServers, redis, aggregateStore, stateDir, ct));
         // Both groups join concurrently: each waits for its own first rebalance.
         await Task.WhenAll(starting);
+        Started = true;
+    }
+
+    /// <summary>Starts one stage (topics already provisioned); completes when it joined its group (and, for the state
+    /// stage, read its snapshot offsets). A pod's host calls this once per stage from that stage's hosted service.</summary>
+    public Task StartStageAsync(Stages stage, string bootstrapServers, IConnectionMultiplexer redis, IKeyValueBytesStoreSupplier aggregateStore,
+        string stateDir, CancellationToken ct)
+    {
+        switch (stage)
+        {
+            case Stages.State:
+                _state = new StateStageHost(_spec.State, bootstrapServers, redis, _logs, Health)
+                {
+                    DrainTimeout = DrainTimeout,
+                    GroupInstanceId = GroupInstanceId,
+                    SnapshotDirectory = SnapshotDirectory,
+                    SnapshotEvery = SnapshotEvery,
+                };
+                return _state.StartAsync(ct);
+            case Stages.Aggregate:
+                _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir, _logs, Health);
+                return _aggregate.StartAsync(ct);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(stage), stage, "one stage at a time");
+        }
+    }
+
+    /// <summary>Marks the pipeline started once the caller started every stage it hosts one by one.</summary>
+    public void MarkStarted() => Started = true;
+
+    /// <summary>Stops one stage gracefully (the state stage flushes its Redis writes and commits their offsets).</summary>
+    public async Task StopStageAsync(Stages stage)
+    {
+        // The stage hosts stay readable after they stopped (counters, dead letters): only their disposal is once.
+        if (stage == Stages.Aggregate && _aggregate is { } aggregate && Interlocked.Exchange(ref _aggregateStopped, 1) == 0)
+            await aggregate.DisposeAsync();
+        if (stage == Stages.State && _state is { } state && Interlocked.Exchange(ref _stateStopped, 1) == 0)
+            await state.DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
         // Upstream first, so the state stage drains what the aggregate stage already produced.
-        if (_aggregate is not null) await _aggregate.DisposeAsync();
-        if (_state is not null) await _state.DisposeAsync();
+        await StopStageAsync(Stages.Aggregate);
+        await StopStageAsync(Stages.State);
     }
 }

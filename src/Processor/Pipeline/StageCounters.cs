@@ -7,7 +7,25 @@ namespace ContactCenter.Processor.Pipeline;
 /// </summary>
 internal sealed class StageCounters
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> _assigned = new();
     private long _consumed, _applied, _stale, _dropped, _deadLettered;
+    private int _joined;
+
+    /// <summary>Partitions of the stage's input this process owns now (ascending).</summary>
+    public IReadOnlyList<int> AssignedPartitions => _assigned.Keys.Order().ToArray();
+
+    /// <summary>True once the stage's consumer took part in a rebalance (its assignment may be empty: an idle pod).</summary>
+    public bool Joined => Volatile.Read(ref _joined) == 1;
+
+    public void OnJoined() => Volatile.Write(ref _joined, 1);
+
+    public void OnAssigned(int partition)
+    {
+        _assigned[partition] = 0;
+        OnJoined();
+    }
+
+    public void OnRevoked(int partition) => _assigned.TryRemove(partition, out _);
 
     public long Consumed => Interlocked.Read(ref _consumed);
 

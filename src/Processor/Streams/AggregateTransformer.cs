@@ -20,6 +20,7 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
     private readonly Dictionary<string, SourceSpec> _sourcesByTopic = null!;
     private readonly string _primaryPart = null!;
     private IKeyValueStore<byte[], byte[]>? _store;
+    private int _partition = -1;
 
     /// <summary>
     /// Required by Streamiz: its builder makes one instance without arguments while building the topology
@@ -44,6 +45,9 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
         if (_spec is null)
             throw new InvalidOperationException("AggregateTransformer was created without its stage spec and dead-letter sink");
         _store = (IKeyValueStore<byte[], byte[]>)context.GetStateStore(_spec.StoreName);
+        // One task per partition: its transformer lives while the partition is assigned to this process.
+        _partition = context.Id.Partition;
+        _counters.OnAssigned(_partition);
     }
 
     /// <summary>
@@ -108,6 +112,8 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
 
     public void Close()
     {
+        if (_partition >= 0)
+            _counters.OnRevoked(_partition);
     }
 
     private Record<byte[], byte[]>? Reject(Record<byte[], byte[]> record, string reason)

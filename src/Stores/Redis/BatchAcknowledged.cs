@@ -18,4 +18,6 @@ public sealed record BatchAcknowledged(IReadOnlyList<AgentStateWrite> Writes, in
     /// <summary>Partitions whose recorded progress was missing or behind what this writer had seen acknowledged before
     /// the batch: Redis lost writes (a restart without persistence, a flush, a promoted replica that lagged).</summary>
     public IReadOnlyCollection<int> Regressed { get; init; } = [];
+    /// <summary>From the batch's first send to Redis's last answer, retries included.</summary>
+    public TimeSpan Elapsed { get; init; }
 }

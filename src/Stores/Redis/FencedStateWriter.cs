@@ -212,6 +212,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
 
     private async Task WriteBatchAsync(List<AgentStateWrite> batch)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var results = new long[batch.Count];
         Array.Fill(results, -1);
         List<(AgentStateWrite, string)>? rejected = null;
@@ -288,13 +289,13 @@ public sealed class FencedStateWriter : IAsyncDisposable
             await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
         }
 
-        Acknowledge(batch, results, rejected);
+        Acknowledge(batch, results, rejected, System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>Result slot of a write Redis refused for itself.</summary>
     private const long Refused = -2;
 
-    private void Acknowledge(List<AgentStateWrite> batch, long[] results, List<(AgentStateWrite, string)>? rejected)
+    private void Acknowledge(List<AgentStateWrite> batch, long[] results, List<(AgentStateWrite, string)>? rejected, TimeSpan elapsed)
     {
         var applied = 0;
         var highest = new Dictionary<int, long>();
@@ -318,6 +319,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
         {
             Rejected = (IReadOnlyList<(AgentStateWrite, string)>?)rejected ?? [],
             Regressed = (IReadOnlyCollection<int>?)regressed ?? [],
+            Elapsed = elapsed,
         };
         Interlocked.Add(ref _pending, -batch.Count);
 

@@ -157,7 +157,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             WorkingDirectory = _dir,
         };
         foreach (var arg in new[] { dll, "run", "--topology", topologyFile, "--bootstrap-servers", bootstrap, "--redis", redis,
-                     "--store", "faster", "--state-dir", Path.Combine(_dir, "state"), "--create-topics", "false" })
+                     "--store", "faster", "--state-dir", Path.Combine(_dir, "state"), "--create-topics", "false", "--http-port", "0" })
             info.ArgumentList.Add(arg);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the pod");
         process.ErrorDataReceived += (_, e) => { if (e.Data is { } line && !line.StartsWith('%')) output.WriteLine($"pod: {line}"); };

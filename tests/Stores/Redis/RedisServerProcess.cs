@@ -14,13 +14,15 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(15);
     private readonly string _binary;
     private readonly string _workDir;
+    private readonly string[] _extraArgs;
     private Process? _process;
 
-    private RedisServerProcess(string binary, int port, string workDir)
+    private RedisServerProcess(string binary, int port, string workDir, string[] extraArgs)
     {
         _binary = binary;
         Port = port;
         _workDir = workDir;
+        _extraArgs = extraArgs;
     }
 
     public int Port { get; }
@@ -28,13 +30,14 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     public string Endpoint => $"127.0.0.1:{Port}";
 
     /// <summary>Starts redis-server on a free loopback port (a few attempts, in case the port is taken meanwhile).</summary>
-    public static async Task<RedisServerProcess> StartAsync()
+    /// <param name="extraArgs">More redis-server arguments, e.g. <c>--requirepass secret</c>.</param>
+    public static async Task<RedisServerProcess> StartAsync(params string[] extraArgs)
     {
         var binary = FindBinary();
         for (var attempt = 1; ; attempt++)
         {
             var workDir = Directory.CreateTempSubdirectory("cc-redis-").FullName;
-            var server = new RedisServerProcess(binary, FreeLoopbackPort(), workDir);
+            var server = new RedisServerProcess(binary, FreeLoopbackPort(), workDir, extraArgs);
             try
             {
                 await server.RestartAsync();
@@ -69,7 +72,7 @@ internal sealed class RedisServerProcess : IAsyncDisposable
                      "--dir", _workDir,
                      "--daemonize", "no",
                      "--loglevel", "warning",
-                 })
+                 }.Concat(_extraArgs))
         {
             start.ArgumentList.Add(arg);
         }
@@ -134,7 +137,9 @@ internal sealed class RedisServerProcess : IAsyncDisposable
             await stream.WriteAsync("PING\r\n"u8.ToArray());
             var buffer = new byte[64];
             var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            var answer = Encoding.ASCII.GetString(buffer, 0, read);
+            // A server started with --requirepass answers NOAUTH: it is up all the same.
+            return answer.StartsWith("+PONG", StringComparison.Ordinal) || answer.StartsWith("-NOAUTH", StringComparison.Ordinal);
         }
         catch (Exception e) when (e is SocketException or IOException or TimeoutException)
         {

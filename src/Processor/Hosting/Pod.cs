@@ -1,0 +1,195 @@
+using ContactCenter.Processor.Kafka;
+using ContactCenter.Processor.Pipeline;
+using ContactCenter.Stores;
+using ContactCenter.Stores.Redis;
+using ContactCenter.Topology.Spec;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+using Streamiz.Kafka.Net.State.Supplier;
+
+namespace ContactCenter.Processor.Hosting;
+
+/// <summary>
+/// One pod: the stages of a topology against a Kafka cluster and a Redis, with what its probes and metrics read.
+/// One <see cref="StageService"/> per hosted stage starts and stops it on the host; <c>run</c> waits on
+/// <see cref="Started"/> and <see cref="PipelineHost.Health"/> to print <c>ready</c> or <c>not ready: ...</c>.
+/// </summary>
+internal sealed class Pod : IAsyncDisposable
+{
+    private readonly PodOptions _options;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IConnectionMultiplexer? _redis;
+    private LagMonitor? _lag;
+    private readonly object _prepareLock = new();
+    private Task? _prepared;
+    private string? _stateDir;
+    private IKeyValueBytesStoreSupplier? _supplier;
+    private int _stagesStarted;
+    private volatile bool _drainFailed;
+    private int _disposed;
+
+    public Pod(PodOptions options, PipelineSpec spec, ILoggerFactory logs)
+    {
+        _options = options;
+        _logger = logs.CreateLogger("ContactCenter.Pod");
+        Pipeline = new PipelineHost(spec, logs)
+        {
+            // The state stage's flush must leave time within the grace period for the commit and the consumer's close.
+            DrainTimeout = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, (long)(options.Shutdown.GracePeriod.Ticks * 0.6))),
+            GroupInstanceId = string.IsNullOrWhiteSpace(options.Kafka.GroupInstanceId) ? null : options.Kafka.GroupInstanceId,
+            SnapshotDirectory = options.Snapshots.Directory,
+            SnapshotEvery = options.Snapshots.Every,
+        };
+        Status = new PodStatus(Pipeline, options.Readiness);
+        Metrics = new PodMetrics(Status);
+    }
+
+    public PipelineHost Pipeline { get; }
+
+    public PodStatus Status { get; }
+
+    public PodMetrics Metrics { get; }
+
+    /// <summary>Completes once every hosted stage joined its group and read its snapshot offsets.</summary>
+    public Task Started => _started.Task;
+
+    /// <summary>False when a stage did not drain within the grace period (or stopped with an error while draining).</summary>
+    public bool DrainedCleanly => !_drainFailed;
+
+    /// <summary>The stages this pod hosts, in the order their hosted services are registered: the state stage first, so
+    /// that the host (which stops hosted services in reverse order) stops the aggregate stage first and the state stage
+    /// drains what it already produced.</summary>
+    public IReadOnlyList<PipelineHost.Stages> HostedStages => InRegistrationOrder(_options.Stages);
+
+    public static IReadOnlyList<PipelineHost.Stages> InRegistrationOrder(PipelineHost.Stages stages) =>
+        new[] { PipelineHost.Stages.State, PipelineHost.Stages.Aggregate }.Where(s => stages.HasFlag(s)).ToArray();
+
+    /// <summary>Connects Redis, starts the lag monitor and provisions topics, once for all stages.</summary>
+    private Task PrepareAsync(CancellationToken ct)
+    {
+        lock (_prepareLock)
+            return _prepared ??= PrepareOnceAsync(ct);
+    }
+
+    private async Task PrepareOnceAsync(CancellationToken ct)
+    {
+        var spec = Pipeline.Spec;
+        _stateDir = _options.StateDir ?? Path.Combine(Path.GetTempPath(), "contactcenter-state", spec.Name);
+        Directory.CreateDirectory(_stateDir);
+        _redis = await ConnectRedisAsync(_options.Redis);
+        Status.Redis = _redis;
+        var bootstrap = _options.Kafka.BootstrapServers;
+        _lag = new LagMonitor(bootstrap, LagGroups(spec, _options.Stages), _options.Readiness.LagInterval, _logger);
+        Status.Lag = _lag;
+        _lag.Start();
+        _logger.LogInformation("Starting stages {Stages} of {Topology}: Kafka {Bootstrap} ({Security}), Redis {Redis} (user {User}, password {Password}, TLS {Tls})",
+            _options.Stages, spec.Name, bootstrap, KafkaClientDefaults.Security, _options.Redis.Endpoint, _options.Redis.User ?? "default",
+            _options.Redis.Password is not null || _options.Redis.PasswordFile is not null ? "set" : "none", _options.Redis.Tls);
+        if (_options.CreateTopics)
+            await PipelineHost.ProvisionTopicsAsync(spec, new AdminTopicProvisioner(bootstrap), ct);
+        _supplier = AggregateStores.Create(_options.Store, spec.Aggregate.StoreName, AggregateStoreOptions.For(_stateDir));
+    }
+
+    /// <summary>Starts one stage (its hosted service calls this); the pod is started once every hosted stage is.</summary>
+    public async Task StartStageAsync(PipelineHost.Stages stage, CancellationToken ct)
+    {
+        await PrepareAsync(ct);
+        await Pipeline.StartStageAsync(stage, _options.Kafka.BootstrapServers, _redis!, _supplier!, _stateDir!, ct);
+        if (stage == PipelineHost.Stages.State && Pipeline.StateOrNull is { } state)
+            Metrics.Attach(state);
+        var name = stage == PipelineHost.Stages.State ? Pipeline.Spec.State.Name : Pipeline.Spec.Aggregate.Name;
+        var counters = stage == PipelineHost.Stages.State ? Pipeline.State.Counters : Pipeline.Aggregate.Counters;
+        if (counters.AssignedPartitions.Count == 0)
+            _logger.LogWarning("Stage {Stage} joined its group with no partition assigned: this pod is idle for it (more pods than partitions?)", name);
+        else
+            _logger.LogInformation("Stage {Stage} owns partitions {Partitions}", name, string.Join(",", counters.AssignedPartitions));
+        if (Interlocked.Increment(ref _stagesStarted) == HostedStages.Count)
+        {
+            Pipeline.MarkStarted();
+            _started.TrySetResult();
+        }
+    }
+
+    /// <summary>Drains one stage within <paramref name="ct"/> (what is left of the host's grace period): the state stage
+    /// flushes its Redis writes and commits their offsets.</summary>
+    public async Task StopStageAsync(PipelineHost.Stages stage, CancellationToken ct)
+    {
+        Status.Stopping = true;
+        try
+        {
+            await Pipeline.StopStageAsync(stage).WaitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            _drainFailed = true;
+            _logger.LogError("Stage {Stage} did not drain within the grace period ({Grace}); records not acknowledged by Redis will be redelivered", stage, _options.Shutdown.GracePeriod);
+        }
+        catch (Exception error)
+        {
+            _drainFailed = true;
+            _logger.LogError(error, "Stage {Stage} stopped with an error", stage);
+        }
+    }
+
+    internal static IReadOnlyList<LagMonitor.Group> LagGroups(PipelineSpec spec, PipelineHost.Stages stages)
+    {
+        var groups = new List<LagMonitor.Group>();
+        if (stages.HasFlag(PipelineHost.Stages.Aggregate))
+            groups.Add(new(spec.Aggregate.Name, spec.Aggregate.ApplicationId, spec.Aggregate.Sources.Select(s => (s.Topic, s.Partitions)).ToList()));
+        if (stages.HasFlag(PipelineHost.Stages.State))
+            groups.Add(new(spec.State.Name, spec.State.GroupId, [(spec.State.InputTopic, spec.State.InputPartitions)]));
+        return groups;
+    }
+
+    /// <summary>Connects with the configured user, password (value or file) and TLS; the password is never logged.</summary>
+    internal static Task<IConnectionMultiplexer> ConnectRedisAsync(RedisOptions redis)
+    {
+        var password = SecretFiles.Resolve(redis.Password, redis.PasswordFile);
+        return RedisConnector.ConnectAsync(redis.Endpoint, options =>
+        {
+            if (!string.IsNullOrEmpty(redis.User)) options.User = redis.User;
+            if (password is not null) options.Password = password;
+            if (redis.Tls) options.Ssl = true;
+            if (redis.CaFile is not null) options.TrustIssuer(redis.CaFile);
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Disposed by run and again by the host's service provider, which owns the singleton.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        Status.Stopping = true;
+        await Pipeline.DisposeAsync();
+        if (_lag is not null) await _lag.DisposeAsync();
+        Metrics.Dispose();
+        if (_redis is not null) await _redis.DisposeAsync();
+    }
+}
+
+/// <summary>One stage of the <see cref="Pod"/> as a hosted service: starts it in the background (the endpoints answer
+/// meanwhile) and drains it on stop within what is left of <c>HostOptions.ShutdownTimeout</c>.</summary>
+internal sealed class StageService(Pod pod, PipelineHost.Stages stage) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await pod.StartStageAsync(stage, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception error)
+        {
+            pod.Pipeline.Health.Fail(stage.ToString(), "could not start", error);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await pod.StopStageAsync(stage, cancellationToken);
+    }
+}
