@@ -208,16 +208,25 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
             })
             .Build();
         consumer.Subscribe(topics.Select(t => t.Topic));
+        // Alone in the group, the tool is assigned everything at once. With other members (cooperative rebalancing) it
+        // gets its share in a second round: once it holds some partitions and that stays short for Settle, someone
+        // else holds the rest.
         var until = DateTime.UtcNow + JoinTimeout;
+        DateTime? partialSince = null;
         int count;
-        do
+        while (true)
         {
             consumer.Consume(TimeSpan.FromMilliseconds(100));
             lock (assigned) count = assigned.Count;
+            if (count >= expected || DateTime.UtcNow > until)
+                break;
+            if (count > 0 && (partialSince ??= DateTime.UtcNow) + Settle < DateTime.UtcNow)
+                break;
         }
-        while (count < expected && DateTime.UtcNow < until);
         try
         {
+            if (count == 0)
+                return $"joining the group {groupId} to commit as its member, this tool was assigned no partition within {JoinTimeout.TotalSeconds:0} s (other members may hold them all)";
             if (count < expected)
                 return $"the group {groupId} has other live members: joining it, this tool was assigned {count} of {expected} partitions";
             consumer.Commit(offsets);
@@ -230,5 +239,8 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
     }
 
     /// <summary>How long <see cref="JoinAndCommit"/> waits to be assigned every partition.</summary>
-    internal static TimeSpan JoinTimeout { get; set; } = TimeSpan.FromSeconds(20);
+    internal static TimeSpan JoinTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a partial assignment must last before <see cref="JoinAndCommit"/> concludes there are other members.</summary>
+    internal static TimeSpan Settle { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -74,7 +74,6 @@ public sealed class ResetTests(RealRedisBackend backend, ITestOutputHelper log) 
             await EventuallyAsync(() => pod.Counters.Applied == 12, "the first pod");
             // A real broker names the live members (DescribeConsumerGroups); the mock cannot, so the tool joins the
             // group, is not assigned every partition and refuses. Either way nothing changes.
-            OffsetReset.JoinTimeout = TimeSpan.FromSeconds(12);
             var (live, liveOutput) = Reset(path, stage, "--to-earliest", "--execute");
             Assert.Equal(1, live);
             Assert.Contains("has other live members", liveOutput);
