@@ -53,6 +53,7 @@ internal sealed class KafkaProtocolBroker : IDisposable, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(partitions, Handlers.CreateTopicsHandler.MaxPartitions);
         ArgumentOutOfRangeException.ThrowIfLessThan(replicationFactor, (short)1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(replicationFactor, (short)BrokerCount);
         if (Handlers.TopicNames.Validate(topic) is { } bad) throw new ArgumentException(bad, nameof(topic));

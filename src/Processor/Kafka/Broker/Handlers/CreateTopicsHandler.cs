@@ -6,6 +6,8 @@ namespace ContactCenter.Processor.Kafka.Broker.Handlers;
 /// <summary>CreateTopics v0-4 with configs (checked against the known topic configs) and validate-only.</summary>
 internal static class CreateTopicsHandler
 {
+    public const int MaxPartitions = 10_000;
+
     private sealed record TopicRequest(string Name, int Partitions, short Replication, int AssignmentCount, List<(string Name, string? Value)> Configs);
 
     public static void Handle(RequestContext ctx, KafkaReader request, KafkaWriter response)
@@ -36,6 +38,7 @@ internal static class CreateTopicsHandler
     {
         if (TopicNames.Validate(t.Name) is { } bad) return (t.Name, ErrorCode.InvalidTopic, bad);
         var partitions = t.AssignmentCount > 0 ? t.AssignmentCount : t.Partitions == -1 ? cluster.Options.DefaultPartitions : t.Partitions;
+        if (partitions > MaxPartitions) return (t.Name, ErrorCode.InvalidPartitions, $"At most {MaxPartitions} partitions per topic on the embedded broker.");
         if (partitions < 1) return (t.Name, ErrorCode.InvalidPartitions, $"Number of partitions must be larger than 0 (got {t.Partitions}).");
         var replication = t.Replication == -1 ? (short)1 : t.Replication;
         if (replication < 1 || replication > cluster.Brokers.Count)
