@@ -5,7 +5,7 @@ using ContactCenter.Processor.Kafka;
 namespace ContactCenter.Processor.Cli;
 
 /// <summary>
-/// <c>contactcenter broker</c>: runs librdkafka's mock Kafka cluster in this process until SIGINT/SIGTERM, for local
+/// <c>contactcenter broker</c>: runs an embedded Kafka-protocol cluster (native by default, or librdkafka's mock) in this process until SIGINT/SIGTERM, for local
 /// development and tests. Stdout gets exactly one line, the bootstrap servers, so scripts can capture it.
 /// </summary>
 internal static class BrokerCommand
@@ -14,7 +14,7 @@ internal static class BrokerCommand
     {
         var brokers = new Option<int>("--brokers")
         {
-            Description = "Number of brokers in the mock cluster.",
+            Description = "Number of brokers in the cluster.",
             DefaultValueFactory = _ => 3,
         };
         var bootstrapFile = new Option<FileInfo?>("--bootstrap-file")
@@ -23,11 +23,16 @@ internal static class BrokerCommand
         };
         var topics = new Option<string?>("--topics")
         {
-            Description = "Topics to create up front: name:partitions[:replication],... (the mock has no CreateTopics API).",
+            Description = "Topics to create up front: name:partitions[:replication],... .",
         };
-        var command = new Command("broker", "Run an in-memory Kafka-protocol cluster (librdkafka mock) until Ctrl-C.")
+        var kind = new Option<BrokerKind>("--broker")
         {
-            brokers, bootstrapFile, topics,
+            Description = "native (the Kafka-protocol broker of this process) or mock (librdkafka's mock cluster).",
+            DefaultValueFactory = _ => EmbeddedKafka.DefaultKind,
+        };
+        var command = new Command("broker", "Run an in-memory Kafka-protocol cluster until Ctrl-C.")
+        {
+            brokers, bootstrapFile, topics, kind,
         };
         command.SetAction(async (parseResult, ct) =>
         {
@@ -45,12 +50,12 @@ internal static class BrokerCommand
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
-            return await RunAsync(brokerCount, parseResult.GetValue(bootstrapFile), requested, ct);
+            return await RunAsync(parseResult.GetValue(kind), brokerCount, parseResult.GetValue(bootstrapFile), requested, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(int brokerCount, FileInfo? bootstrapFile,
+    private static async Task<int> RunAsync(BrokerKind kind, int brokerCount, FileInfo? bootstrapFile,
         IReadOnlyList<TopicRequest> topics, CancellationToken ct)
     {
         // System.CommandLine cancels ct on Ctrl-C; SIGTERM (docker stop, kill) must end the run just as cleanly.
@@ -58,7 +63,7 @@ internal static class BrokerCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
-        using var broker = EmbeddedKafkaBroker.Start(brokerCount);
+        using var broker = EmbeddedKafka.Start(kind, brokerCount);
         foreach (var topic in topics)
             broker.CreateTopic(topic.Name, topic.Partitions, topic.Replication);
 
@@ -67,7 +72,7 @@ internal static class BrokerCommand
         Console.Out.WriteLine(broker.BootstrapServers);
         await Console.Out.FlushAsync(CancellationToken.None);
         Console.Error.WriteLine(
-            $"Mock Kafka cluster: {brokerCount} broker(s), librdkafka {EmbeddedKafkaBroker.NativeVersion}" +
+            $"Embedded Kafka: {broker.Description}" +
             (topics.Count == 0 ? "" : ", topics " + string.Join(", ", topics.Select(t => $"{t.Name}({t.Partitions})"))) +
             ". Ctrl-C to stop.");
 
@@ -83,7 +88,7 @@ internal static class BrokerCommand
         {
             if (bootstrapFile is not null) TryDelete(bootstrapFile);
         }
-        Console.Error.WriteLine("Mock Kafka cluster stopped.");
+        Console.Error.WriteLine("Embedded Kafka stopped.");
         return 0;
 
         void Stop(PosixSignalContext context)

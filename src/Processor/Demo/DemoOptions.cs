@@ -17,6 +17,9 @@ internal sealed record DemoOptions
     public bool Json { get; init; }
     public int Seed { get; init; } = 42;
 
+    /// <summary>Which embedded broker the demo runs on.</summary>
+    public ContactCenter.Processor.Kafka.BrokerKind Broker { get; init; } = ContactCenter.Processor.Kafka.EmbeddedKafka.DefaultKind;
+
     /// <summary>One record in this many is deliberately malformed, to show the dead-letter path (0 = none).</summary>
     public int MalformedEvery { get; init; } = 1000;
 
