@@ -27,9 +27,14 @@ internal sealed class EmbeddedKafka : IDisposable
     /// <summary>The broker the demo, <c>contactcenter broker</c> and the tests use unless told otherwise.</summary>
     public const BrokerKind DefaultKind = BrokerKind.Native;
 
-    public static EmbeddedKafka Start(BrokerKind kind, int brokers) => kind switch
+    /// <summary>
+    /// Starts <paramref name="brokers"/> brokers. <paramref name="messageMaxBytes"/> raises the native broker's
+    /// <c>message.max.bytes</c> (as a cluster would be configured to take larger records); the mock has no limit.
+    /// </summary>
+    public static EmbeddedKafka Start(BrokerKind kind, int brokers, int? messageMaxBytes = null) => kind switch
     {
-        BrokerKind.Native => new EmbeddedKafka(KafkaProtocolBroker.Start(brokers), null),
+        BrokerKind.Native => new EmbeddedKafka(KafkaProtocolBroker.Start(brokers,
+            messageMaxBytes is { } max ? new KafkaProtocolBrokerOptions { MessageMaxBytes = max } : null), null),
         BrokerKind.Mock => new EmbeddedKafka(null, EmbeddedKafkaBroker.Start(brokers)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };

@@ -52,6 +52,8 @@ internal sealed class ClusterState
     public bool Delete(string name) => _topics.TryRemove(name, out _);
 
     /// <summary>The value of a topic config: explicitly set, else Kafka's default.</summary>
-    public static string ConfigValue(TopicLog topic, string name) =>
-        topic.Configs.TryGetValue(name, out var v) ? v : TopicConfigs.Defaults.GetValueOrDefault(name, "");
+    public string ConfigValue(TopicLog topic, string name) =>
+        topic.Configs.TryGetValue(name, out var v) ? v
+        : name == "max.message.bytes" ? Options.MessageMaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : TopicConfigs.Defaults.GetValueOrDefault(name, "");
 }

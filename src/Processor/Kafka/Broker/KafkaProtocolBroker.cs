@@ -78,7 +78,7 @@ internal sealed class KafkaProtocolBroker : IDisposable, IAsyncDisposable
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             foreach (var topic in _cluster.Topics)
             {
-                var policy = ClusterState.ConfigValue(topic, "cleanup.policy");
+                var policy = _cluster.ConfigValue(topic, "cleanup.policy");
                 if (!policy.Contains("delete", StringComparison.Ordinal)) continue;
                 var retentionMs = topic.ConfigLong("retention.ms", 604800000);
                 var retentionBytes = topic.ConfigLong("retention.bytes", -1);

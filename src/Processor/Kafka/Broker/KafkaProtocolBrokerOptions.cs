@@ -19,6 +19,12 @@ internal sealed record KafkaProtocolBrokerOptions
     /// <summary>Largest request frame accepted; a bigger size prefix closes the connection (Kafka: socket.request.max.bytes).</summary>
     public int MaxRequestBytes { get; init; } = 100 * 1024 * 1024;
 
+    /// <summary>
+    /// Largest record batch a topic accepts unless its <c>max.message.bytes</c> says otherwise (Kafka's broker-level
+    /// <c>message.max.bytes</c>, 1048588 by default).
+    /// </summary>
+    public int MessageMaxBytes { get; init; } = 1048588;
+
     /// <summary>How often retention and session expiry are checked.</summary>
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 }

@@ -45,7 +45,7 @@ internal static class DescribeConfigsHandler
             var entries = topic is null
                 ? []
                 : TopicConfigs.Defaults.Keys.Where(k => res.Keys is null || res.Keys.Contains(k))
-                    .Select(k => (Name: k, Value: ClusterState.ConfigValue(topic, k), Set: topic.Configs.ContainsKey(k))).ToList();
+                    .Select(k => (Name: k, Value: ctx.Cluster.ConfigValue(topic, k), Set: topic.Configs.ContainsKey(k))).ToList();
             w.Array(entries, (ww, e) =>
             {
                 ww.String(e.Name).String(e.Value).Bool(false);

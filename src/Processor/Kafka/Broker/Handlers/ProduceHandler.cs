@@ -55,7 +55,7 @@ internal static class ProduceHandler
         var log = ctx.Cluster.Partition(topicName, index);
         if (topic is null || log is null) return new PartitionResult(index, ErrorCode.UnknownTopicOrPartition, -1, -1);
         if (log.Leader != ctx.Node.Id) return new PartitionResult(index, ErrorCode.NotLeaderOrFollower, -1, -1);
-        var maxBatch = topic.ConfigLong("max.message.bytes", 1048588);
+        var maxBatch = topic.ConfigLong("max.message.bytes", ctx.Cluster.Options.MessageMaxBytes);
 
         // Validate every batch before appending any, so that a bad request changes nothing.
         var batches = new List<(RecordBatch Header, ReadOnlyMemory<byte> Bytes)>();
