@@ -7,7 +7,16 @@ namespace ContactCenter.Tests.Kafka.Broker;
 internal static class TestBatches
 {
     public static byte[] Build(long firstTimestamp, IReadOnlyList<(long TimestampDelta, byte[] Value)> records,
-        long producerId = -1, short epoch = -1, int baseSequence = -1)
+        long producerId = -1, short epoch = -1, int baseSequence = -1) =>
+        Build(firstTimestamp, records.Select(r => (r.TimestampDelta, (byte[]?)null, (byte[]?)r.Value)).ToList(), producerId, epoch, baseSequence);
+
+    /// <summary>Keyed records; a null value is a tombstone.</summary>
+    public static byte[] Keyed(long timestamp, params (string Key, string? Value)[] records) =>
+        Build(timestamp, records.Select(r => (0L, (byte[]?)System.Text.Encoding.UTF8.GetBytes(r.Key),
+            r.Value is null ? null : System.Text.Encoding.UTF8.GetBytes(r.Value))).ToList(), -1, -1, -1);
+
+    public static byte[] Build(long firstTimestamp, IReadOnlyList<(long TimestampDelta, byte[]? Key, byte[]? Value)> records,
+        long producerId, short epoch, int baseSequence)
     {
         var body = new List<byte>();
         for (var i = 0; i < records.Count; i++)
@@ -15,9 +24,10 @@ internal static class TestBatches
             var record = new List<byte> { 0 }; // attributes
             Varlong(record, records[i].TimestampDelta);
             Varlong(record, i);                // offset delta
-            Varlong(record, -1);               // null key
-            Varlong(record, records[i].Value.Length);
-            record.AddRange(records[i].Value);
+            Varlong(record, records[i].Key?.Length ?? -1);
+            if (records[i].Key is { } key) record.AddRange(key);
+            Varlong(record, records[i].Value?.Length ?? -1);
+            if (records[i].Value is { } value) record.AddRange(value);
             Varlong(record, 0);                // no headers
             Varlong(body, record.Count);
             body.AddRange(record);

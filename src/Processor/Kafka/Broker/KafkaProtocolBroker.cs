@@ -13,6 +13,10 @@ internal sealed class KafkaProtocolBroker : IDisposable, IAsyncDisposable
     private readonly List<BrokerListener> _listeners;
     private readonly Timer _housekeeping;
     private int _disposed;
+    private long _lastCompactionMs;
+
+    /// <summary>How often compacted topics get a compaction pass (only partitions appended to since the last one).</summary>
+    internal const long CompactionIntervalMs = 1000;
 
     private KafkaProtocolBroker(ClusterState cluster, List<BrokerListener> listeners)
     {
@@ -76,14 +80,22 @@ internal sealed class KafkaProtocolBroker : IDisposable, IAsyncDisposable
         {
             _cluster.Groups.Tick();
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var compacted = false;
             foreach (var topic in _cluster.Topics)
             {
                 var policy = _cluster.ConfigValue(topic, "cleanup.policy");
+                if (policy.Contains("compact", StringComparison.Ordinal) && now - _lastCompactionMs >= CompactionIntervalMs)
+                {
+                    var deleteRetentionMs = topic.ConfigLong("delete.retention.ms", 86_400_000);
+                    foreach (var partition in topic.Partitions) partition.Compact(deleteRetentionMs, now);
+                    compacted = true;
+                }
                 if (!policy.Contains("delete", StringComparison.Ordinal)) continue;
                 var retentionMs = topic.ConfigLong("retention.ms", 604800000);
                 var retentionBytes = topic.ConfigLong("retention.bytes", -1);
                 foreach (var partition in topic.Partitions) partition.ApplyRetention(retentionMs, retentionBytes, now);
             }
+            if (compacted) _lastCompactionMs = now;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -60,6 +60,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
             _bytes += data.Length;
             _next = last + 1;
             _producers.Appended(header, baseOffset);
+            _appends++;
             wake = _appended;
             _appended = NewSignal();
         }
@@ -117,6 +118,61 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
             for (var i = lo; i < _batches.Count; i++)
                 if (RecordBatch.FirstOffsetAtOrAfter(_batches[i].Data, timestamp) is { } found) return found;
             return null;
+        }
+    }
+
+    private long _appends;
+    private long _appendsAtLastCompaction = -1;
+
+    /// <summary>
+    /// One compaction pass (<see cref="LogCompactor"/>) over every batch but the last (the "active segment"), if
+    /// anything was appended since the previous pass. Returns the number of records removed.
+    /// </summary>
+    public int Compact(long deleteRetentionMs, long nowMs)
+    {
+        lock (_gate)
+        {
+            if (_batches.Count < 2 || _appends == _appendsAtLastCompaction) return 0;
+            _appendsAtLastCompaction = _appends;
+            var parsed = new List<LogCompactor.RecordSpan>?[_batches.Count];
+            var latest = new Dictionary<byte[], long>(ByteKeyComparer.Instance);
+            for (var i = 0; i < _batches.Count; i++)
+            {
+                try { parsed[i] = LogCompactor.Records(_batches[i].Data); }
+                catch (InvalidDataException) { parsed[i] = null; }
+                if (parsed[i] is null) continue;
+                foreach (var record in parsed[i]!)
+                    if (record.Key is not null) latest[record.Key] = record.Offset;
+            }
+            var removed = 0;
+            var kept = new List<Stored>(_batches.Count);
+            for (var i = 0; i < _batches.Count; i++)
+            {
+                var stored = _batches[i];
+                if (i == _batches.Count - 1 || parsed[i] is not { } records) { kept.Add(stored); continue; }
+                RecordBatch.TryRead(stored.Data, out var header);
+                var tombstonesExpired = nowMs - header.MaxTimestamp > deleteRetentionMs;
+                var keep = records.Where(r => r.Key is null ||
+                    (latest[r.Key] == r.Offset && !(r.Tombstone && tombstonesExpired))).ToList();
+                if (keep.Count == records.Count) { kept.Add(stored); continue; }
+                removed += records.Count - keep.Count;
+                _bytes -= stored.Data.Length;
+                if (LogCompactor.Rewrite(stored.Data, keep) is { } rewritten)
+                {
+                    kept.Add(stored with { Data = rewritten });
+                    _bytes += rewritten.Length;
+                }
+            }
+            // The time index stays a running maximum over what is left.
+            _batches.Clear();
+            var max = long.MinValue;
+            foreach (var b in kept)
+            {
+                RecordBatch.TryRead(b.Data, out var h);
+                max = Math.Max(max, h.MaxTimestamp);
+                _batches.Add(b with { MaxTimestampSoFar = max });
+            }
+            return removed;
         }
     }
 
