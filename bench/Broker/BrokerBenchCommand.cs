@@ -9,7 +9,7 @@ namespace ContactCenter.Bench.Broker;
 /// <summary>
 /// `broker`: the native embedded broker against librdkafka's mock, with the engine's client settings
 /// (<see cref="KafkaClientDefaults"/>), clients in this process. Per broker: end-to-end throughput (produce and consume
-/// together, 100-byte records, 4 partitions), produce-to-consume latency of sparse single records, and the CPU an idle
+/// together, 100-byte records, 8 partitions quick / 32 full), produce-to-consume latency of sparse single records, and the CPU an idle
 /// cluster with one subscribed consumer burns. Progress on stderr; the last stdout line is JSON.
 /// </summary>
 internal static class BrokerBenchCommand
@@ -19,15 +19,17 @@ internal static class BrokerBenchCommand
     public static int Run(IReadOnlyList<string> args)
     {
         var quick = args.Contains("--quick");
-        var records = quick ? 200_000 : 1_000_000;
+        // Kept under the mock's retention (~5 MiB or 100k batches per partition): 12.5k records of ~100 bytes per partition.
+        var records = quick ? 100_000 : 400_000;
+        var partitions = quick ? 8 : 32;
         var latencySamples = quick ? 300 : 1000;
         var results = new List<Result>();
         foreach (var kind in new[] { BrokerKind.Native, BrokerKind.Mock })
         {
             using var broker = EmbeddedKafka.Start(kind, 1);
             Console.Error.WriteLine($"== {broker.Description}");
-            Throughput(broker, records / 10); // warm-up: JIT, connections
-            var perSecond = Throughput(broker, records);
+            Throughput(broker, records / 10, partitions); // warm-up: JIT, connections
+            var perSecond = Throughput(broker, records, partitions);
             var (p50, p99) = Latency(broker, latencySamples);
             var idle = IdleCpu(broker, TimeSpan.FromSeconds(quick ? 3 : 10));
             Console.Error.WriteLine($"   {perSecond:N0} records/s end to end; latency p50 {p50:F1} ms p99 {p99:F1} ms; idle CPU {idle:F1} % of a core");
@@ -48,18 +50,18 @@ internal static class BrokerBenchCommand
         return 0;
     }
 
-    private static double Throughput(EmbeddedKafka broker, int count)
+    private static double Throughput(EmbeddedKafka broker, int count, int partitions)
     {
         var topic = $"bench-{Guid.NewGuid():N}"[..14];
-        broker.CreateTopic(topic, 4);
+        broker.CreateTopic(topic, partitions);
         var value = new byte[100];
         using var consumer = new ConsumerBuilder<byte[]?, byte[]>(KafkaClientDefaults.Consumer(broker.BootstrapServers, topic + "-g")).Build();
-        consumer.Assign(Enumerable.Range(0, 4).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         var clock = Stopwatch.StartNew();
         var consumed = 0;
         var consume = Task.Run(() =>
         {
-            var until = DateTime.UtcNow.AddMinutes(3);
+            var until = DateTime.UtcNow.AddMinutes(1);
             while (consumed < count && DateTime.UtcNow < until)
                 if (consumer.Consume(100) is { IsPartitionEOF: false }) consumed++;
         });
@@ -69,7 +71,7 @@ internal static class BrokerBenchCommand
             {
                 while (true)
                 {
-                    try { producer.Produce(new TopicPartition(topic, i % 4), new Message<byte[]?, byte[]> { Value = value }); break; }
+                    try { producer.Produce(new TopicPartition(topic, i % partitions), new Message<byte[]?, byte[]> { Value = value }); break; }
                     catch (ProduceException<byte[]?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(1)); }
                 }
             }
