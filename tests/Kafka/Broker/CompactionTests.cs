@@ -16,13 +16,13 @@ public sealed class CompactionTests
 
     private static List<(long Offset, string Key, string? Value)> ReadAll(PartitionLog log)
     {
-        var batches = new List<byte[]>();
+        var batches = new List<ReadOnlyMemory<byte>>();
         Assert.Equal(ErrorCode.None, log.Read(log.LogStartOffset, int.MaxValue, true, batches, out _, out _));
         var result = new List<(long, string, string?)>();
         foreach (var batch in batches)
         {
-            Assert.True(RecordBatch.CrcMatches(batch));
-            foreach (var r in LogCompactor.Records(batch)!)
+            Assert.True(RecordBatch.CrcMatches(batch.Span));
+            foreach (var r in LogCompactor.Records(batch.Span)!)
                 result.Add((r.Offset, Encoding.UTF8.GetString(r.Key!), r.Tombstone ? null : "v"));
         }
         return result;
@@ -50,9 +50,9 @@ public sealed class CompactionTests
         Assert.DoesNotContain(ReadAll(log), r => r.Key == "b");
 
         // Reading from a compacted-away offset starts at the next record that is left.
-        var batches = new List<byte[]>();
+        var batches = new List<ReadOnlyMemory<byte>>();
         log.Read(0, int.MaxValue, true, batches, out _, out _);
-        Assert.True(RecordBatch.TryRead(batches[0], out var first));
+        Assert.True(RecordBatch.TryRead(batches[0].Span, out var first));
         Assert.Equal(2, first.BaseOffset);  // batch 0 (a@0, b@1) was entirely superseded and is gone
         Assert.Equal(1, first.RecordCount);
     }

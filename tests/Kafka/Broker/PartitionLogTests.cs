@@ -72,12 +72,12 @@ public sealed class PartitionLogTests
         }
         if (all.Count == 0) return true.ToProperty();
         var offset = probe.Get % (all.Count + 1);
-        var batches = new List<byte[]>();
+        var batches = new List<ReadOnlyMemory<byte>>();
         var error = log.Read(offset, 1 << 20, atLeastOne: true, batches, out var hw, out _);
         var readOk = error == ErrorCode.None && hw == all.Count &&
             (offset == all.Count
                 ? batches.Count == 0
-                : RecordBatch.TryRead(batches[0], out var first) && first.BaseOffset <= offset && offset <= first.BaseOffset + first.LastOffsetDelta);
+                : RecordBatch.TryRead(batches[0].Span, out var first) && first.BaseOffset <= offset && offset <= first.BaseOffset + first.LastOffsetDelta);
 
         var target = 1_000L + probe.Get % (ts - 1_000 + 2);
         var expected = all.FirstOrDefault(r => r.Timestamp >= target);
@@ -92,7 +92,7 @@ public sealed class PartitionLogTests
         var log = new PartitionLog("t", 0, 1);
         var size = Batch(1, 10).Length;
         for (var i = 0; i < 5; i++) Append(log, Batch(1, 10));
-        var batches = new List<byte[]>();
+        var batches = new List<ReadOnlyMemory<byte>>();
         log.Read(0, size * 2 + 1, atLeastOne: true, batches, out _, out _);
         Assert.Equal(2, batches.Count);
         batches.Clear();

@@ -31,7 +31,8 @@ internal sealed class BrokerConnection(Socket socket, ClusterState cluster, Brok
                     {
                         var response = await RequestDispatcher.DispatchAsync(cluster, node, frame, clientHost, ct).ConfigureAwait(false);
                         if (response is null) continue;
-                        await output.WriteAsync(response.Frame(), ct).ConfigureAwait(false);
+                        foreach (var chunk in response.Frame()) output.Write(chunk.Span);
+                        await output.FlushAsync(ct).ConfigureAwait(false);
                     }
                 }
                 finally
@@ -53,8 +54,8 @@ internal sealed class BrokerConnection(Socket socket, ClusterState cluster, Brok
         }
         finally
         {
-            await input.CompleteAsync().ConfigureAwait(false);
-            await output.CompleteAsync().ConfigureAwait(false);
+            try { await input.CompleteAsync().ConfigureAwait(false); } catch (IOException) { } catch (ObjectDisposedException) { } catch (SocketException) { }
+            try { await output.CompleteAsync().ConfigureAwait(false); } catch (IOException) { } catch (ObjectDisposedException) { } catch (SocketException) { }
         }
     }
 

@@ -41,6 +41,7 @@ internal sealed class BrokerListener : IAsyncDisposable
             _connections[client] = Task.Run(async () =>
             {
                 try { await connection.RunAsync(_stop.Token).ConfigureAwait(false); }
+                catch (Exception) { /* closing a connection (socket gone, pipe completed twice) is never an error of the broker */ }
                 finally { _connections.TryRemove(client, out _); }
             });
         }

@@ -17,7 +17,7 @@ internal static class FetchHandler
         public short Error;
         public long HighWatermark = -1;
         public long LogStart = -1;
-        public readonly List<byte[]> Batches = [];
+        public readonly List<ReadOnlyMemory<byte>> Batches = [];
     }
 
     public static async Task Handle(RequestContext ctx, KafkaReader request, KafkaWriter response)
@@ -88,7 +88,7 @@ internal static class FetchHandler
                 var size = 0;
                 foreach (var batch in answer.Batches) size += batch.Length;
                 response.Int32(size);
-                foreach (var batch in answer.Batches) response.Raw(batch);
+                foreach (var batch in answer.Batches) response.Shared(batch);
             }
         }
     }

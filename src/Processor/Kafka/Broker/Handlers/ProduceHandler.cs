@@ -76,7 +76,8 @@ internal static class ProduceHandler
         long first = -1;
         foreach (var (header, bytes) in batches)
         {
-            var result = log.Append(bytes.ToArray(), header, leaderEpoch: 0);
+            // The frame is this request's own array: the stored batch is a slice of it, not a copy.
+            var result = log.Append(System.Runtime.InteropServices.MemoryMarshal.AsMemory(bytes), header, leaderEpoch: 0);
             if (result.Error != ErrorCode.None) return new PartitionResult(index, result.Error, -1, result.LogStartOffset);
             if (first < 0) first = result.BaseOffset;
         }

@@ -9,7 +9,7 @@ namespace ContactCenter.Processor.Kafka.Broker.Log;
 /// </summary>
 internal sealed class PartitionLog(string topic, int partition, int leader)
 {
-    private readonly record struct Stored(long BaseOffset, long LastOffset, long MaxTimestampSoFar, byte[] Data);
+    private readonly record struct Stored(long BaseOffset, long LastOffset, long MaxTimestampSoFar, ReadOnlyMemory<byte> Data);
 
     private readonly Lock _gate = new();
     private readonly List<Stored> _batches = [];
@@ -39,10 +39,11 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
     public readonly record struct AppendResult(short Error, long BaseOffset, long LogStartOffset);
 
     /// <summary>
-    /// Appends one validated batch (<paramref name="data"/> becomes the log's: the caller must not reuse it).
+    /// Appends one validated batch (<paramref name="data"/>, a slice of the request frame, becomes the log's: nothing
+    /// else may write to it).
     /// Idempotent duplicates are not appended and get the base offset they were first given.
     /// </summary>
-    public AppendResult Append(byte[] data, in RecordBatch header, int leaderEpoch)
+    public AppendResult Append(Memory<byte> data, in RecordBatch header, int leaderEpoch)
     {
         TaskCompletionSource wake;
         long baseOffset;
@@ -52,8 +53,8 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
             if (verdict.Error != ErrorCode.None) return new AppendResult(verdict.Error, -1, _logStart);
             if (verdict.IsDuplicate) return new AppendResult(ErrorCode.None, verdict.DuplicateOf, _logStart);
             baseOffset = _next;
-            RecordBatch.SetBaseOffset(data, baseOffset);
-            RecordBatch.SetPartitionLeaderEpoch(data, leaderEpoch);
+            RecordBatch.SetBaseOffset(data.Span, baseOffset);
+            RecordBatch.SetPartitionLeaderEpoch(data.Span, leaderEpoch);
             var last = baseOffset + header.LastOffsetDelta;
             var maxSoFar = _batches.Count == 0 ? header.MaxTimestamp : Math.Max(_batches[^1].MaxTimestampSoFar, header.MaxTimestamp);
             _batches.Add(new Stored(baseOffset, last, maxSoFar, data));
@@ -72,7 +73,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
     /// The batches from the one holding <paramref name="offset"/> on, up to <paramref name="maxBytes"/>; the first
     /// batch is returned whole even when larger, if <paramref name="atLeastOne"/> (KIP-74), so a consumer never sticks.
     /// </summary>
-    public short Read(long offset, int maxBytes, bool atLeastOne, List<byte[]> into, out long highWatermark, out long logStart)
+    public short Read(long offset, int maxBytes, bool atLeastOne, List<ReadOnlyMemory<byte>> into, out long highWatermark, out long logStart)
     {
         lock (_gate)
         {
@@ -116,7 +117,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
                 if (_batches[mid].MaxTimestampSoFar < timestamp) lo = mid + 1; else hi = mid;
             }
             for (var i = lo; i < _batches.Count; i++)
-                if (RecordBatch.FirstOffsetAtOrAfter(_batches[i].Data, timestamp) is { } found) return found;
+                if (RecordBatch.FirstOffsetAtOrAfter(_batches[i].Data.Span, timestamp) is { } found) return found;
             return null;
         }
     }
@@ -138,7 +139,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
             var latest = new Dictionary<byte[], long>(ByteKeyComparer.Instance);
             for (var i = 0; i < _batches.Count; i++)
             {
-                try { parsed[i] = LogCompactor.Records(_batches[i].Data); }
+                try { parsed[i] = LogCompactor.Records(_batches[i].Data.Span); }
                 catch (InvalidDataException) { parsed[i] = null; }
                 if (parsed[i] is null) continue;
                 foreach (var record in parsed[i]!)
@@ -150,14 +151,14 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
             {
                 var stored = _batches[i];
                 if (i == _batches.Count - 1 || parsed[i] is not { } records) { kept.Add(stored); continue; }
-                RecordBatch.TryRead(stored.Data, out var header);
+                RecordBatch.TryRead(stored.Data.Span, out var header);
                 var tombstonesExpired = nowMs - header.MaxTimestamp > deleteRetentionMs;
                 var keep = records.Where(r => r.Key is null ||
                     (latest[r.Key] == r.Offset && !(r.Tombstone && tombstonesExpired))).ToList();
                 if (keep.Count == records.Count) { kept.Add(stored); continue; }
                 removed += records.Count - keep.Count;
                 _bytes -= stored.Data.Length;
-                if (LogCompactor.Rewrite(stored.Data, keep) is { } rewritten)
+                if (LogCompactor.Rewrite(stored.Data.Span, keep) is { } rewritten)
                 {
                     kept.Add(stored with { Data = rewritten });
                     _bytes += rewritten.Length;
@@ -168,7 +169,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
             var max = long.MinValue;
             foreach (var b in kept)
             {
-                RecordBatch.TryRead(b.Data, out var h);
+                RecordBatch.TryRead(b.Data.Span, out var h);
                 max = Math.Max(max, h.MaxTimestamp);
                 _batches.Add(b with { MaxTimestampSoFar = max });
             }
@@ -190,7 +191,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
             {
                 var b = _batches[drop];
                 var tooBig = retentionBytes >= 0 && bytes > retentionBytes;
-                var tooOld = retentionMs >= 0 && RecordBatch.TryRead(b.Data, out var h) && nowMs - h.MaxTimestamp > retentionMs;
+                var tooOld = retentionMs >= 0 && RecordBatch.TryRead(b.Data.Span, out var h) && nowMs - h.MaxTimestamp > retentionMs;
                 if (!tooBig && !tooOld) break;
                 bytes -= b.Data.Length;
                 drop++;

@@ -10,11 +10,33 @@ namespace ContactCenter.Processor.Kafka.Broker.Protocol;
 /// </summary>
 internal sealed class KafkaWriter
 {
-    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    private const int ShareAtLeast = 512;
+    private readonly ArrayBufferWriter<byte> _first = new(256);
+    private readonly List<ReadOnlyMemory<byte>> _chunks = [];
+    private ArrayBufferWriter<byte> _buffer;
+    private int _chunkBytes;
 
-    public KafkaWriter() => Int32(0); // size, patched by Frame()
+    public KafkaWriter()
+    {
+        _buffer = _first;
+        Int32(0); // size, patched by Frame()
+    }
 
-    public int Length => _buffer.WrittenCount;
+    public int Length => _chunkBytes + _buffer.WrittenCount;
+
+    /// <summary>
+    /// Appends stored bytes (a record batch) by reference: the response goes out as a list of chunks, so fetched data
+    /// is copied once, into the socket. Small ones are copied inline.
+    /// </summary>
+    public KafkaWriter Shared(ReadOnlyMemory<byte> data)
+    {
+        if (data.Length < ShareAtLeast) return Raw(data.Span);
+        _chunks.Add(_buffer.WrittenMemory);
+        _chunkBytes += _buffer.WrittenCount + data.Length;
+        _chunks.Add(data);
+        _buffer = new ArrayBufferWriter<byte>(256);
+        return this;
+    }
 
     public KafkaWriter Int8(sbyte value) => Byte((byte)value);
 
@@ -80,16 +102,12 @@ internal sealed class KafkaWriter
         return this;
     }
 
-    /// <summary>Reserves an int32 to be patched later (e.g. a records length); returns its position.</summary>
-    public int ReserveInt32() { var at = _buffer.WrittenCount; Int32(0); return at; }
-
-    public void PatchInt32(int at, int value) =>
-        BinaryPrimitives.WriteInt32BigEndian(System.Runtime.InteropServices.MemoryMarshal.AsMemory(_buffer.WrittenMemory).Span.Slice(at, 4), value);
-
-    /// <summary>The complete frame, size prefix included.</summary>
-    public ReadOnlyMemory<byte> Frame()
+    /// <summary>The complete frame, size prefix included, as one or more chunks to write in order.</summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>> Frame()
     {
-        PatchInt32(0, _buffer.WrittenCount - 4);
-        return _buffer.WrittenMemory;
+        BinaryPrimitives.WriteInt32BigEndian(System.Runtime.InteropServices.MemoryMarshal.AsMemory(_first.WrittenMemory).Span, Length - 4);
+        if (_chunks.Count == 0) return [_buffer.WrittenMemory];
+        var all = new List<ReadOnlyMemory<byte>>(_chunks) { _buffer.WrittenMemory };
+        return all;
     }
 }
