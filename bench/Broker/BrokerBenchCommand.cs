@@ -10,7 +10,7 @@ namespace ContactCenter.Bench.Broker;
 /// `broker`: the native embedded broker against librdkafka's mock, with the engine's client settings
 /// (<see cref="KafkaClientDefaults"/>), clients in this process. Per broker: end-to-end throughput (produce and consume
 /// together, 100-byte records, 8 partitions quick / 32 full), produce-to-consume latency of sparse single records, and the CPU an idle
-/// cluster with one subscribed consumer burns. Progress on stderr; the last stdout line is JSON.
+/// cluster with one subscribed consumer burns (the whole process: broker and clients; the other broker idles too). Progress on stderr; the last stdout line is JSON.
 /// </summary>
 internal static class BrokerBenchCommand
 {
@@ -24,16 +24,32 @@ internal static class BrokerBenchCommand
         var partitions = quick ? 8 : 32;
         var latencySamples = quick ? 300 : 1000;
         var results = new List<Result>();
-        foreach (var kind in new[] { BrokerKind.Native, BrokerKind.Mock })
+        // Both brokers run side by side and are measured in alternating rounds (native, mock, native, mock): the
+        // machine is shared and its load drifts, so the best round of each is reported.
+        var kinds = new[] { BrokerKind.Native, BrokerKind.Mock };
+        var brokers = kinds.Select(k => EmbeddedKafka.Start(k, 1)).ToArray();
+        try
         {
-            using var broker = EmbeddedKafka.Start(kind, 1);
-            Console.Error.WriteLine($"== {broker.Description}");
-            Throughput(broker, records / 10, partitions); // warm-up: JIT, connections
-            var perSecond = Throughput(broker, records, partitions);
-            var (p50, p99) = Latency(broker, latencySamples);
-            var idle = IdleCpu(broker, TimeSpan.FromSeconds(quick ? 3 : 10));
-            Console.Error.WriteLine($"   {perSecond:N0} records/s end to end; latency p50 {p50:F1} ms p99 {p99:F1} ms; idle CPU {idle:F1} % of a core");
-            results.Add(new Result(kind.ToString().ToLowerInvariant(), perSecond, p50, p99, idle));
+            foreach (var broker in brokers) Throughput(broker, records / 10, partitions); // warm-up: JIT, connections
+            var best = new double[kinds.Length];
+            for (var round = 0; round < 2; round++)
+                for (var i = 0; i < kinds.Length; i++)
+                {
+                    var perSecond = Throughput(brokers[i], records, partitions);
+                    Console.Error.WriteLine($"   round {round + 1} {kinds[i]}: {perSecond:N0} records/s end to end");
+                    best[i] = Math.Max(best[i], perSecond);
+                }
+            for (var i = 0; i < kinds.Length; i++)
+            {
+                var (p50, p99) = Latency(brokers[i], latencySamples);
+                var idle = IdleCpu(brokers[i], TimeSpan.FromSeconds(quick ? 3 : 10));
+                Console.Error.WriteLine($"== {brokers[i].Description}: latency p50 {p50:F1} ms p99 {p99:F1} ms; idle CPU {idle:F1} % of a core");
+                results.Add(new Result(kinds[i].ToString().ToLowerInvariant(), best[i], p50, p99, idle));
+            }
+        }
+        finally
+        {
+            foreach (var broker in brokers) broker.Dispose();
         }
         var native = results[0];
         var mock = results[1];
