@@ -30,9 +30,13 @@ internal static class BrokerCommand
             Description = "native (the Kafka-protocol broker of this process) or mock (librdkafka's mock cluster).",
             DefaultValueFactory = _ => EmbeddedKafka.DefaultKind,
         };
-        var command = new Command("broker", "Run an in-memory Kafka-protocol cluster until Ctrl-C.")
+        var dataDir = new Option<DirectoryInfo?>("--data-dir")
         {
-            brokers, bootstrapFile, topics, kind,
+            Description = "native only: keep topics, records and committed offsets in this directory and load them at start.",
+        };
+        var command = new Command("broker", "Run an embedded Kafka-protocol cluster until Ctrl-C.")
+        {
+            brokers, bootstrapFile, topics, kind, dataDir,
         };
         command.SetAction(async (parseResult, ct) =>
         {
@@ -41,6 +45,8 @@ internal static class BrokerCommand
             try
             {
                 if (brokerCount < 1) throw new FormatException("--brokers must be at least 1.");
+                if (parseResult.GetValue(dataDir) is not null && parseResult.GetValue(kind) != BrokerKind.Native)
+                    throw new FormatException("--data-dir needs --broker native (the mock keeps nothing on disk).");
                 requested = ParseTopics(parseResult.GetValue(topics));
                 if (requested.FirstOrDefault(t => t.Replication > brokerCount) is { Name: not null } tooMany)
                     throw new FormatException($"--topics: '{tooMany.Name}' asks for replication {tooMany.Replication} with {brokerCount} broker(s).");
@@ -50,12 +56,12 @@ internal static class BrokerCommand
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
-            return await RunAsync(parseResult.GetValue(kind), brokerCount, parseResult.GetValue(bootstrapFile), requested, ct);
+            return await RunAsync(parseResult.GetValue(kind), parseResult.GetValue(dataDir)?.FullName, brokerCount, parseResult.GetValue(bootstrapFile), requested, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(BrokerKind kind, int brokerCount, FileInfo? bootstrapFile,
+    private static async Task<int> RunAsync(BrokerKind kind, string? dataDir, int brokerCount, FileInfo? bootstrapFile,
         IReadOnlyList<TopicRequest> topics, CancellationToken ct)
     {
         // System.CommandLine cancels ct on Ctrl-C; SIGTERM (docker stop, kill) must end the run just as cleanly.
@@ -63,7 +69,7 @@ internal static class BrokerCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
-        using var broker = EmbeddedKafka.Start(kind, brokerCount);
+        using var broker = EmbeddedKafka.Start(kind, brokerCount, dataDirectory: dataDir);
         foreach (var topic in topics)
             broker.CreateTopic(topic.Name, topic.Partitions, topic.Replication);
 

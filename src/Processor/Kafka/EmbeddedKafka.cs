@@ -31,10 +31,14 @@ internal sealed class EmbeddedKafka : IDisposable
     /// Starts <paramref name="brokers"/> brokers. <paramref name="messageMaxBytes"/> raises the native broker's
     /// <c>message.max.bytes</c> (as a cluster would be configured to take larger records); the mock has no limit.
     /// </summary>
-    public static EmbeddedKafka Start(BrokerKind kind, int brokers, int? messageMaxBytes = null) => kind switch
+    /// <param name="dataDirectory">native only: persist topics, records and committed offsets there (<c>--data-dir</c>).</param>
+    public static EmbeddedKafka Start(BrokerKind kind, int brokers, int? messageMaxBytes = null, string? dataDirectory = null) => kind switch
     {
-        BrokerKind.Native => new EmbeddedKafka(KafkaProtocolBroker.Start(brokers,
-            messageMaxBytes is { } max ? new KafkaProtocolBrokerOptions { MessageMaxBytes = max } : null), null),
+        BrokerKind.Native => new EmbeddedKafka(KafkaProtocolBroker.Start(brokers, new KafkaProtocolBrokerOptions
+        {
+            MessageMaxBytes = messageMaxBytes ?? new KafkaProtocolBrokerOptions().MessageMaxBytes,
+            DataDirectory = dataDirectory,
+        }), null),
         BrokerKind.Mock => new EmbeddedKafka(null, EmbeddedKafkaBroker.Start(brokers)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };

@@ -8,11 +8,13 @@ namespace ContactCenter.Processor.Kafka.Broker;
 internal sealed record BrokerNode(int Id, string Host, int Port);
 
 /// <summary>What every broker of the embedded cluster shares: brokers, topics, producer ids and consumer groups.</summary>
-internal sealed class ClusterState
+internal sealed class ClusterState : IDisposable
 {
     private readonly ConcurrentDictionary<string, TopicLog> _topics = new(StringComparer.Ordinal);
     private readonly Lock _createGate = new();
-    private long _nextProducerId = 1000;
+    // Producer ids must not repeat across restarts on a data directory (a reused id would hit the old sequences):
+    // start from the clock, 1024 ids per millisecond.
+    private long _nextProducerId = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 10;
     private int _topicCount;
 
     public ClusterState(KafkaProtocolBrokerOptions options)
@@ -43,13 +45,52 @@ internal sealed class ClusterState
             if (_topics.TryGetValue(name, out var existing)) { topic = existing; return false; }
             var ids = Brokers.Select(b => b.Id).ToArray();
             var merged = new Dictionary<string, string>(configs, StringComparer.Ordinal);
-            topic = new TopicLog(name, partitions, replication, ids, merged, _topicCount++);
+            string? directory = null;
+            if (Options.DataDirectory is { } root)
+            {
+                directory = Path.Combine(root, name);
+                System.IO.Directory.CreateDirectory(directory);
+                var meta = new PersistedTopic(partitions, replication, merged);
+                var path = Path.Combine(directory, "topic.json");
+                if (!File.Exists(path)) File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(meta));
+            }
+            topic = new TopicLog(name, partitions, replication, ids, merged, _topicCount++, directory);
             _topics[name] = topic;
             return true;
         }
     }
 
-    public bool Delete(string name) => _topics.TryRemove(name, out _);
+    public bool Delete(string name)
+    {
+        if (!_topics.TryRemove(name, out var topic)) return false;
+        topic.Dispose();
+        if (topic.DataDirectory is { } directory)
+            try { System.IO.Directory.Delete(directory, recursive: true); } catch (IOException) { }
+        return true;
+    }
+
+    private sealed record PersistedTopic(int Partitions, short Replication, Dictionary<string, string> Configs);
+
+    /// <summary>Loads every topic persisted under <see cref="KafkaProtocolBrokerOptions.DataDirectory"/> (brokers must be registered).</summary>
+    public void LoadPersisted()
+    {
+        if (Options.DataDirectory is not { } root) return;
+        System.IO.Directory.CreateDirectory(root);
+        foreach (var directory in System.IO.Directory.GetDirectories(root).Order(StringComparer.Ordinal))
+        {
+            var path = Path.Combine(directory, "topic.json");
+            if (!File.Exists(path)) continue;
+            var meta = System.Text.Json.JsonSerializer.Deserialize<PersistedTopic>(File.ReadAllText(path));
+            if (meta is null) continue;
+            TryCreate(Path.GetFileName(directory), meta.Partitions, meta.Replication, meta.Configs, out _);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var topic in _topics.Values) topic.Dispose();
+        Groups.Dispose();
+    }
 
     /// <summary>The value of a topic config: explicitly set, else Kafka's default.</summary>
     public string ConfigValue(TopicLog topic, string name) =>

@@ -45,6 +45,7 @@ internal sealed class KafkaProtocolBroker : IDisposable, IAsyncDisposable
             listeners.Add(listener);
             cluster.Brokers.Add(listener.Node);
         }
+        cluster.LoadPersisted();
         foreach (var listener in listeners) listener.Start();
         return new KafkaProtocolBroker(cluster, listeners);
     }
@@ -110,6 +111,7 @@ internal sealed class KafkaProtocolBroker : IDisposable, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _housekeeping.DisposeAsync().ConfigureAwait(false);
         foreach (var listener in _listeners) await listener.DisposeAsync().ConfigureAwait(false);
+        _cluster.Dispose();
     }
 
     public override string ToString() => $"KafkaProtocolBroker({BrokerCount} brokers, {BootstrapServers})";

@@ -25,6 +25,12 @@ internal sealed record KafkaProtocolBrokerOptions
     /// </summary>
     public int MessageMaxBytes { get; init; } = 1048588;
 
+    /// <summary>
+    /// Keep topics, their batches and committed offsets in this directory and load them at start (<c>--data-dir</c>);
+    /// null (the default) keeps everything in memory.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
     /// <summary>How often retention and session expiry are checked.</summary>
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 }

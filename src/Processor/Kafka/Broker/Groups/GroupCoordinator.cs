@@ -8,10 +8,25 @@ namespace ContactCenter.Processor.Kafka.Broker.Groups;
 /// A rebalance completes as soon as every known member has rejoined, or at the rebalance timeout, dropping those that
 /// did not; members whose session passes without a heartbeat are removed (<see cref="Tick"/>). One lock for all groups.
 /// </summary>
-internal sealed class GroupCoordinator(KafkaProtocolBrokerOptions options)
+internal sealed class GroupCoordinator : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ConsumerGroup> _groups = new(StringComparer.Ordinal);
+    private readonly KafkaProtocolBrokerOptions options;
+    private readonly OffsetJournal? _journal;
+
+    public GroupCoordinator(KafkaProtocolBrokerOptions options)
+    {
+        this.options = options;
+        if (options.DataDirectory is { } root)
+        {
+            Directory.CreateDirectory(root);
+            _journal = new OffsetJournal(Path.Combine(root, "__consumer_offsets.jsonl"));
+            foreach (var c in _journal.Load()) GetOrCreate(c.Group).Offsets[(c.Topic, c.Partition)] = (c.Offset, c.Metadata);
+        }
+    }
+
+    public void Dispose() => _journal?.Dispose();
 
     private static long Now => Environment.TickCount64;
 
@@ -146,7 +161,11 @@ internal sealed class GroupCoordinator(KafkaProtocolBrokerOptions options)
 
     public void StoreOffset(string groupId, string topic, int partition, long offset, string? metadata)
     {
-        lock (_gate) GetOrCreate(groupId).Offsets[(topic, partition)] = (offset, metadata);
+        lock (_gate)
+        {
+            GetOrCreate(groupId).Offsets[(topic, partition)] = (offset, metadata);
+            _journal?.Append(new OffsetJournal.Commit(groupId, topic, partition, offset, metadata));
+        }
     }
 
     /// <summary>Committed offsets of a group: of the given partitions, or all when <paramref name="wanted"/> is null.</summary>

@@ -7,7 +7,7 @@ namespace ContactCenter.Processor.Kafka.Broker.Log;
 /// filled in. Lookups by offset and by timestamp are binary searches (the last offsets are increasing; the running
 /// maximum timestamp is the time index). Appends wake every fetch waiting on the partition.
 /// </summary>
-internal sealed class PartitionLog(string topic, int partition, int leader)
+internal sealed class PartitionLog(string topic, int partition, int leader, PartitionFile? file = null) : IDisposable
 {
     private readonly record struct Stored(long BaseOffset, long LastOffset, long MaxTimestampSoFar, ReadOnlyMemory<byte> Data);
 
@@ -36,6 +36,24 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
         lock (_gate) return _next > knownEnd ? Task.CompletedTask : _appended.Task;
     }
 
+    /// <summary>Loads a batch read back from disk, offsets as stored (startup only, before any client connects).</summary>
+    public void Restore(byte[] data)
+    {
+        if (!RecordBatch.TryRead(data, out var header)) return;
+        lock (_gate)
+        {
+            if (_batches.Count == 0) _logStart = header.BaseOffset;
+            var last = header.BaseOffset + header.LastOffsetDelta;
+            var maxSoFar = _batches.Count == 0 ? header.MaxTimestamp : Math.Max(_batches[^1].MaxTimestampSoFar, header.MaxTimestamp);
+            _batches.Add(new Stored(header.BaseOffset, last, maxSoFar, data));
+            _bytes += data.Length;
+            _next = last + 1;
+            _producers.Appended(header, header.BaseOffset);
+        }
+    }
+
+    public void Dispose() => file?.Dispose();
+
     public readonly record struct AppendResult(short Error, long BaseOffset, long LogStartOffset);
 
     /// <summary>
@@ -62,6 +80,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
             _next = last + 1;
             _producers.Appended(header, baseOffset);
             _appends++;
+            file?.Append(data.Span);
             wake = _appended;
             _appended = NewSignal();
         }
@@ -200,6 +219,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader)
             _batches.RemoveRange(0, drop);
             _bytes = bytes;
             _logStart = _batches[0].BaseOffset;
+            file?.Rewrite(_batches.Select(b => b.Data));
             return drop;
         }
     }
