@@ -203,6 +203,29 @@ public sealed class NativeBrokerConformanceTests(GarnetBackend garnet) : BrokerC
     }
 
     [Fact]
+    public async Task A_long_poll_fetch_is_answered_when_data_arrives_not_at_the_end_of_its_wait()
+    {
+        var topic = NewTopic(1);
+        var config = KafkaClientDefaults.ConsumerForEmbedded(BootstrapServers, NewGroup());
+        config.FetchWaitMaxMs = 5000; // an empty fetch may be held 5 s: only an append can answer it sooner
+        using var consumer = new ConsumerBuilder<string, string>(config).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.End));
+        consumer.Consume(TimeSpan.FromMilliseconds(500)); // positioned; a fetch is now waiting on the broker
+        using var producer = Producer();
+        var latencies = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            await Task.Delay(200);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = $"v{i}" });
+            Assert.Equal($"v{i}", KafkaTestClient.ConsumeExactly(consumer, 1)[0].Message.Value);
+            latencies.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        Assert.True(latencies.Order().ElementAt(2) < 1000, "median produce-to-consume " + string.Join(", ", latencies.Select(l => $"{l:F0} ms")));
+        consumer.Close();
+    }
+
+    [Fact]
     public async Task CreateTopics_with_configs_is_served_and_described()
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
