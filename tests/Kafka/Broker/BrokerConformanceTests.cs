@@ -17,6 +17,8 @@ namespace ContactCenter.Tests.Kafka.Broker;
 /// </summary>
 public abstract class BrokerConformanceTests(GarnetBackend garnet) : IDisposable
 {
+    protected GarnetBackend Garnet => garnet;
+
     protected abstract string BootstrapServers { get; }
     internal abstract ITopicProvisioner Provisioner { get; }
     protected abstract void CreateTopic(string name, int partitions);
@@ -223,6 +225,36 @@ public sealed class NativeBrokerConformanceTests(GarnetBackend garnet) : BrokerC
         }
         Assert.True(latencies.Order().ElementAt(2) < 1000, "median produce-to-consume " + string.Join(", ", latencies.Select(l => $"{l:F0} ms")));
         consumer.Close();
+    }
+
+    [Fact]
+    public async Task Streamiz_creates_its_changelog_topic_itself_through_CreateTopics()
+    {
+        var prefix = $"sz{Guid.NewGuid():N}"[..10] + ".";
+        var spec = TestSpecs.Agent(prefix);
+        var changelog = ContactCenter.Processor.Streams.AggregateTopologyBuilder.ChangelogTopic(spec.Aggregate);
+        // Everything but the changelog, as a deployment that lets Streamiz manage its internal topics would have.
+        foreach (var (topic, partitions) in PipelineHost.RequiredTopics(spec).DistinctBy(t => t.Topic).Where(t => t.Topic != changelog))
+            _broker.CreateTopic(topic, partitions);
+        var stateDir = Directory.CreateTempSubdirectory("cc-streamiz-topics-").FullName;
+        try
+        {
+            var host = new PipelineHost(spec);
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90)))
+                await host.StartAsync(BootstrapServers, provisioner: null, Garnet.Redis,
+                    AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName), stateDir, timeout.Token);
+            await using (host)
+            {
+                var created = _broker.Cluster.Topic(changelog);
+                Assert.NotNull(created);
+                Assert.Equal(spec.Aggregate.Sources[0].Partitions, created.Partitions.Count);
+                Assert.Equal("compact", created.Configs.GetValueOrDefault("cleanup.policy"));
+            }
+        }
+        finally
+        {
+            try { Directory.Delete(stateDir, recursive: true); } catch (IOException) { }
+        }
     }
 
     [Fact]
