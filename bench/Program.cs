@@ -1,4 +1,5 @@
 using ContactCenter.Bench.Startup;
+using ContactCenter.Bench.Broker;
 using ContactCenter.Bench.Stores;
 
 // ContactCenter.Bench: one verb per benchmark. Keep this file a dispatcher only.
@@ -7,6 +8,7 @@ return args switch
     ["stores", .. var rest] => StoreBenchCommand.Run(rest),
     ["micro", .. var rest] => MicroCommand.Run(rest),
     ["startup", .. var rest] => await StartupBenchmark.RunAsync(rest),
+    ["broker", .. var rest] => BrokerBenchCommand.Run(rest),
     _ => Usage(),
 };
 
@@ -18,6 +20,9 @@ static int Usage()
                  [--stores rocksdb,memory,faster] [--dir PATH]
                  FASTER vs Streamiz RocksDB vs Streamiz in-memory through IKeyValueStore<Bytes, byte[]>;
                  last stdout line is a JSON object with the ratios.
+          broker [--quick]
+                 native embedded broker vs librdkafka's mock with the engine's client settings: end-to-end
+                 throughput, produce-to-consume latency, idle CPU; last stdout line is a JSON object.
           micro  [BenchmarkDotNet args]
                  BenchmarkDotNet point Get/Put per store.
           startup [--quick] [--agents N] [--log-factor K]

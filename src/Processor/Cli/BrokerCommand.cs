@@ -5,7 +5,7 @@ using ContactCenter.Processor.Kafka;
 namespace ContactCenter.Processor.Cli;
 
 /// <summary>
-/// <c>contactcenter broker</c>: runs librdkafka's mock Kafka cluster in this process until SIGINT/SIGTERM, for local
+/// <c>contactcenter broker</c>: runs an embedded Kafka-protocol cluster (native by default, or librdkafka's mock) in this process until SIGINT/SIGTERM, for local
 /// development and tests. Stdout gets exactly one line, the bootstrap servers, so scripts can capture it.
 /// </summary>
 internal static class BrokerCommand
@@ -14,7 +14,7 @@ internal static class BrokerCommand
     {
         var brokers = new Option<int>("--brokers")
         {
-            Description = "Number of brokers in the mock cluster.",
+            Description = "Number of brokers in the cluster.",
             DefaultValueFactory = _ => 3,
         };
         var bootstrapFile = new Option<FileInfo?>("--bootstrap-file")
@@ -23,11 +23,20 @@ internal static class BrokerCommand
         };
         var topics = new Option<string?>("--topics")
         {
-            Description = "Topics to create up front: name:partitions[:replication],... (the mock has no CreateTopics API).",
+            Description = "Topics to create up front: name:partitions[:replication],... .",
         };
-        var command = new Command("broker", "Run an in-memory Kafka-protocol cluster (librdkafka mock) until Ctrl-C.")
+        var kind = new Option<BrokerKind>("--broker")
         {
-            brokers, bootstrapFile, topics,
+            Description = "native (the Kafka-protocol broker of this process) or mock (librdkafka's mock cluster).",
+            DefaultValueFactory = _ => EmbeddedKafka.DefaultKind,
+        };
+        var dataDir = new Option<DirectoryInfo?>("--data-dir")
+        {
+            Description = "native only: keep topics, records and committed offsets in this directory and load them at start.",
+        };
+        var command = new Command("broker", "Run an embedded Kafka-protocol cluster until Ctrl-C.")
+        {
+            brokers, bootstrapFile, topics, kind, dataDir,
         };
         command.SetAction(async (parseResult, ct) =>
         {
@@ -36,6 +45,8 @@ internal static class BrokerCommand
             try
             {
                 if (brokerCount < 1) throw new FormatException("--brokers must be at least 1.");
+                if (parseResult.GetValue(dataDir) is not null && parseResult.GetValue(kind) != BrokerKind.Native)
+                    throw new FormatException("--data-dir needs --broker native (the mock keeps nothing on disk).");
                 requested = ParseTopics(parseResult.GetValue(topics));
                 if (requested.FirstOrDefault(t => t.Replication > brokerCount) is { Name: not null } tooMany)
                     throw new FormatException($"--topics: '{tooMany.Name}' asks for replication {tooMany.Replication} with {brokerCount} broker(s).");
@@ -45,12 +56,12 @@ internal static class BrokerCommand
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
-            return await RunAsync(brokerCount, parseResult.GetValue(bootstrapFile), requested, ct);
+            return await RunAsync(parseResult.GetValue(kind), parseResult.GetValue(dataDir)?.FullName, brokerCount, parseResult.GetValue(bootstrapFile), requested, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(int brokerCount, FileInfo? bootstrapFile,
+    private static async Task<int> RunAsync(BrokerKind kind, string? dataDir, int brokerCount, FileInfo? bootstrapFile,
         IReadOnlyList<TopicRequest> topics, CancellationToken ct)
     {
         // System.CommandLine cancels ct on Ctrl-C; SIGTERM (docker stop, kill) must end the run just as cleanly.
@@ -58,7 +69,7 @@ internal static class BrokerCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
-        using var broker = EmbeddedKafkaBroker.Start(brokerCount);
+        using var broker = EmbeddedKafka.Start(kind, brokerCount, dataDirectory: dataDir);
         foreach (var topic in topics)
             broker.CreateTopic(topic.Name, topic.Partitions, topic.Replication);
 
@@ -67,7 +78,7 @@ internal static class BrokerCommand
         Console.Out.WriteLine(broker.BootstrapServers);
         await Console.Out.FlushAsync(CancellationToken.None);
         Console.Error.WriteLine(
-            $"Mock Kafka cluster: {brokerCount} broker(s), librdkafka {EmbeddedKafkaBroker.NativeVersion}" +
+            $"Embedded Kafka: {broker.Description}" +
             (topics.Count == 0 ? "" : ", topics " + string.Join(", ", topics.Select(t => $"{t.Name}({t.Partitions})"))) +
             ". Ctrl-C to stop.");
 
@@ -83,7 +94,7 @@ internal static class BrokerCommand
         {
             if (bootstrapFile is not null) TryDelete(bootstrapFile);
         }
-        Console.Error.WriteLine("Mock Kafka cluster stopped.");
+        Console.Error.WriteLine("Embedded Kafka stopped.");
         return 0;
 
         void Stop(PosixSignalContext context)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using ContactCenter.Processor.Demo;
+using ContactCenter.Processor.Kafka;
 using ContactCenter.Stores;
 using ContactCenter.Topology.Files;
 
@@ -23,6 +24,11 @@ internal static class DemoCommand
         var topology = new Option<string>("--topology") { Description = "Topology file the pipeline runs.", DefaultValueFactory = _ => "topologies/agent-state.yaml" };
         var store = new Option<StoreKind>("--store") { Description = "Aggregate store: faster, rocksdb or memory.", DefaultValueFactory = _ => StoreKind.Faster };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on the last line." };
+        var broker = new Option<BrokerKind>("--broker")
+        {
+            Description = "Embedded broker: native (the Kafka-protocol broker in this process) or mock (librdkafka's mock cluster).",
+            DefaultValueFactory = _ => EmbeddedKafka.DefaultKind,
+        };
         var seed = new Option<int>("--seed") { Description = "Seed of the traffic simulation.", DefaultValueFactory = _ => 42 };
         var chaos = new Option<string>("--chaos")
         {
@@ -34,7 +40,7 @@ internal static class DemoCommand
 
         var command = new Command("demo", "Run the agent pipeline on an embedded broker and Redis with simulated contact-center traffic, then verify Redis.")
         {
-            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort,
+            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort, broker,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -50,6 +56,7 @@ internal static class DemoCommand
                 Seed = parse.GetValue(seed),
                 Chaos = parse.GetValue(chaos) == "redis-loss" ? DemoChaos.RedisLoss : DemoChaos.None,
                 HttpPort = parse.GetValue(httpPort),
+                Broker = parse.GetValue(broker),
             };
             if (options.Agents < 1 || options.Rate < 1 || options.Duration <= TimeSpan.Zero)
             {

@@ -20,6 +20,9 @@ internal sealed record DemoOptions
     /// <summary>Port of the demo's /healthz, /readyz and /metrics (any free port when taken; 0: any free port).</summary>
     public int HttpPort { get; init; } = 8080;
 
+    /// <summary>Which embedded broker the demo runs on.</summary>
+    public ContactCenter.Processor.Kafka.BrokerKind Broker { get; init; } = ContactCenter.Processor.Kafka.EmbeddedKafka.DefaultKind;
+
     /// <summary>One record in this many is deliberately malformed, to show the dead-letter path (0 = none).</summary>
     public int MalformedEvery { get; init; } = 1000;
 

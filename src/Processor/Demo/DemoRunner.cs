@@ -38,10 +38,10 @@ internal sealed class DemoRunner
 
     public async Task<DemoSummary> RunAsync(PipelineSpec spec, CancellationToken ct)
     {
-        using var broker = EmbeddedKafkaBroker.Start(1);
+        using var broker = EmbeddedKafka.Start(_options.Broker, 1);
         using var garnet = _options.Redis is null ? EmbeddedGarnet.Start() : null;
         var redisEndpoint = _options.Redis ?? garnet!.Endpoint;
-        _progress.WriteLine($"broker {broker.BootstrapServers}; redis {redisEndpoint} ({(garnet is null ? "external" : "embedded Garnet")}); store {_options.Store}");
+        _progress.WriteLine($"broker {broker.BootstrapServers} ({broker.Description}); redis {redisEndpoint} ({(garnet is null ? "external" : "embedded Garnet")}); store {_options.Store}");
 
         using var redis = await RedisConnector.ConnectAsync(redisEndpoint);
         var stateDir = Path.Combine(Path.GetTempPath(), "contactcenter-demo", Guid.NewGuid().ToString("N"));
@@ -53,7 +53,7 @@ internal sealed class DemoRunner
             using var logs = Logs.Create(Microsoft.Extensions.Logging.LogLevel.Warning, Microsoft.Extensions.Logging.LogLevel.Error);
             await using var pipeline = new PipelineHost(spec, logs);
             var started = Stopwatch.StartNew();
-            await pipeline.StartAsync(broker.BootstrapServers, new MockTopicProvisioner(broker), redis, storeSupplier, stateDir, ct);
+            await pipeline.StartAsync(broker.BootstrapServers, broker.Provisioner, redis, storeSupplier, stateDir, ct);
             _progress.WriteLine($"pipeline running after {started.Elapsed.TotalSeconds:F1}s");
 
             pipeline.State.Acknowledged += RecordLatency;

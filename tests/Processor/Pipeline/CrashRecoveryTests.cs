@@ -32,14 +32,14 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"seed {seed}");
         var random = new Random(seed);
 
-        using var broker = EmbeddedKafkaBroker.Start(1);
+        using var broker = EmbeddedKafka.Start(EmbeddedKafka.DefaultKind, 1);
         using var garnet = EmbeddedGarnet.Start();
         using var redis = await RedisConnector.ConnectAsync(garnet.Endpoint);
         var topologyFile = Path.Combine(_dir, "agent-state.yaml");
         File.Copy(Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml"), topologyFile);
         var spec = TopologyLoader.Load(topologyFile).Spec!;
         Assert.Empty(spec.State.Processors); // Expected() below knows no processors
-        await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);
+        await PipelineHost.ProvisionTopicsAsync(spec, broker.Provisioner, CancellationToken.None);
 
         var simulation = new AgentSimulation(agents: 150, seed: seed);
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(broker.BootstrapServers)).Build();

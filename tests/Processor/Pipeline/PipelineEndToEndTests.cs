@@ -15,7 +15,7 @@ namespace ContactCenter.Tests.Processor.Pipeline;
 /// </summary>
 public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
 {
-    private readonly EmbeddedKafkaBroker _broker = EmbeddedKafkaBroker.Start(1);
+    private readonly EmbeddedKafka _broker = EmbeddedKafka.Start(EmbeddedKafka.DefaultKind, 1);
     private readonly string _stateDir = Directory.CreateTempSubdirectory("cc-pipeline-test-").FullName;
 
     private IProducer<byte[]?, byte[]?> Producer => _producerLazy ??= new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(_broker.BootstrapServers)).Build();
@@ -38,7 +38,7 @@ public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
     {
         var host = new PipelineHost(spec);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await host.StartAsync(_broker.BootstrapServers, new MockTopicProvisioner(_broker), backend.Redis,
+        await host.StartAsync(_broker.BootstrapServers, _broker.Provisioner, backend.Redis,
             AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName), _stateDir, timeout.Token);
         return host;
     }

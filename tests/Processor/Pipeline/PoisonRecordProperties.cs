@@ -21,7 +21,8 @@ public abstract class PoisonRecordProperties(RedisBackend backend) : IAsyncLifet
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
-    private readonly EmbeddedKafkaBroker _broker = EmbeddedKafkaBroker.Start(1);
+    // The records reach 1.1 MB: like a real cluster, the broker must be configured to take them (message.max.bytes).
+    private readonly EmbeddedKafka _broker = EmbeddedKafka.Start(EmbeddedKafka.DefaultKind, 1, messageMaxBytes: 2_100_000);
     private readonly string _stateDir = Directory.CreateTempSubdirectory("cc-poison-test-").FullName;
     private readonly string _prefix = $"poison{Guid.NewGuid():N}"[..14] + ".";
     private readonly HashSet<string> _dlqSources = new(StringComparer.Ordinal);
@@ -38,7 +39,7 @@ public abstract class PoisonRecordProperties(RedisBackend backend) : IAsyncLifet
         _spec = TestSpecs.Agent(_prefix);
         _host = new PipelineHost(_spec);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _host.StartAsync(_broker.BootstrapServers, new MockTopicProvisioner(_broker), backend.Redis,
+        await _host.StartAsync(_broker.BootstrapServers, _broker.Provisioner, backend.Redis,
             AggregateStores.Create(StoreKind.Memory, _spec.Aggregate.StoreName), _stateDir, timeout.Token);
         var producerConfig = KafkaClientDefaults.Producer(_broker.BootstrapServers);
         producerConfig.MessageMaxBytes = 2_000_000; // this test produces records past the engine's own producers' limit

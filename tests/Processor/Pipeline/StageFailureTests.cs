@@ -22,13 +22,13 @@ public sealed class StageFailureTests(RealRedisBackend backend)
     {
         var prefix = $"fail{Guid.NewGuid():N}"[..12] + ".";
         var spec = TestSpecs.Agent(prefix);
-        using var broker = EmbeddedKafkaBroker.Start(1);
+        using var broker = EmbeddedKafka.Start(EmbeddedKafka.DefaultKind, 1);
         var logs = new RecordingLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
         var stateDir = Directory.CreateTempSubdirectory("cc-fail-test-").FullName;
         await using var host = new PipelineHost(spec, factory);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await host.StartAsync(broker.BootstrapServers, new MockTopicProvisioner(broker), backend.Redis,
+        await host.StartAsync(broker.BootstrapServers, broker.Provisioner, backend.Redis,
             AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName), stateDir, timeout.Token);
         Assert.True(host.Health.IsHealthy);
 

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Confluent.Kafka;
+using ContactCenter.Processor.Kafka;
+using HdrHistogram;
+
+namespace ContactCenter.Bench.Broker;
+
+/// <summary>
+/// `broker`: the native embedded broker against librdkafka's mock, with the engine's client settings
+/// (<see cref="KafkaClientDefaults"/>), clients in this process. Per broker: end-to-end throughput (produce and consume
+/// together, 100-byte records, 8 partitions quick / 32 full), produce-to-consume latency of sparse single records, and the CPU an idle
+/// cluster with one subscribed consumer burns (the whole process: broker and clients; the other broker idles too). Progress on stderr; the last stdout line is JSON.
+/// </summary>
+internal static class BrokerBenchCommand
+{
+    private sealed record Result(string Broker, double RecordsPerSecond, double P50Ms, double P99Ms, double IdleCpuPercent);
+
+    public static int Run(IReadOnlyList<string> args)
+    {
+        var quick = args.Contains("--quick");
+        // Kept under the mock's retention (~5 MiB or 100k batches per partition): 12.5k records of ~100 bytes per partition.
+        var records = quick ? 100_000 : 400_000;
+        var partitions = quick ? 8 : 32;
+        var latencySamples = quick ? 300 : 1000;
+        var results = new List<Result>();
+        // Both brokers run side by side and are measured in alternating rounds (native, mock, native, mock): the
+        // machine is shared and its load drifts, so the best round of each is reported.
+        var kinds = new[] { BrokerKind.Native, BrokerKind.Mock };
+        var brokers = kinds.Select(k => EmbeddedKafka.Start(k, 1)).ToArray();
+        try
+        {
+            foreach (var broker in brokers) Throughput(broker, records / 10, partitions); // warm-up: JIT, connections
+            var best = new double[kinds.Length];
+            for (var round = 0; round < 2; round++)
+                for (var i = 0; i < kinds.Length; i++)
+                {
+                    var perSecond = Throughput(brokers[i], records, partitions);
+                    Console.Error.WriteLine($"   round {round + 1} {kinds[i]}: {perSecond:N0} records/s end to end");
+                    best[i] = Math.Max(best[i], perSecond);
+                }
+            for (var i = 0; i < kinds.Length; i++)
+            {
+                var (p50, p99) = Latency(brokers[i], latencySamples);
+                var idle = IdleCpu(brokers[i], TimeSpan.FromSeconds(quick ? 3 : 10));
+                Console.Error.WriteLine($"== {brokers[i].Description}: latency p50 {p50:F1} ms p99 {p99:F1} ms; idle CPU {idle:F1} % of a core");
+                results.Add(new Result(kinds[i].ToString().ToLowerInvariant(), best[i], p50, p99, idle));
+            }
+        }
+        finally
+        {
+            foreach (var broker in brokers) broker.Dispose();
+        }
+        var native = results[0];
+        var mock = results[1];
+        Console.WriteLine($"{"broker",-8} {"records/s",12} {"p50 ms",8} {"p99 ms",8} {"idle CPU %",11}");
+        foreach (var r in results)
+            Console.WriteLine($"{r.Broker,-8} {r.RecordsPerSecond,12:N0} {r.P50Ms,8:F1} {r.P99Ms,8:F1} {r.IdleCpuPercent,11:F1}");
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
+        {
+            ["throughputVsMock"] = Math.Round(native.RecordsPerSecond / mock.RecordsPerSecond, 2),
+            ["recordsPerSecond"] = Math.Round(native.RecordsPerSecond),
+            ["idleCpuPercent"] = Math.Round(native.IdleCpuPercent, 1),
+            ["produceToConsumeP99Ms"] = Math.Round(native.P99Ms, 1),
+        }));
+        return 0;
+    }
+
+    private static double Throughput(EmbeddedKafka broker, int count, int partitions)
+    {
+        var topic = $"bench-{Guid.NewGuid():N}"[..14];
+        broker.CreateTopic(topic, partitions);
+        var value = new byte[100];
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]>(KafkaClientDefaults.Consumer(broker.BootstrapServers, topic + "-g")).Build();
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var clock = Stopwatch.StartNew();
+        var consumed = 0;
+        var consume = Task.Run(() =>
+        {
+            var until = DateTime.UtcNow.AddMinutes(1);
+            while (consumed < count && DateTime.UtcNow < until)
+                if (consumer.Consume(100) is { IsPartitionEOF: false }) consumed++;
+        });
+        using (var producer = new ProducerBuilder<byte[]?, byte[]>(KafkaClientDefaults.Producer(broker.BootstrapServers)).Build())
+        {
+            for (var i = 0; i < count; i++)
+            {
+                while (true)
+                {
+                    try { producer.Produce(new TopicPartition(topic, i % partitions), new Message<byte[]?, byte[]> { Value = value }); break; }
+                    catch (ProduceException<byte[]?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(1)); }
+                }
+            }
+            producer.Flush(TimeSpan.FromMinutes(2));
+        }
+        consume.Wait();
+        var seconds = clock.Elapsed.TotalSeconds;
+        if (consumed < count) Console.Error.WriteLine($"   consumed only {consumed:N0} of {count:N0}");
+        consumer.Close();
+        return consumed / seconds;
+    }
+
+    private static (double P50, double P99) Latency(EmbeddedKafka broker, int samples)
+    {
+        var topic = $"lat-{Guid.NewGuid():N}"[..14];
+        broker.CreateTopic(topic, 1);
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]>(KafkaClientDefaults.Consumer(broker.BootstrapServers, topic + "-g")).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.End));
+        using var producer = new ProducerBuilder<byte[]?, byte[]>(KafkaClientDefaults.Producer(broker.BootstrapServers)).Build();
+        var histogram = new LongHistogram(60_000_000, 3); // microseconds
+        var random = new Random(7);
+        // Wait until the consumer is fetching (its first fetch positions it at the end).
+        for (var i = 0; i < 20; i++) consumer.Consume(50);
+        for (var i = 0; i < samples; i++)
+        {
+            var sent = Stopwatch.GetTimestamp();
+            producer.Produce(new TopicPartition(topic, 0), new Message<byte[]?, byte[]> { Value = BitConverter.GetBytes(sent) });
+            var until = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < until)
+            {
+                if (consumer.Consume(100) is { IsPartitionEOF: false } r)
+                {
+                    histogram.RecordValue((long)Stopwatch.GetElapsedTime(BitConverter.ToInt64(r.Message.Value)).TotalMicroseconds);
+                    break;
+                }
+            }
+            Thread.Sleep(random.Next(0, 4)); // not phase-locked to the consumer's fetch cycle
+        }
+        consumer.Close();
+        return (histogram.GetValueAtPercentile(50) / 1000.0, histogram.GetValueAtPercentile(99) / 1000.0);
+    }
+
+    private static double IdleCpu(EmbeddedKafka broker, TimeSpan window)
+    {
+        var topic = $"idle-{Guid.NewGuid():N}"[..14];
+        broker.CreateTopic(topic, 4);
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]>(KafkaClientDefaults.Consumer(broker.BootstrapServers, topic + "-g")).Build();
+        consumer.Subscribe(topic);
+        using var stop = new CancellationTokenSource();
+        var loop = Task.Run(() => { while (!stop.IsCancellationRequested) consumer.Consume(100); });
+        Thread.Sleep(2000); // joined and fetching
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpuBefore = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        Thread.Sleep(window);
+        process.Refresh();
+        var percent = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / clock.Elapsed.TotalMilliseconds * 100;
+        stop.Cancel();
+        loop.Wait();
+        consumer.Close();
+        return percent;
+    }
+}

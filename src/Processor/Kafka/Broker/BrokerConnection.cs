@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using ContactCenter.Processor.Kafka.Broker.Protocol;
+
+namespace ContactCenter.Processor.Kafka.Broker;
+
+/// <summary>
+/// One client connection: size-prefixed frames read with System.IO.Pipelines, handled one at a time in arrival order
+/// (so responses go back in request order, as Kafka guarantees). A frame that cannot be answered, or a size prefix
+/// that is negative or over the limit, closes this connection only.
+/// </summary>
+internal sealed class BrokerConnection(Socket socket, ClusterState cluster, BrokerNode node)
+{
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var clientHost = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address.ToString() ?? "";
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        var input = PipeReader.Create(stream);
+        var output = PipeWriter.Create(stream);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var read = await input.ReadAsync(ct).ConfigureAwait(false);
+                var buffer = read.Buffer;
+                try
+                {
+                    while (TryTakeFrame(ref buffer, out var frame))
+                    {
+                        var response = await RequestDispatcher.DispatchAsync(cluster, node, frame, clientHost, ct).ConfigureAwait(false);
+                        if (response is null) continue;
+                        foreach (var chunk in response.Frame()) output.Write(chunk.Span);
+                        await output.FlushAsync(ct).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (read.IsCompleted) break;
+            }
+        }
+        catch (MalformedRequestException) { /* close: the client sent something we cannot answer */ }
+        catch (OperationCanceledException) { }
+        catch (IOException) { }
+        catch (SocketException) { }
+        catch (ObjectDisposedException) { }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A handler bug must cost this connection only, never the broker.
+            System.Diagnostics.Trace.TraceWarning($"Embedded broker {node.Id}: connection closed after {e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            try { await input.CompleteAsync().ConfigureAwait(false); } catch (IOException) { } catch (ObjectDisposedException) { } catch (SocketException) { }
+            try { await output.CompleteAsync().ConfigureAwait(false); } catch (IOException) { } catch (ObjectDisposedException) { } catch (SocketException) { }
+        }
+    }
+
+    private bool TryTakeFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlyMemory<byte> frame)
+    {
+        frame = default;
+        if (buffer.Length < 4) return false;
+        Span<byte> prefix = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(prefix);
+        var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
+        if (size < 8 || size > cluster.Options.MaxRequestBytes) throw new MalformedRequestException($"frame size {size}");
+        if (buffer.Length < 4L + size) return false;
+        frame = buffer.Slice(4, size).ToArray();
+        buffer = buffer.Slice(4 + size);
+        return true;
+    }
+}

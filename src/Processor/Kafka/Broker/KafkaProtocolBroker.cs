@@ -1,0 +1,118 @@
+using ContactCenter.Processor.Kafka.Broker.Log;
+
+namespace ContactCenter.Processor.Kafka.Broker;
+
+/// <summary>
+/// The embedded Kafka-protocol broker: <c>brokers</c> loopback listeners (ids 1..n) in this process sharing one
+/// in-memory cluster state, spoken to over TCP like a real cluster by any Kafka client. See docs/broker.md for the
+/// APIs and versions it serves and what it does not do.
+/// </summary>
+internal sealed class KafkaProtocolBroker : IDisposable, IAsyncDisposable
+{
+    private readonly ClusterState _cluster;
+    private readonly List<BrokerListener> _listeners;
+    private readonly Timer _housekeeping;
+    private int _disposed;
+    private long _lastCompactionMs;
+
+    /// <summary>How often compacted topics get a compaction pass (only partitions appended to since the last one).</summary>
+    internal const long CompactionIntervalMs = 1000;
+
+    private KafkaProtocolBroker(ClusterState cluster, List<BrokerListener> listeners)
+    {
+        _cluster = cluster;
+        _listeners = listeners;
+        BootstrapServers = string.Join(",", listeners.Select(l => $"{l.Node.Host}:{l.Node.Port}"));
+        _housekeeping = new Timer(_ => Housekeep(), null, cluster.Options.HousekeepingInterval, cluster.Options.HousekeepingInterval);
+    }
+
+    /// <summary>Comma-separated <c>host:port</c> of every broker.</summary>
+    public string BootstrapServers { get; }
+
+    public int BrokerCount => _listeners.Count;
+
+    internal ClusterState Cluster => _cluster;
+
+    /// <summary>Starts <paramref name="brokers"/> brokers on random loopback ports.</summary>
+    public static KafkaProtocolBroker Start(int brokers = 1, KafkaProtocolBrokerOptions? options = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
+        var cluster = new ClusterState(options ?? new KafkaProtocolBrokerOptions());
+        var listeners = new List<BrokerListener>();
+        for (var id = 1; id <= brokers; id++)
+        {
+            var listener = new BrokerListener(cluster, id);
+            listeners.Add(listener);
+            cluster.Brokers.Add(listener.Node);
+        }
+        cluster.LoadPersisted();
+        foreach (var listener in listeners) listener.Start();
+        return new KafkaProtocolBroker(cluster, listeners);
+    }
+
+    /// <summary>
+    /// Creates a topic. Idempotent for the same partition count; a different count throws (co-partitioning depends
+    /// on it). Configs are Kafka topic configs (e.g. <c>cleanup.policy=compact</c>, <c>retention.ms</c>).
+    /// </summary>
+    public void CreateTopic(string topic, int partitions, IReadOnlyDictionary<string, string>? configs = null, short replicationFactor = 1)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(partitions, Handlers.CreateTopicsHandler.MaxPartitions);
+        ArgumentOutOfRangeException.ThrowIfLessThan(replicationFactor, (short)1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(replicationFactor, (short)BrokerCount);
+        if (Handlers.TopicNames.Validate(topic) is { } bad) throw new ArgumentException(bad, nameof(topic));
+        foreach (var (name, value) in configs ?? new Dictionary<string, string>())
+            if (TopicConfigs.Validate(name, value) is { } reason) throw new ArgumentException(reason, nameof(configs));
+        if (!_cluster.TryCreate(topic, partitions, replicationFactor, configs ?? new Dictionary<string, string>(), out var existing)
+            && existing.Partitions.Count != partitions)
+            throw new InvalidOperationException($"Topic '{topic}' already exists with {existing.Partitions.Count} partitions, not {partitions}.");
+    }
+
+    /// <summary>Drops every client connection of every broker (clients reconnect): failure injection for tests.</summary>
+    public void DropConnections()
+    {
+        foreach (var listener in _listeners) listener.DropConnections();
+    }
+
+    private void Housekeep()
+    {
+        try
+        {
+            _cluster.Groups.Tick();
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var compacted = false;
+            foreach (var topic in _cluster.Topics)
+            {
+                var policy = _cluster.ConfigValue(topic, "cleanup.policy");
+                if (policy.Contains("compact", StringComparison.Ordinal) && now - _lastCompactionMs >= CompactionIntervalMs)
+                {
+                    var deleteRetentionMs = topic.ConfigLong("delete.retention.ms", 86_400_000);
+                    foreach (var partition in topic.Partitions) partition.Compact(deleteRetentionMs, now);
+                    compacted = true;
+                }
+                if (!policy.Contains("delete", StringComparison.Ordinal)) continue;
+                var retentionMs = topic.ConfigLong("retention.ms", 604800000);
+                var retentionBytes = topic.ConfigLong("retention.bytes", -1);
+                foreach (var partition in topic.Partitions) partition.ApplyRetention(retentionMs, retentionBytes, now);
+            }
+            if (compacted) _lastCompactionMs = now;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            System.Diagnostics.Trace.TraceWarning($"Embedded broker housekeeping failed: {e.Message}");
+        }
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _housekeeping.DisposeAsync().ConfigureAwait(false);
+        foreach (var listener in _listeners) await listener.DisposeAsync().ConfigureAwait(false);
+        _cluster.Dispose();
+    }
+
+    public override string ToString() => $"KafkaProtocolBroker({BrokerCount} brokers, {BootstrapServers})";
+}
