@@ -140,6 +140,42 @@ public sealed class PodProcessTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_drain_that_cannot_finish_ends_at_the_grace_period_with_exit_1()
+    {
+        using var broker = EmbeddedKafkaBroker.Start(1);
+        await using var redisServer = await RedisServerProcess.StartAsync();
+        var (spec, topologyFile) = Topology();
+        await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);
+        var grace = TimeSpan.FromSeconds(4);
+        using var pod = PodProcess.Start(_dir, null, "--topology", topologyFile, "--bootstrap-servers", broker.BootstrapServers,
+            "--redis", redisServer.Endpoint, "--create-topics", "false", "--state-dir", Path.Combine(_dir, "state"),
+            "--grace-period", $"{grace.TotalSeconds}s");
+        try
+        {
+            await pod.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+            var url = await pod.UrlAsync(TimeSpan.FromSeconds(1));
+            // Redis away while records arrive: the state stage holds writes it cannot flush.
+            await redisServer.StopAsync();
+            using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(broker.BootstrapServers)).Build();
+            await PodProcess.ProduceAsync(producer, spec, new AgentSimulation(agents: 50, seed: 13), 500);
+            await WaitUntilAsync(async () => Metrics.Parse((await GetAsync(url + "/metrics")).Body).Sum("cc_writer_queue_depth") > 0,
+                TimeSpan.FromSeconds(30), "writes wait for Redis");
+
+            var stopping = Stopwatch.StartNew();
+            pod.Signal(PodProcess.SigTerm);
+            Assert.True(await pod.WaitForExitAsync(grace + TimeSpan.FromSeconds(10)), $"the pod did not exit near its grace period\n{pod.Output}");
+            output.WriteLine($"exit {pod.ExitCode} {stopping.ElapsedMilliseconds} ms after SIGTERM (grace {grace.TotalSeconds} s)");
+            Assert.Equal(1, pod.ExitCode);
+            Assert.True(stopping.Elapsed < grace + TimeSpan.FromSeconds(3), $"stopped after {stopping.Elapsed}");
+            Assert.Contains(pod.Stderr, l => l.Contains("did not drain within the grace period", StringComparison.Ordinal));
+        }
+        finally
+        {
+            output.WriteLine(pod.Output);
+        }
+    }
+
     private (ContactCenter.Topology.Spec.PipelineSpec Spec, string File) Topology()
     {
         var file = Path.Combine(_dir, "agent-state.yaml");
