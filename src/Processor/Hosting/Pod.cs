@@ -88,7 +88,11 @@ internal sealed class Pod : IAsyncDisposable
             _options.Stages, spec.Name, bootstrap, KafkaClientDefaults.Security, _options.Redis.Endpoint, _options.Redis.User ?? "default",
             _options.Redis.Password is not null || _options.Redis.PasswordFile is not null ? "set" : "none", _options.Redis.Tls);
         if (_options.CreateTopics)
-            await PipelineHost.ProvisionTopicsAsync(spec, new AdminTopicProvisioner(bootstrap), ct);
+        {
+            using var provisioner = new AdminTopicProvisioner(bootstrap);
+            foreach (var difference in await PipelineHost.ProvisionTopicsAsync(spec, provisioner, ct))
+                _logger.LogWarning("{Difference}", difference);
+        }
         _supplier = AggregateStores.Create(_options.Store, spec.Aggregate.StoreName, AggregateStoreOptions.For(_stateDir));
     }
 

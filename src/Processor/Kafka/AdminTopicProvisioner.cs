@@ -36,16 +36,20 @@ internal sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task EnsureTopicAsync(string topic, int partitions, CancellationToken ct = default)
+    public async Task<IReadOnlyList<string>> EnsureTopicAsync(string topic, int partitions, IReadOnlyDictionary<string, string>? configs = null, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         ct.ThrowIfCancellationRequested();
         try
         {
-            var spec = new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = _replicationFactor };
+            var spec = new TopicSpecification
+            {
+                Name = topic, NumPartitions = partitions, ReplicationFactor = _replicationFactor,
+                Configs = configs?.ToDictionary(c => c.Key, c => c.Value),
+            };
             await _admin.CreateTopicsAsync([spec], CreateOptions).WaitAsync(ct).ConfigureAwait(false);
-            return;
+            return [];
         }
         catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
         {
@@ -54,6 +58,25 @@ internal sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
         var existing = await Task.Run(() => PartitionCount(topic), ct).ConfigureAwait(false);
         if (existing != partitions)
             throw new InvalidOperationException($"Topic '{topic}' already exists with {existing} partitions, not {partitions}.");
+        return configs is { Count: > 0 } ? await DifferencesAsync(topic, configs, ct).ConfigureAwait(false) : [];
+    }
+
+    /// <summary>How the existing topic's configs differ from what the engine needs (a cluster that cannot say: nothing).</summary>
+    private async Task<IReadOnlyList<string>> DifferencesAsync(string topic, IReadOnlyDictionary<string, string> wanted, CancellationToken ct)
+    {
+        try
+        {
+            var described = await _admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = topic }]).WaitAsync(ct).ConfigureAwait(false);
+            var actual = described.SelectMany(r => r.Entries).ToDictionary(e => e.Key, e => e.Value.Value);
+            return wanted
+                .Where(w => !actual.TryGetValue(w.Key, out var value) || value != w.Value)
+                .Select(w => $"topic '{topic}' has {w.Key}={(actual.TryGetValue(w.Key, out var v) ? v : "(unset)")}, the engine needs {w.Value}")
+                .ToList();
+        }
+        catch (KafkaException e)
+        {
+            return [$"topic '{topic}': its configs could not be checked ({e.Error.Reason})"];
+        }
     }
 
     // GetMetadata is a blocking call in Confluent.Kafka; it is run off the caller's thread above.

@@ -8,8 +8,11 @@ namespace ContactCenter.Processor.Kafka;
 internal interface ITopicProvisioner
 {
     /// <summary>
-    /// Makes sure <paramref name="topic"/> exists with exactly <paramref name="partitions"/> partitions.
-    /// An existing topic with that count is fine; one with another count is an error (co-partitioning depends on it).
+    /// Makes sure <paramref name="topic"/> exists with exactly <paramref name="partitions"/> partitions, created with
+    /// <paramref name="configs"/> (e.g. <c>cleanup.policy=compact</c>). An existing topic with that count is fine; one
+    /// with another count is an error (co-partitioning depends on it).
     /// </summary>
-    Task EnsureTopicAsync(string topic, int partitions, CancellationToken ct = default);
+    /// <returns>How an existing topic's configs differ from <paramref name="configs"/>, one line each (empty: none, or
+    /// the broker cannot tell).</returns>
+    Task<IReadOnlyList<string>> EnsureTopicAsync(string topic, int partitions, IReadOnlyDictionary<string, string>? configs = null, CancellationToken ct = default);
 }

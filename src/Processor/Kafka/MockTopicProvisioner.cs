@@ -13,11 +13,12 @@ internal sealed class MockTopicProvisioner : ITopicProvisioner
     }
 
     /// <inheritdoc />
-    public Task EnsureTopicAsync(string topic, int partitions, CancellationToken ct = default)
+    /// <remarks>The mock keeps no topic configs: <paramref name="configs"/> are not applied (no compaction there).</remarks>
+    public Task<IReadOnlyList<string>> EnsureTopicAsync(string topic, int partitions, IReadOnlyDictionary<string, string>? configs = null, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
         // The mock creates the topic synchronously on its own thread in microseconds: no need to offload.
         _broker.CreateTopic(topic, partitions);
-        return Task.CompletedTask;
+        return Task.FromResult<IReadOnlyList<string>>([]);
     }
 }

@@ -14,10 +14,10 @@ internal sealed class NativeTopicProvisioner : ITopicProvisioner
     }
 
     /// <inheritdoc />
-    public Task EnsureTopicAsync(string topic, int partitions, CancellationToken ct = default)
+    public Task<IReadOnlyList<string>> EnsureTopicAsync(string topic, int partitions, IReadOnlyDictionary<string, string>? configs = null, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
-        _broker.CreateTopic(topic, partitions);
-        return Task.CompletedTask;
+        _broker.CreateTopic(topic, partitions, configs);
+        return Task.FromResult<IReadOnlyList<string>>([]);
     }
 }

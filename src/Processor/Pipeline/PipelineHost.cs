@@ -85,10 +85,23 @@ internal sealed class PipelineHost : IAsyncDisposable
             yield return (spec.State.DeadLetterTopic, spec.State.DeadLetterPartitions);
     }
 
-    public static async Task ProvisionTopicsAsync(PipelineSpec spec, ITopicProvisioner provisioner, CancellationToken ct)
+    /// <summary>
+    /// The configs a topic of the pipeline needs: the derived topic and the store's changelog are compacted (the latest
+    /// aggregate per agent is what replays, rebuilds and restores read; deleted agents' tombstones age out).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> TopicConfigs(PipelineSpec spec, string topic) =>
+        topic == spec.Aggregate.OutputTopic || topic == AggregateTopologyBuilder.ChangelogTopic(spec.Aggregate)
+            ? new Dictionary<string, string> { ["cleanup.policy"] = "compact" }
+            : new Dictionary<string, string>();
+
+    /// <summary>Creates every topic the pipeline needs with its partitions and configs.</summary>
+    /// <returns>How existing topics' configs differ from what the pipeline needs, one line each.</returns>
+    public static async Task<IReadOnlyList<string>> ProvisionTopicsAsync(PipelineSpec spec, ITopicProvisioner provisioner, CancellationToken ct)
     {
+        var differences = new List<string>();
         foreach (var (topic, partitions) in RequiredTopics(spec).DistinctBy(t => t.Topic))
-            await provisioner.EnsureTopicAsync(topic, partitions, ct);
+            differences.AddRange(await provisioner.EnsureTopicAsync(topic, partitions, TopicConfigs(spec, topic), ct));
+        return differences;
     }
 
     public async Task StartAsync(
@@ -101,7 +114,11 @@ internal sealed class PipelineHost : IAsyncDisposable
         Stages stages = Stages.All)
     {
         if (provisioner is not null)
-            await ProvisionTopicsAsync(_spec, provisioner, ct);
+        {
+            var logger = _logs.CreateLogger("ContactCenter.Topics");
+            foreach (var difference in await ProvisionTopicsAsync(_spec, provisioner, ct))
+                logger.LogWarning("{Difference}", difference);
+        }
         var starting = new List<Task>(2);
         if (stages.HasFlag(Stages.State))
             starting.Add(StartStageAsync(Stages.State, bootstrapServers, redis, aggregateStore, stateDir, ct));

@@ -1,0 +1,51 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using ContactCenter.Processor.Kafka;
+using ContactCenter.Processor.Kafka.Broker;
+using ContactCenter.Processor.Pipeline;
+
+namespace ContactCenter.Tests.Processor.Kafka;
+
+/// <summary>
+/// Topics are created with the configs the pipeline needs (the derived topic and the store's changelog compacted),
+/// through the Admin API as on a real cluster, and an existing topic whose configs differ is reported, not ignored.
+/// </summary>
+[Trait("Kind", "Integration")]
+public sealed class TopicConfigTests : IDisposable
+{
+    private readonly KafkaProtocolBroker _broker = KafkaProtocolBroker.Start(1);
+
+    private async Task<string?> CleanupPolicyAsync(string topic)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _broker.BootstrapServers }).Build();
+        var described = await admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = topic }]);
+        return described.SelectMany(r => r.Entries).FirstOrDefault(e => e.Key == "cleanup.policy").Value?.Value;
+    }
+
+    [Fact]
+    public async Task The_derived_topic_and_the_changelog_are_created_compacted_the_sources_are_not()
+    {
+        var spec = TestSpecs.Agent("cfg.");
+        using var provisioner = new AdminTopicProvisioner(_broker.BootstrapServers);
+        Assert.Empty(await PipelineHost.ProvisionTopicsAsync(spec, provisioner, CancellationToken.None));
+
+        Assert.Equal("compact", await CleanupPolicyAsync(spec.Aggregate.OutputTopic));
+        Assert.Equal("compact", await CleanupPolicyAsync(ContactCenter.Processor.Streams.AggregateTopologyBuilder.ChangelogTopic(spec.Aggregate)));
+        Assert.NotEqual("compact", await CleanupPolicyAsync(spec.Aggregate.Sources[0].Topic));
+    }
+
+    [Fact]
+    public async Task An_existing_derived_topic_that_is_not_compacted_is_reported()
+    {
+        var spec = TestSpecs.Agent("old.");
+        _broker.CreateTopic(spec.Aggregate.OutputTopic, spec.Aggregate.OutputPartitions, new Dictionary<string, string> { ["cleanup.policy"] = "delete" });
+        using var provisioner = new AdminTopicProvisioner(_broker.BootstrapServers);
+
+        var differences = await PipelineHost.ProvisionTopicsAsync(spec, provisioner, CancellationToken.None);
+
+        var line = Assert.Single(differences);
+        Assert.Contains($"topic '{spec.Aggregate.OutputTopic}' has cleanup.policy=delete, the engine needs compact", line);
+    }
+
+    public void Dispose() => _broker.Dispose();
+}
