@@ -25,7 +25,7 @@ static int Usage()
                  throughput, produce-to-consume latency, idle CPU; last stdout line is a JSON object.
           micro  [BenchmarkDotNet args]
                  BenchmarkDotNet point Get/Put per store.
-          startup [--quick] [--agents N] [--log-factor K]
+          startup [--quick] [--agents N] [--log-factor K] [--broker native|mock]
                  state-stage pod start: snapshot-first with Redis intact, Redis empty from a snapshot file + tail,
                  Redis empty rebuilt from the topic, and a full replay; last stdout line is a JSON object.
         """);

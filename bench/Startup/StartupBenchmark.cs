@@ -33,11 +33,12 @@ internal static class StartupBenchmark
         var quick = args.Contains("--quick");
         var agents = Option(args, "--agents", quick ? 20_000 : 100_000);
         var logFactor = Option(args, "--log-factor", 10);
-        const int partitions = 24; // the mock keeps ~5 MiB per partition: spread the log
+        const int partitions = 24; // the mock keeps ~5 MiB per partition: spread the log (same count on both brokers)
         var load = Environment.ProcessorCount > 0 ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
         Console.Error.WriteLine($"startup: {agents:N0} agents, log {logFactor}x the state, {partitions} partitions, load average {load}");
 
-        using var broker = EmbeddedKafkaBroker.Start(1);
+        var kind = args.Contains("mock") ? BrokerKind.Mock : EmbeddedKafka.DefaultKind;
+        using var broker = EmbeddedKafka.Start(kind, 1);
         using var garnet = EmbeddedGarnet.Start();
         using var redis = await RedisConnector.ConnectAsync(garnet.Endpoint + ",allowAdmin=true");
         var spec = new StateStageSpec("agent-state", "bench.agent-state", "bench.user-aggregate", partitions, "cc:agent:{key}", [], "bench.dead-letter", []);
@@ -100,6 +101,7 @@ internal static class StartupBenchmark
             joinSeconds = new { ready = Math.Round(intact.JoinSeconds, 3), snapshot = Math.Round(fromSnapshot.JoinSeconds, 3), rebuild = Math.Round(rebuild.JoinSeconds, 3), replay = Math.Round(replay.JoinSeconds, 3) },
             snapshotFileLoadSeconds = Math.Round(fileLoad, 3),
             loadAverage = load,
+            broker = kind.ToString().ToLowerInvariant(),
         };
         Console.Out.WriteLine(JsonSerializer.Serialize(summary));
         return 0;
@@ -110,7 +112,7 @@ internal static class StartupBenchmark
     private sealed record Timing(double Seconds, double JoinSeconds, long RebuildRecords);
 
     /// <summary>Starts a state-stage pod and times it from creation until <paramref name="done"/> holds; then stops it.</summary>
-    private static async Task<Timing> TimeUntilAsync(PipelineSpec spec, EmbeddedKafkaBroker broker, IConnectionMultiplexer redis, string? snapshots, Func<Task<bool>> done)
+    private static async Task<Timing> TimeUntilAsync(PipelineSpec spec, EmbeddedKafka broker, IConnectionMultiplexer redis, string? snapshots, Func<Task<bool>> done)
     {
         var state = Directory.CreateTempSubdirectory("cc-bench-state-").FullName;
         var clock = Stopwatch.StartNew();
