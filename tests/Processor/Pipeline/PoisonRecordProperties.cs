@@ -90,7 +90,9 @@ public abstract class PoisonRecordProperties(RedisBackend backend) : IAsyncLifet
 
             var aggregate = _host.Aggregate.Counters;
             var state = _host.State.Counters;
+            // A record is counted consumed before its outcome: wait for both stages' outcomes to account for all.
             await WaitUntilAsync(() => aggregate.Consumed >= _toSources
+                && aggregate.Applied + aggregate.Stale + aggregate.DeadLettered == aggregate.Consumed
                 && state.Consumed >= aggregate.Applied + _toDerived
                 && state.Applied + state.Stale + state.Dropped + state.DeadLettered == state.Consumed,
                 () => $"aggregate: {aggregate}; state: {state}; produced to sources {_toSources}, to derived {_toDerived}");
