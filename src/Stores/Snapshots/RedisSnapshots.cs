@@ -87,25 +87,42 @@ public static class RedisSnapshots
 
         var db = redis.GetDatabase();
         long hashes = 0, tombstones = 0, skipped = 0;
+        // Pipelined in windows: one round trip per record would make a load as slow as a rebuild.
+        const int Window = 512;
+        var pending = new List<(Task<bool> Written, bool IsHash)>(Window);
+        async Task DrainAsync()
+        {
+            foreach (var (written, isHash) in pending)
+            {
+                if (!await written.ConfigureAwait(false)) skipped++;
+                else if (isHash) hashes++;
+                else tombstones++;
+            }
+            pending.Clear();
+        }
         foreach (var record in records)
         {
             ct.ThrowIfCancellationRequested();
             if (record is SnapshotHash hash)
             {
                 var args = hash.Fields.SelectMany(f => new RedisValue[] { f.Key, f.Value }).ToArray();
-                if ((long)await db.ScriptEvaluateAsync(LoadHash, [hash.Key], args).ConfigureAwait(false) == 1) hashes++;
-                else skipped++;
+                pending.Add((LoadHashAsync(db, hash.Key, args), true));
             }
             else if (record is SnapshotTombstone tomb && tomb.TimeToLiveMs > 0)
             {
-                if (await db.StringSetAsync(tomb.Key, tomb.Fence, TimeSpan.FromMilliseconds(tomb.TimeToLiveMs), When.NotExists).ConfigureAwait(false)) tombstones++;
-                else skipped++;
+                pending.Add((db.StringSetAsync(tomb.Key, tomb.Fence, TimeSpan.FromMilliseconds(tomb.TimeToLiveMs), When.NotExists), false));
             }
+            if (pending.Count >= Window)
+                await DrainAsync().ConfigureAwait(false);
         }
+        await DrainAsync().ConfigureAwait(false);
         foreach (var (partition, offset) in header.Offsets)
             await db.ScriptEvaluateAsync(RaiseOffset, [FenceScript.OffsetsKey(offsetsPrefix, stage, partition)], [offset]).ConfigureAwait(false);
         return new LoadResult(header, hashes, tombstones, skipped);
     }
+
+    private static async Task<bool> LoadHashAsync(IDatabase db, string key, RedisValue[] fields) =>
+        (long)await db.ScriptEvaluateAsync(LoadHash, [key], fields).ConfigureAwait(false) == 1;
 
     /// <summary>The newest snapshot file in <paramref name="directory"/> (by the time in its name order), or null.</summary>
     public static string? Newest(string directory, string stage) =>
