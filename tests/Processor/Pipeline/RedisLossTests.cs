@@ -17,15 +17,14 @@ namespace ContactCenter.Tests.Processor.Pipeline;
 /// Redis under a pod that starts later), more traffic flows, and every agent must end exactly as sent: the state stage
 /// notices the loss, keeps serving and rebuilds the rest in the background from the derived topic.
 /// </summary>
-public abstract class RedisLossTests : IDisposable
+public abstract class RedisLossTests(RedisBackend backend) : IDisposable
 {
     private const int Agents = 40;
     private readonly EmbeddedKafkaBroker _broker = EmbeddedKafkaBroker.Start(1);
     private readonly string _stateDir = Directory.CreateTempSubdirectory("cc-loss-test-").FullName;
     private readonly string _prefix = $"loss{Guid.NewGuid():N}"[..12] + ".";
-    private readonly IProducer<byte[]?, byte[]?> _producer;
-
-    protected RedisLossTests() => _producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(_broker.BootstrapServers)).Build();
+    private IProducer<byte[]?, byte[]?> Producer => _producerLazy ??= new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(_broker.BootstrapServers)).Build();
+    private IProducer<byte[]?, byte[]?>? _producerLazy;
 
     private PipelineSpec Spec => TestSpecs.Agent(_prefix);
 
@@ -41,7 +40,7 @@ public abstract class RedisLossTests : IDisposable
     private async Task SendAsync(string agent, int version)
     {
         var ev = new AgentEvent(agent, version, 1_000 + version, $"{agent} v{version}", "acme", "logged-in", $"p{version}");
-        await _producer.ProduceAsync($"{_prefix}agent", new Message<byte[]?, byte[]?>
+        await Producer.ProduceAsync($"{_prefix}agent", new Message<byte[]?, byte[]?>
         {
             Key = Encoding.UTF8.GetBytes(agent),
             Value = EventSerde.Serialize(ev),
@@ -171,19 +170,6 @@ public abstract class RedisLossTests : IDisposable
         Assert.Empty(second.State.Recovery.Rebuilds);
     }
 
-    public void Dispose()
-    {
-        _producer.Dispose();
-        _broker.Dispose();
-        try { Directory.Delete(_stateDir, recursive: true); } catch (IOException) { }
-        GC.SuppressFinalize(this);
-    }
-}
-
-[Collection(RealRedisCollection.Name)]
-[Trait("Kind", "Integration")]
-public sealed class RedisLossOnRedisTests(RealRedisBackend backend) : RedisLossTests
-{
     [Fact]
     public Task FLUSHALL_mid_traffic_ends_exact() => LoseWhileRunningAsync(backend.Redis, () => FlushAllAsync(backend.Endpoint));
 
@@ -197,6 +183,19 @@ public sealed class RedisLossOnRedisTests(RealRedisBackend backend) : RedisLossT
     public Task A_pod_with_a_snapshot_loads_it_and_replays_only_the_tail() =>
         EmptyRedisUnderAPodWithASnapshotAsync(backend.Redis, () => FlushAllAsync(backend.Endpoint));
 
+    public void Dispose()
+    {
+        _producerLazy?.Dispose();
+        _broker.Dispose();
+        try { Directory.Delete(_stateDir, recursive: true); } catch (IOException) { }
+        GC.SuppressFinalize(this);
+    }
+}
+
+[Collection(RealRedisCollection.Name)]
+[Trait("Kind", "Integration")]
+public sealed class RedisLossOnRedisTests(RealRedisBackend backend) : RedisLossTests(backend)
+{
     [Fact]
     public async Task Redis_killed_and_restarted_empty_mid_traffic_ends_exact()
     {
@@ -212,21 +211,8 @@ public sealed class RedisLossOnRedisTests(RealRedisBackend backend) : RedisLossT
 
 [Collection(GarnetCollection.Name)]
 [Trait("Kind", "Integration")]
-public sealed class RedisLossOnGarnetTests(GarnetBackend backend) : RedisLossTests
+public sealed class RedisLossOnGarnetTests(GarnetBackend backend) : RedisLossTests(backend)
 {
-    [Fact]
-    public Task FLUSHALL_mid_traffic_ends_exact() => LoseWhileRunningAsync(backend.Redis, () => FlushAllAsync(backend.Endpoint));
-
-    [Fact]
-    public Task A_rollback_of_offsets_and_data_ends_exact() => LoseWhileRunningAsync(backend.Redis, () => RollBackAsync(backend.Redis));
-
-    [Fact]
-    public Task A_pod_started_on_an_emptied_Redis_rebuilds_it() => EmptyRedisUnderANewPodAsync(backend.Redis, () => FlushAllAsync(backend.Endpoint));
-
-    [Fact]
-    public Task A_pod_with_a_snapshot_loads_it_and_replays_only_the_tail() =>
-        EmptyRedisUnderAPodWithASnapshotAsync(backend.Redis, () => FlushAllAsync(backend.Endpoint));
-
     [Fact]
     public async Task Garnet_restarted_empty_mid_traffic_ends_exact()
     {
