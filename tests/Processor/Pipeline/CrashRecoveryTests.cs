@@ -43,14 +43,14 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
 
         var simulation = new AgentSimulation(agents: 150, seed: seed);
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(broker.BootstrapServers)).Build();
-        await ProduceAsync(producer, spec, simulation, 1500);
+        await Hosting.PodProcess.ProduceAsync(producer, spec, simulation, 1500);
 
         for (var round = 0; round < 3; round++)
         {
             using var pod = StartPod(topologyFile, broker.BootstrapServers, garnet.Endpoint);
             await WaitForReadyAsync(pod);
             // Work is in flight: kill somewhere inside it, while more events arrive.
-            var produce = ProduceAsync(producer, spec, simulation, 500);
+            var produce = Hosting.PodProcess.ProduceAsync(producer, spec, simulation, 500);
             await Task.Delay(random.Next(100, 1500));
             pod.Kill(entireProcessTree: true);
             await pod.WaitForExitAsync();
@@ -69,23 +69,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         Signal(last.Id, "TERM");
         Assert.True(last.WaitForExit(30_000), "the pod did not stop within 30 s of SIGTERM");
         Assert.Equal(0, last.ExitCode);
-    }
-
-    private static async Task ProduceAsync(IProducer<byte[]?, byte[]?> producer, PipelineSpec spec, AgentSimulation simulation, int count)
-    {
-        var topics = spec.Aggregate.Sources.ToDictionary(s => s.Name, s => s.Topic);
-        var pending = new List<Task>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var ev = simulation.Next(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            pending.Add(producer.ProduceAsync(topics[ev.Source], new Message<byte[]?, byte[]?>
-            {
-                Key = Encoding.UTF8.GetBytes(ev.Event.AgentId),
-                Value = EventSerde.Serialize(ev.Event),
-                Headers = new Headers { { EventHeaders.Op, EventHeaders.Encode(ev.Op) } },
-            }));
-        }
-        await Task.WhenAll(pending);
     }
 
     private static async Task<List<string>> WaitForExpectedStateAsync(PipelineSpec spec, AgentSimulation simulation, StackExchange.Redis.IConnectionMultiplexer redis)
