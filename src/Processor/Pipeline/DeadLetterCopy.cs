@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using ContactCenter.Processor.Kafka;
 using ContactCenter.Topology.Events;
 
 namespace ContactCenter.Processor.Pipeline;
@@ -27,7 +28,7 @@ internal static class DeadLetterCopy
     /// <summary>The dead letter of a record: whole when it fits, else truncated and marked so.</summary>
     public static Message<byte[]?, byte[]?> Of(byte[]? key, byte[]? value, Headers? original, string reason, string origin)
     {
-        var size = (key?.Length ?? 0) + (value?.Length ?? 0) + HeaderBytes(original);
+        var size = (key?.Length ?? 0) + (value?.Length ?? 0) + HeaderSize.Of(original);
         var whole = size <= MaxCopyBytes;
         var headers = new Headers();
         var headerBudget = whole ? int.MaxValue : MaxTruncatedHeaderBytes;
@@ -35,7 +36,7 @@ internal static class DeadLetterCopy
         {
             foreach (var header in original)
             {
-                var bytes = header.Key.Length + (header.GetValueBytes()?.Length ?? 0);
+                var bytes = HeaderSize.Of(header);
                 if (bytes > headerBudget) continue;
                 headerBudget -= bytes;
                 headers.Add(header.Key, header.GetValueBytes());
@@ -67,14 +68,6 @@ internal static class DeadLetterCopy
             headers.Add(EventHeaders.DeadLetterTruncated, "value"u8.ToArray());
         var key = message.Key is { Length: > MaxTruncatedKeyBytes } k ? k[..MaxTruncatedKeyBytes] : message.Key;
         return new Message<byte[]?, byte[]?> { Key = key, Value = null, Headers = headers };
-    }
-
-    private static int HeaderBytes(Headers? headers)
-    {
-        if (headers is null) return 0;
-        var total = 0;
-        foreach (var header in headers) total += header.Key.Length + (header.GetValueBytes()?.Length ?? 0);
-        return total;
     }
 
     private static byte[] Bounded(string reason)

@@ -112,7 +112,7 @@ internal sealed class RedisLossWatch : IAsyncDisposable
             .ToDictionary(p => p, p => Math.Max(_livePosition(p) ?? 0, batch.HighestOffsetByPartition[p] + 1));
         if (upTo.Count == 0)
             return;
-        _redis.GetDatabase().StringSet(_epoch, $"{DateTimeOffset.UtcNow:O} {Guid.NewGuid():N}", when: When.NotExists, flags: CommandFlags.FireAndForget);
+        _ = StageEpoch.EnsureAsync(_redis.GetDatabase(), _epoch, CommandFlags.FireAndForget); // the writer's loop never waits
         Rebuild(upTo, upTo.Keys.Select(p => $"partition {p}'s recorded progress was missing or behind what this stage had written"));
     }
 

@@ -193,10 +193,7 @@ internal sealed class StateStageHost : IAsyncDisposable
             .ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
         // Read now, not at start: a partition taken over from another pod resumes where that pod's writes got to.
         var ids = partitions.Select(p => p.Partition.Value).ToList();
-        var recorded = _redis.GetDatabase().StringGet(ids.Select(p => FenceScript.OffsetsKey(RedisKeyspace.OffsetsPrefix, _spec.Name, p)).ToArray());
-        var applied = ids.Zip(recorded)
-            .Where(r => !r.Second.IsNull && long.TryParse((string?)r.Second, out _))
-            .ToDictionary(r => r.First, r => long.Parse((string)r.Second!, System.Globalization.CultureInfo.InvariantCulture));
+        var applied = RedisStateReader.ReadOffsets(_redis.GetDatabase(), _spec.Name, RedisKeyspace.OffsetsPrefix, ids);
         var starts = _loss.Assign(ids, applied, committed);
         Counters.OnJoined();
         foreach (var tp in partitions)

@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Spec;
@@ -68,7 +69,7 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
             byte[]? op = null;
             if (record.Headers is not null && record.Headers.TryGetLastBytes(source.OpHeader, out var opBytes))
                 op = opBytes;
-            if (!MergeStep.TryAccept(source, _spec.Limits, record.Key, record.Value, op, HeaderBytes(record.Headers), out accepted, out var reason))
+            if (!MergeStep.TryAccept(source, _spec.Limits, record.Key, record.Value, op, HeaderSize.Of(record.Headers), out accepted, out var reason))
                 return Reject(record, reason);
         }
         catch (Exception ex)
@@ -99,15 +100,6 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
         store.Put(record.Key, result.State!);
         _counters.OnApplied();
         return Record<byte[], byte[]>.Create(record.Key, result.Output!, record.Headers);
-    }
-
-    private static int HeaderBytes(Confluent.Kafka.Headers? headers)
-    {
-        if (headers is null) return 0;
-        var total = 0L;
-        foreach (var header in headers)
-            total += System.Text.Encoding.UTF8.GetByteCount(header.Key) + (header.GetValueBytes()?.Length ?? 0);
-        return (int)Math.Min(total, int.MaxValue);
     }
 
     public void Close()

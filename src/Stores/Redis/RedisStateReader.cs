@@ -32,13 +32,29 @@ public static class RedisStateReader
         var offsets = new Dictionary<int, long>(keys.Count);
         if (keys.Count == 0)
             return offsets;
-        var values = await db.StringGetAsync(keys.ToArray()).ConfigureAwait(false);
+        Collect(partitions, await db.StringGetAsync(keys.ToArray()).ConfigureAwait(false), offsets);
+        return offsets;
+    }
+
+    /// <summary>
+    /// The offsets recorded for just <paramref name="partitions"/> (one MGET, no scan), for callers that cannot wait
+    /// asynchronously, such as a consumer's partition-assignment handler. Partitions without a record are left out.
+    /// </summary>
+    public static Dictionary<int, long> ReadOffsets(IDatabase db, string stage, string offsetsKeyPrefix, IReadOnlyList<int> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var offsets = new Dictionary<int, long>(partitions.Count);
+        Collect(partitions, db.StringGet(partitions.Select(p => FenceScript.OffsetsKey(offsetsKeyPrefix, stage, p)).ToArray()), offsets);
+        return offsets;
+    }
+
+    private static void Collect(IReadOnlyList<int> partitions, RedisValue[] values, Dictionary<int, long> offsets)
+    {
         for (var i = 0; i < values.Length; i++)
         {
             if (!values[i].IsNull && long.TryParse((string?)values[i], NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
                 offsets[partitions[i]] = offset;
         }
-        return offsets;
     }
 
     /// <summary>The agent hash without the internal fence fields; null when the key does not exist.</summary>

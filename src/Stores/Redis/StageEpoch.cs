@@ -15,6 +15,7 @@ public static class StageEpoch
     public static Task<bool> ExistsAsync(IDatabase db, RedisKey key) => db.KeyExistsAsync(key);
 
     /// <summary>Sets the epoch if it is absent (first writer wins); true when this call set it.</summary>
-    public static Task<bool> EnsureAsync(IDatabase db, RedisKey key) =>
-        db.StringSetAsync(key, $"{DateTimeOffset.UtcNow:O} {Guid.NewGuid():N}", when: When.NotExists);
+    /// <param name="flags"><see cref="CommandFlags.FireAndForget"/> from a thread that must not wait for Redis.</param>
+    public static Task<bool> EnsureAsync(IDatabase db, RedisKey key, CommandFlags flags = CommandFlags.None) =>
+        db.StringSetAsync(key, $"{DateTimeOffset.UtcNow:O} {Guid.NewGuid():N}", when: When.NotExists, flags: flags);
 }
