@@ -9,9 +9,10 @@ namespace ContactCenter.Processor.Kafka.Broker;
 /// <summary>
 /// One client connection: size-prefixed frames read with System.IO.Pipelines, handled one at a time in arrival order
 /// (so responses go back in request order, as Kafka guarantees). A frame that cannot be answered, or a size prefix
-/// that is negative or over the limit, closes this connection only.
+/// that is negative or over the limit, closes this connection only. <paramref name="responseDelay"/> is failure
+/// injection: how long each response waits before it is written (read per response, so a test can change it live).
 /// </summary>
-internal sealed class BrokerConnection(Socket socket, ClusterState cluster, BrokerNode node)
+internal sealed class BrokerConnection(Socket socket, ClusterState cluster, BrokerNode node, Func<TimeSpan> responseDelay)
 {
     public async Task RunAsync(CancellationToken ct)
     {
@@ -31,6 +32,7 @@ internal sealed class BrokerConnection(Socket socket, ClusterState cluster, Brok
                     {
                         var response = await RequestDispatcher.DispatchAsync(cluster, node, frame, clientHost, ct).ConfigureAwait(false);
                         if (response is null) continue;
+                        if (responseDelay() is { Ticks: > 0 } delay) await Task.Delay(delay, ct).ConfigureAwait(false);
                         foreach (var chunk in response.Frame()) output.Write(chunk.Span);
                         await output.FlushAsync(ct).ConfigureAwait(false);
                     }

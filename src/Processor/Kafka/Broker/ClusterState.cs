@@ -26,6 +26,27 @@ internal sealed class ClusterState : IDisposable
     public KafkaProtocolBrokerOptions Options { get; }
     public string ClusterId { get; } = "cc-embedded-" + Guid.NewGuid().ToString("N")[..10];
     public List<BrokerNode> Brokers { get; } = [];
+
+    private readonly ConcurrentDictionary<int, bool> _down = new();
+
+    /// <summary>False while a broker is stopped (failure injection).</summary>
+    public bool IsUp(int broker) => !_down.ContainsKey(broker);
+
+    /// <summary>The brokers that are up, as Metadata and FindCoordinator answer them.</summary>
+    public List<BrokerNode> LiveBrokers => Brokers.Where(b => IsUp(b.Id)).ToList();
+
+    /// <summary>Marks a broker stopped or started and moves partition leadership accordingly.</summary>
+    public void SetUp(int broker, bool up)
+    {
+        if (up) _down.TryRemove(broker, out _); else _down[broker] = true;
+        ElectLeaders();
+    }
+
+    /// <summary>Every partition led by its first live replica (see <see cref="TopicLog.ElectLeaders"/>).</summary>
+    public void ElectLeaders()
+    {
+        foreach (var topic in _topics.Values) topic.ElectLeaders(IsUp);
+    }
     public GroupCoordinator Groups { get; }
 
     public IEnumerable<TopicLog> Topics => _topics.Values;
@@ -55,6 +76,7 @@ internal sealed class ClusterState : IDisposable
                 if (!File.Exists(path)) File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(meta));
             }
             topic = new TopicLog(name, partitions, replication, ids, merged, _topicCount++, directory);
+            topic.ElectLeaders(IsUp);
             _topics[name] = topic;
             return true;
         }

@@ -75,6 +75,32 @@ internal sealed class KafkaProtocolBroker : IDisposable, IAsyncDisposable
         foreach (var listener in _listeners) listener.DropConnections();
     }
 
+    /// <summary>
+    /// Stops broker <paramref name="id"/> (1..<see cref="BrokerCount"/>): its port refuses connections, its open ones
+    /// close, and leadership of its partitions moves to the next replica that is up; partitions with no such replica
+    /// have no leader (clients retry) until <see cref="RestartBrokerAsync"/>. Logs and groups are kept.
+    /// </summary>
+    public async Task StopBrokerAsync(int id)
+    {
+        var listener = Listener(id);
+        _cluster.SetUp(id, up: false);
+        await listener.StopAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a stopped broker again on the same port; it leads its preferred partitions again.</summary>
+    public Task RestartBrokerAsync(int id)
+    {
+        Listener(id).Start();
+        _cluster.SetUp(id, up: true);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Makes every response of broker <paramref name="id"/> wait <paramref name="delay"/> (zero: none).</summary>
+    public void DelayResponses(int id, TimeSpan delay) => Listener(id).ResponseDelay = delay;
+
+    private BrokerListener Listener(int id) =>
+        _listeners.Find(l => l.Node.Id == id) ?? throw new ArgumentOutOfRangeException(nameof(id), id, $"no broker {id}; brokers are 1..{BrokerCount}");
+
     private void Housekeep()
     {
         try

@@ -5,6 +5,7 @@ namespace ContactCenter.Processor.Kafka.Broker.Handlers;
 /// <summary>
 /// FindCoordinator v0-2: groups are spread over the brokers by a hash of their id. Group state is shared by the whole
 /// process, so any broker would do; answering a stable one keeps clients' expectations (one coordinator per group).
+/// A stopped broker coordinates nothing: its groups move to the brokers that are up, and come back when it does.
 /// </summary>
 internal static class FindCoordinatorHandler
 {
@@ -21,7 +22,7 @@ internal static class FindCoordinatorHandler
             response.Int32(-1).String("").Int32(-1);
             return;
         }
-        var brokers = ctx.Cluster.Brokers;
+        var brokers = ctx.Cluster.LiveBrokers; // never empty: this request arrived at a broker that is up
         var node = brokers[(int)(Fnv1a(key) % (uint)brokers.Count)];
         response.Int16(ErrorCode.None);
         if (v >= 1) response.String(null);

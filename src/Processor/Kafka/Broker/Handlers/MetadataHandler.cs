@@ -3,7 +3,10 @@ using ContactCenter.Processor.Kafka.Broker.Protocol;
 
 namespace ContactCenter.Processor.Kafka.Broker.Handlers;
 
-/// <summary>Metadata v0-7: every broker of the process, topics with their (spread) partition leaders.</summary>
+/// <summary>
+/// Metadata v0-7: the brokers that are up, topics with their (spread) partition leaders. A partition whose replicas'
+/// brokers are all stopped has no leader (-1, LEADER_NOT_AVAILABLE), so clients wait and retry as on a cluster.
+/// </summary>
 internal static class MetadataHandler
 {
     public static void Handle(RequestContext ctx, KafkaReader request, KafkaWriter response)
@@ -20,13 +23,14 @@ internal static class MetadataHandler
         var cluster = ctx.Cluster;
 
         if (v >= 3) response.Int32(0);
-        response.Array(cluster.Brokers, (w, b) =>
+        var live = cluster.LiveBrokers;
+        response.Array(live, (w, b) =>
         {
             w.Int32(b.Id).String(b.Host).Int32(b.Port);
             if (v >= 1) w.String(null);
         });
         if (v >= 2) response.String(cluster.ClusterId);
-        if (v >= 1) response.Int32(cluster.Brokers[0].Id);
+        if (v >= 1) response.Int32(live.Count > 0 ? live[0].Id : -1); // controller
 
         var topics = new List<(string Name, short Error, TopicLog? Topic)>();
         if (names is null)
@@ -51,11 +55,12 @@ internal static class MetadataHandler
             w.Int32(t.Topic.Partitions.Count);
             foreach (var p in t.Topic.Partitions)
             {
-                w.Int16(ErrorCode.None).Int32(p.Partition).Int32(p.Leader);
+                var leader = p.Leader;
+                w.Int16(leader < 0 ? ErrorCode.LeaderNotAvailable : ErrorCode.None).Int32(p.Partition).Int32(leader);
                 if (v >= 7) w.Int32(-1); // no leader epochs: keeps clients from validating offsets with OffsetForLeaderEpoch
                 var replicas = t.Topic.Replicas[p.Partition];
                 w.Array(replicas, (ww, id) => ww.Int32(id));
-                w.Array(replicas, (ww, id) => ww.Int32(id));
+                w.Array(replicas.Where(cluster.IsUp).ToList(), (ww, id) => ww.Int32(id)); // in sync: every replica that is up
                 if (v >= 5) w.Int32(0);
             }
         });

@@ -19,7 +19,16 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
 
     public string Topic { get; } = topic;
     public int Partition { get; } = partition;
-    public int Leader { get; } = leader;
+    private volatile int _leader = leader;
+
+    /// <summary>The broker leading this partition now, or -1 while none of its replicas' brokers is up.</summary>
+    public int Leader => _leader;
+
+    /// <summary>The broker that leads when it is up: the first of the partition's replicas.</summary>
+    public int PreferredLeader { get; } = leader;
+
+    /// <summary>Moves leadership (a broker stopped or came back; see <see cref="ClusterState.ElectLeaders"/>).</summary>
+    internal void SetLeader(int broker) => _leader = broker;
 
     public long LogStartOffset { get { lock (_gate) return _logStart; } }
     public long HighWatermark { get { lock (_gate) return _next; } }

@@ -44,6 +44,19 @@ internal sealed class TopicLog : IDisposable
 
     public Dictionary<string, string> Configs { get; }
 
+    /// <summary>
+    /// Gives each partition its first replica whose broker is up (the preferred one when it is), or none (-1). The
+    /// replicas share one in-memory log, so a new leader has every acknowledged record, as an in-sync replica would.
+    /// </summary>
+    public void ElectLeaders(Func<int, bool> isUp)
+    {
+        for (var p = 0; p < Partitions.Count; p++)
+        {
+            var live = Array.FindIndex(Replicas[p], r => isUp(r));
+            Partitions[p].SetLeader(live >= 0 ? Replicas[p][live] : -1);
+        }
+    }
+
     public long ConfigLong(string name, long fallback) =>
         Configs.TryGetValue(name, out var text) && long.TryParse(text, out var value) ? value : fallback;
 

@@ -7,6 +7,7 @@ internal static class ErrorCode
     public const short OffsetOutOfRange = 1;
     public const short CorruptMessage = 2;
     public const short UnknownTopicOrPartition = 3;
+    public const short LeaderNotAvailable = 5;
     public const short NotLeaderOrFollower = 6;
     public const short MessageTooLarge = 10;
     public const short CoordinatorNotAvailable = 15;
