@@ -28,13 +28,23 @@ internal sealed class BrokerConnection(Socket socket, ClusterState cluster, Brok
                 var buffer = read.Buffer;
                 try
                 {
-                    while (TryTakeFrame(ref buffer, out var frame))
+                    while (TryTakeFrame(ref buffer, out var rented, out var size))
                     {
-                        var response = await RequestDispatcher.DispatchAsync(cluster, node, frame, clientHost, ct).ConfigureAwait(false);
-                        if (response is null) continue;
-                        if (responseDelay() is { Ticks: > 0 } delay) await Task.Delay(delay, ct).ConfigureAwait(false);
-                        foreach (var chunk in response.Frame()) output.Write(chunk.Span);
-                        await output.FlushAsync(ct).ConfigureAwait(false);
+                        // The frame lives in a pooled array for the length of its request: handlers copy what they
+                        // keep (the log copies batches into its arena), so nothing refers to it afterwards.
+                        try
+                        {
+                            var frame = rented.AsMemory(0, size);
+                            var response = await RequestDispatcher.DispatchAsync(cluster, node, frame, clientHost, ct).ConfigureAwait(false);
+                            if (response is null) continue;
+                            if (responseDelay() is { Ticks: > 0 } delay) await Task.Delay(delay, ct).ConfigureAwait(false);
+                            foreach (var chunk in response.Frame()) output.Write(chunk.Span);
+                            await output.FlushAsync(ct).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            ArrayPool<byte>.Shared.Return(rented);
+                        }
                     }
                 }
                 finally
@@ -61,16 +71,18 @@ internal sealed class BrokerConnection(Socket socket, ClusterState cluster, Brok
         }
     }
 
-    private bool TryTakeFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlyMemory<byte> frame)
+    private bool TryTakeFrame(ref ReadOnlySequence<byte> buffer, out byte[] frame, out int size)
     {
-        frame = default;
+        frame = [];
+        size = 0;
         if (buffer.Length < 4) return false;
         Span<byte> prefix = stackalloc byte[4];
         buffer.Slice(0, 4).CopyTo(prefix);
-        var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
+        size = BinaryPrimitives.ReadInt32BigEndian(prefix);
         if (size < 8 || size > cluster.Options.MaxRequestBytes) throw new MalformedRequestException($"frame size {size}");
         if (buffer.Length < 4L + size) return false;
-        frame = buffer.Slice(4, size).ToArray();
+        frame = ArrayPool<byte>.Shared.Rent(size);
+        buffer.Slice(4, size).CopyTo(frame);
         buffer = buffer.Slice(4 + size);
         return true;
     }

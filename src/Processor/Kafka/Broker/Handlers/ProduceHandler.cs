@@ -76,8 +76,7 @@ internal static class ProduceHandler
         long first = -1;
         foreach (var (header, bytes) in batches)
         {
-            // The frame is this request's own array: the stored batch is a slice of it, not a copy.
-            var result = log.Append(System.Runtime.InteropServices.MemoryMarshal.AsMemory(bytes), header, leaderEpoch: 0);
+            var result = log.Append(bytes.Span, header, leaderEpoch: 0); // copied into the log: the frame goes back to its pool
             if (result.Error != ErrorCode.None) return new PartitionResult(index, result.Error, -1, result.LogStartOffset);
             if (first < 0) first = result.BaseOffset;
         }

@@ -14,6 +14,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
     private readonly Lock _gate = new();
     private readonly List<Stored> _batches = [];
     private readonly ProducerSequences _producers = new();
+    private readonly LogArena _arena = new();
     private TaskCompletionSource _appended = NewSignal();
     private long _bytes;
 
@@ -54,7 +55,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
             if (_batches.Count == 0) _logStart = header.BaseOffset;
             var last = header.BaseOffset + header.LastOffsetDelta;
             var maxSoFar = _batches.Count == 0 ? header.MaxTimestamp : Math.Max(_batches[^1].MaxTimestampSoFar, header.MaxTimestamp);
-            _batches.Add(new Stored(header.BaseOffset, last, maxSoFar, data));
+            _batches.Add(new Stored(header.BaseOffset, last, maxSoFar, _arena.Copy(data)));
             _bytes += data.Length;
             _next = last + 1;
             _producers.Appended(header, header.BaseOffset);
@@ -66,11 +67,10 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
     public readonly record struct AppendResult(short Error, long BaseOffset, long LogStartOffset);
 
     /// <summary>
-    /// Appends one validated batch (<paramref name="data"/>, a slice of the request frame, becomes the log's: nothing
-    /// else may write to it).
+    /// Appends one validated batch (<paramref name="received"/>, copied into the log's <see cref="LogArena"/>).
     /// Idempotent duplicates are not appended and get the base offset they were first given.
     /// </summary>
-    public AppendResult Append(Memory<byte> data, in RecordBatch header, int leaderEpoch)
+    public AppendResult Append(ReadOnlySpan<byte> received, in RecordBatch header, int leaderEpoch)
     {
         TaskCompletionSource wake;
         long baseOffset;
@@ -80,6 +80,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
             if (verdict.Error != ErrorCode.None) return new AppendResult(verdict.Error, -1, _logStart);
             if (verdict.IsDuplicate) return new AppendResult(ErrorCode.None, verdict.DuplicateOf, _logStart);
             baseOffset = _next;
+            var data = _arena.Copy(received);
             RecordBatch.SetBaseOffset(data.Span, baseOffset);
             RecordBatch.SetPartitionLeaderEpoch(data.Span, leaderEpoch);
             var last = baseOffset + header.LastOffsetDelta;
