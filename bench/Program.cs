@@ -1,5 +1,6 @@
 using ContactCenter.Bench.Startup;
 using ContactCenter.Bench.Broker;
+using ContactCenter.Bench.Pipeline;
 using ContactCenter.Bench.Stores;
 
 // ContactCenter.Bench: one verb per benchmark. Keep this file a dispatcher only.
@@ -9,6 +10,8 @@ return args switch
     ["micro", .. var rest] => MicroCommand.Run(rest),
     ["startup", .. var rest] => await StartupBenchmark.RunAsync(rest),
     ["broker", .. var rest] => BrokerBenchCommand.Run(rest),
+    ["pipeline", .. var rest] => await PipelineBenchCommand.RunAsync(rest),
+    ["pipeline-worker", .. var rest] => await PipelineWorker.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -23,6 +26,12 @@ static int Usage()
           broker [--quick]
                  native embedded broker vs librdkafka's mock with the engine's client settings: end-to-end
                  throughput, produce-to-consume latency, idle CPU; last stdout line is a JSON object.
+          pipeline [--quick] [--rates 1000,5000,10000] [--seconds S] [--drain-events N] [--join-threads N]
+                 [--designs engine,join-chain] [--idle-seconds S]
+                 this engine against the design it replaces (Streamiz KTable join chain, one group, synchronous
+                 Redis writes) on the same embedded broker and Garnet: latency at fixed rates, max-rate drain,
+                 bulk-provisioning burst, CPU/allocations/GC per event, idle CPU, final state checked;
+                 last stdout line is a JSON object with the ratios.
           micro  [BenchmarkDotNet args]
                  BenchmarkDotNet point Get/Put per store.
           startup [--quick] [--agents N] [--log-factor K] [--broker native|mock]

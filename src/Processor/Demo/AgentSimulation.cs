@@ -25,12 +25,17 @@ internal sealed class AgentSimulation
     private readonly AgentModel[] _agents;
     private long _callIds;
 
-    public AgentSimulation(int agents, int seed)
+    /// <param name="agents">How many agents the simulation knows.</param>
+    /// <param name="seed">Seed of the traffic: the same seed gives the same events.</param>
+    /// <param name="firstId">Number of the first agent (ids are <c>agent-NNNNNN</c>): simulations with disjoint ranges
+    /// describe disjoint agents, e.g. a bulk provisioning next to the live traffic.</param>
+    public AgentSimulation(int agents, int seed, int firstId = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstId);
         _random = new Random(seed);
         _agents = new AgentModel[agents];
         for (var i = 0; i < agents; i++)
-            _agents[i] = new AgentModel($"agent-{i:D6}", Tenants[i % Tenants.Length], 1000 + i);
+            _agents[i] = new AgentModel($"agent-{firstId + i:D6}", Tenants[(firstId + i) % Tenants.Length], 1000 + firstId + i);
     }
 
     /// <summary>Newest event per agent and source: what the pipeline's state must reflect.</summary>
@@ -62,6 +67,21 @@ internal sealed class AgentSimulation
         if (roll < 900)
             return Record(agent, VoiceSource, EventOp.Updated, NextCallState(agent, nowMs));
         return Record(agent, FeatureSource, EventOp.Updated, FeatureEvent(agent, nowMs));
+    }
+
+    /// <summary>
+    /// Bulk provisioning: for every agent that has no state yet, its three CREATED events (identity, telephony,
+    /// features) stamped with <paramref name="nowMs"/>, agent after agent.
+    /// </summary>
+    public IEnumerable<GeneratedEvent> Provision(long nowMs)
+    {
+        foreach (var agent in _agents)
+        {
+            if (agent.Agent is not null) continue;
+            yield return Record(agent, AgentSource, EventOp.Created, AgentEvent(agent, nowMs, "logged-in", "available"));
+            yield return Record(agent, VoiceSource, EventOp.Created, VoiceEvent(agent, nowMs, "idle", null));
+            yield return Record(agent, FeatureSource, EventOp.Created, FeatureEvent(agent, nowMs));
+        }
     }
 
     private VoiceAgentEvent NextCallState(AgentModel agent, long nowMs)

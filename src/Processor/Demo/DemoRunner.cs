@@ -193,12 +193,7 @@ internal sealed class DemoRunner
                     producer.Produce(previous.Topic, previous.Message, onDelivery);
                     Interlocked.Increment(ref _duplicates);
                 }
-                var message = new Message<byte[]?, byte[]?>
-                {
-                    Key = Encoding.UTF8.GetBytes(ev.Event.AgentId),
-                    Value = EventSerde.Serialize(ev.Event),
-                    Headers = new Headers { { opHeader, EventHeaders.Encode(ev.Op) } },
-                };
+                var message = ExpectedState.ToMessage(ev, opHeader);
                 producer.Produce(topic, message, onDelivery);
                 lastByAgent[ev.Event.AgentId] = (topic, message);
                 Interlocked.Increment(ref _produced);
@@ -249,7 +244,7 @@ internal sealed class DemoRunner
         var expected = simulation.Agents.ToDictionary(a => a.Id, a => ExpectedState.For(a, spec));
         while (true)
         {
-            var (mismatches, samples) = await CompareAsync(spec, expected, redis);
+            var (mismatches, samples) = await ExpectedState.CompareAsync(spec, expected, redis);
             var deadLetters = pipeline.Aggregate.DeadLettered + pipeline.State.DeadLettered;
             var settled = mismatches == 0 && deadLetters >= Interlocked.Read(ref _malformed);
             if (settled || deadline.Elapsed > _options.SettleTimeout)
@@ -261,40 +256,6 @@ internal sealed class DemoRunner
             _progress.WriteLine($"settling: {mismatches} agents differ from the expected state; state stage consumed {pipeline.State.Consumed:N0}");
             await Task.Delay(500, ct);
         }
-    }
-
-    private static async Task<(int, List<string>)> CompareAsync(PipelineSpec spec, Dictionary<string, Dictionary<string, string>?> expected, IConnectionMultiplexer redis)
-    {
-        var db = redis.GetDatabase();
-        var reads = expected.Keys.ToDictionary(id => id, id => RedisStateReader.ReadHashAsync(db, spec.State.KeyPattern.Replace("{key}", id, StringComparison.Ordinal)));
-        await Task.WhenAll(reads.Values);
-        var mismatches = 0;
-        var samples = new List<string>();
-        foreach (var (id, want) in expected)
-        {
-            var have = await reads[id];
-            var diff = Diff(want, have);
-            if (diff is null) continue;
-            mismatches++;
-            if (samples.Count < 5) samples.Add($"{id}: {diff}");
-        }
-        return (mismatches, samples);
-    }
-
-    private static string? Diff(Dictionary<string, string>? want, Dictionary<string, string>? have)
-    {
-        if (want is null) return have is null ? null : "expected no hash (deleted), found one";
-        if (have is null) return "expected a hash, found none";
-        foreach (var (field, value) in want)
-        {
-            if (!have.TryGetValue(field, out var actual)) return $"field '{field}' missing (want '{value}')";
-            if (actual != value) return $"field '{field}' is '{actual}', want '{value}'";
-        }
-        foreach (var field in have.Keys)
-        {
-            if (!want.ContainsKey(field)) return $"unexpected field '{field}'";
-        }
-        return null;
     }
 
     private static async Task<int> CountAgentsAsync(PipelineSpec spec, IConnectionMultiplexer redis)

@@ -1,7 +1,11 @@
+using System.Text;
+using Confluent.Kafka;
+using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Spec;
+using StackExchange.Redis;
 
 namespace ContactCenter.Processor.Demo;
 
@@ -31,6 +35,50 @@ internal static class ExpectedState
         var task = StateStep.ToHashFieldsAsync(spec.State, chain, agent.Id, aggregate);
         var fields = task.IsCompletedSuccessfully ? task.Result : throw new InvalidOperationException("the demo cannot predict asynchronous processors");
         return fields?.ToDictionary(f => f.Key, f => f.Value);
+    }
+
+    /// <summary>The Kafka record the simulation's event travels in: keyed by agent, op in <paramref name="opHeader"/>.</summary>
+    public static Message<byte[]?, byte[]?> ToMessage(GeneratedEvent ev, string opHeader) => new()
+    {
+        Key = Encoding.UTF8.GetBytes(ev.Event.AgentId),
+        Value = EventSerde.Serialize(ev.Event),
+        Headers = new Headers { { opHeader, EventHeaders.Encode(ev.Op) } },
+    };
+
+    /// <summary>Reads every expected agent's hash from Redis: how many differ, and up to five of them with how.</summary>
+    public static async Task<(int Mismatches, List<string> Samples)> CompareAsync(PipelineSpec spec, IReadOnlyDictionary<string, Dictionary<string, string>?> expected, IConnectionMultiplexer redis)
+    {
+        var db = redis.GetDatabase();
+        var reads = expected.Keys.ToDictionary(id => id, id => RedisStateReader.ReadHashAsync(db, spec.State.KeyPattern.Replace("{key}", id, StringComparison.Ordinal)));
+        await Task.WhenAll(reads.Values);
+        var mismatches = 0;
+        var samples = new List<string>();
+        foreach (var (id, want) in expected)
+        {
+            var have = await reads[id];
+            var diff = Diff(want, have);
+            if (diff is null) continue;
+            mismatches++;
+            if (samples.Count < 5) samples.Add($"{id}: {diff}");
+        }
+        return (mismatches, samples);
+    }
+
+    /// <summary>How <paramref name="have"/> differs from <paramref name="want"/> (null: the same; null hash: no agent).</summary>
+    public static string? Diff(Dictionary<string, string>? want, Dictionary<string, string>? have)
+    {
+        if (want is null) return have is null ? null : "expected no hash (deleted), found one";
+        if (have is null) return "expected a hash, found none";
+        foreach (var (field, value) in want)
+        {
+            if (!have.TryGetValue(field, out var actual)) return $"field '{field}' missing (want '{value}')";
+            if (actual != value) return $"field '{field}' is '{actual}', want '{value}'";
+        }
+        foreach (var field in have.Keys)
+        {
+            if (!want.ContainsKey(field)) return $"unexpected field '{field}'";
+        }
+        return null;
     }
 }
 

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ContactCenter.Processor.Cli;
+using ContactCenter.Processor.Demo;
+using ContactCenter.Processor.Hosting;
+using ContactCenter.Processor.Kafka;
+using ContactCenter.Processor.Pipeline;
+using ContactCenter.Stores.Redis;
+using ContactCenter.Topology.Files;
+using ContactCenter.Topology.Spec;
+using StackExchange.Redis;
+
+namespace ContactCenter.Bench.Pipeline;
+
+/// <summary>
+/// <c>bench pipeline</c>: this engine against the design it replaces, one after the other on the same embedded native
+/// broker and the same embedded Garnet (both in this process, with the generator), each design in its own worker
+/// process (<see cref="PipelineWorker"/>) so that CPU, allocations, GC pauses and idle cost are the design's own.
+/// Per design: warm-up, open-loop phases at fixed rates (latency from the generator's clock to Redis's reply), a
+/// max-rate drain (sustained events/s), the bulk-provisioning burst (time to drain), idle CPU; then every agent's hash
+/// is checked against the simulation and against the other design's. Progress on stderr; the last stdout line is JSON.
+/// </summary>
+internal static class PipelineBenchCommand
+{
+    private const string Topology = "topologies/agent-state.yaml";
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        var settings = PipelineBenchSettings.Parse(args);
+        var topologyPath = TopologyFiles.Resolve(Topology);
+        var spec = TopologyLoader.Load(topologyPath).Spec ?? throw new InvalidOperationException($"{topologyPath} does not compile");
+        Console.Error.WriteLine($"pipeline: {settings.LiveAgents:N0} live agents, burst {settings.BulkAgents:N0} agents x 3 events, rates {string.Join("/", settings.Rates)} events/s for {settings.RateDuration.TotalSeconds:F0} s, drain {settings.DrainEvents:N0} events; load average {LoadAverage()}");
+
+        using var broker = EmbeddedKafka.Start(BrokerKind.Native, 1);
+        using var garnet = EmbeddedGarnet.Start();
+        using var redis = await RedisConnector.ConnectAsync(garnet.Endpoint + ",allowAdmin=true");
+        await PipelineHost.ProvisionTopicsAsync(spec, broker.Provisioner, CancellationToken.None);
+        foreach (var source in spec.Aggregate.Sources)
+            broker.CreateTopic(JoinChainDesign.SourceTopic(source), source.Partitions);
+        broker.CreateTopic(JoinChainDesign.DerivedTopic(spec), spec.Aggregate.OutputPartitions);
+
+        var results = new List<DesignResult>();
+        Dictionary<string, Dictionary<string, string>?>? firstState = null;
+        var failed = false;
+        foreach (var design in settings.Designs)
+        {
+            await redis.GetServer(redis.GetEndPoints()[0]).FlushAllDatabasesAsync();
+            var result = await RunDesignAsync(design, spec, topologyPath, broker.BootstrapServers, garnet.Endpoint, settings);
+            var expected = result.Expected;
+            var (mismatches, samples) = await ExpectedState.CompareAsync(spec, expected, redis);
+            var state = await ReadStateAsync(spec, expected.Keys, redis);
+            var crossMismatches = firstState is null ? 0 : state.Count(s => ExpectedState.Diff(firstState[s.Key], s.Value) is not null);
+            firstState ??= state;
+            Console.Error.WriteLine($"== {design}: {mismatches} agents differ from the expected state, {crossMismatches} from the first design's; {string.Join("; ", samples)}");
+            failed |= mismatches > 0 || crossMismatches > 0;
+            results.Add(result with { Mismatches = mismatches + crossMismatches });
+        }
+
+        PipelineReport.Print(results, settings);
+        if (failed)
+        {
+            Console.Error.WriteLine("FAILED: the designs did not reach the expected Redis state");
+            return 1;
+        }
+        return 0;
+    }
+
+    private static async Task<DesignResult> RunDesignAsync(string design, PipelineSpec spec, string topologyPath, string bootstrap, string redisEndpoint,
+        PipelineBenchSettings settings)
+    {
+        Func<SourceSpec, string> topicOf = design == "engine" ? s => s.Topic : JoinChainDesign.SourceTopic;
+        using var traffic = new TrafficGenerator(bootstrap, spec, topicOf, settings.LiveAgents, settings.BulkAgents, settings.Seed);
+        var started = Stopwatch.StartNew();
+        await using var worker = await WorkerProcess.StartAsync(
+            ["--design", design, "--topology", topologyPath, "--bootstrap", bootstrap, "--redis", redisEndpoint, "--threads", settings.JoinChainThreads.ToString()],
+            TimeSpan.FromMinutes(3));
+        Console.Error.WriteLine($"== {design}: worker {worker.Id} running after {started.Elapsed.TotalSeconds:F1} s");
+        var phases = new List<PhaseResult>();
+
+        // Warm-up (JIT, connections, first fetches): checked at the end, not reported.
+        await BeginAsync(worker);
+        await traffic.AtRateAsync(1000, settings.Warmup);
+        await DrainAsync(worker, traffic, settings);
+        await worker.SendAsync("end", TimeSpan.FromSeconds(10));
+
+        foreach (var rate in settings.Rates)
+        {
+            var before = traffic.Produced;
+            await BeginAsync(worker);
+            await traffic.AtRateAsync(rate, settings.RateDuration);
+            var drain = await DrainAsync(worker, traffic, settings);
+            var stats = await worker.SendAsync("end", TimeSpan.FromSeconds(10));
+            phases.Add(new PhaseResult($"rate-{rate}", traffic.Produced - before, stats, null));
+            Console.Error.WriteLine($"   {design} at {rate}/s: p50 {Ms(stats, "p50Ms")} p99 {Ms(stats, "p99Ms")} p99.9 {Ms(stats, "p999Ms")} ms; drained {drain.TailSeconds:F2} s after the last event");
+        }
+
+        var drainPhase = await BurstAsync(worker, traffic, settings, "max-rate", traffic.Prepare(settings.DrainEvents));
+        Console.Error.WriteLine($"   {design} max-rate drain: {drainPhase.Events:N0} events in {drainPhase.DrainSeconds:F2} s = {drainPhase.Events / drainPhase.DrainSeconds!.Value:N0} events/s");
+        var burst = await BurstAsync(worker, traffic, settings, "burst", traffic.PrepareBurst());
+        Console.Error.WriteLine($"   {design} burst: {burst.Events:N0} events drained in {burst.DrainSeconds:F2} s");
+        phases.Add(drainPhase);
+        phases.Add(burst);
+
+        // Idle: everything drained, nothing produced.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await BeginAsync(worker);
+        await Task.Delay(settings.Idle);
+        var idle = await worker.SendAsync("end", TimeSpan.FromSeconds(10));
+        var idlePercent = idle.GetProperty("cpuMs").GetDouble() / (idle.GetProperty("seconds").GetDouble() * 1000) * 100;
+        Console.Error.WriteLine($"   {design} idle: {idlePercent:F1} % of a core");
+        phases.Add(new PhaseResult("idle", 0, idle, null));
+
+        return new DesignResult(design, phases, drainPhase.Events / drainPhase.DrainSeconds!.Value, burst.DrainSeconds!.Value, idlePercent, traffic.Expected());
+    }
+
+    private static Task BeginAsync(WorkerProcess worker) =>
+        worker.SendAsync($"phase {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}", TimeSpan.FromSeconds(10));
+
+    /// <summary>Produces prepared events at once and times until the design's last acknowledgement.</summary>
+    private static async Task<PhaseResult> BurstAsync(WorkerProcess worker, TrafficGenerator traffic, PipelineBenchSettings settings, string name,
+        List<GeneratedEvent> events)
+    {
+        await BeginAsync(worker);
+        var startMicros = AckRecorder.NowUnixMicros();
+        traffic.ProduceAll(events);
+        var drain = await DrainAsync(worker, traffic, settings);
+        var stats = await worker.SendAsync("end", TimeSpan.FromSeconds(10));
+        return new PhaseResult(name, events.Count, stats, (drain.LastAckUnixMicros - startMicros) / 1e6);
+    }
+
+    private static async Task<(long LastAckUnixMicros, double TailSeconds)> DrainAsync(WorkerProcess worker, TrafficGenerator traffic, PipelineBenchSettings settings)
+    {
+        var producedAt = AckRecorder.NowUnixMicros();
+        var reply = await worker.SendAsync($"wait {traffic.Produced} {(long)settings.Quiet.TotalMilliseconds} {(long)TimeSpan.FromMinutes(10).TotalMilliseconds}", TimeSpan.FromMinutes(11));
+        var last = reply.GetProperty("lastAckUnixMicros").GetInt64();
+        if (!reply.GetProperty("reached").GetBoolean())
+            Console.Error.WriteLine($"   ({reply.GetProperty("acked").GetInt64():N0} writes for {traffic.Produced:N0} events: drain ended by {settings.Quiet.TotalSeconds:F0} s without acknowledgements)");
+        return (last, Math.Max(0, (last - producedAt) / 1e6));
+    }
+
+    private static async Task<Dictionary<string, Dictionary<string, string>?>> ReadStateAsync(PipelineSpec spec, IEnumerable<string> ids, IConnectionMultiplexer redis)
+    {
+        var db = redis.GetDatabase();
+        var reads = ids.ToDictionary(id => id, id => RedisStateReader.ReadHashAsync(db, StateKey(spec, id)));
+        await Task.WhenAll(reads.Values);
+        return reads.ToDictionary(r => r.Key, r => r.Value.Result);
+    }
+
+    private static string StateKey(PipelineSpec spec, string id) => spec.State.KeyPattern.Replace("{key}", id, StringComparison.Ordinal);
+
+    private static string Ms(JsonElement stats, string name) => stats.GetProperty(name).GetDouble().ToString("F1");
+
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+}
+
+/// <summary>One measured phase of a design: events produced in it, the worker's statistics, and for drains the time
+/// from the first event sent to the last write acknowledged.</summary>
+internal sealed record PhaseResult(string Name, long Events, JsonElement Stats, double? DrainSeconds);
+
+/// <summary>Everything measured for one design, and the state it had to reach.</summary>
+internal sealed record DesignResult(string Design, List<PhaseResult> Phases, double EventsPerSecond, double BurstDrainSeconds, double IdleCpuPercent,
+    Dictionary<string, Dictionary<string, string>?> Expected)
+{
+    public int Mismatches { get; init; }
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+
+namespace ContactCenter.Bench.Pipeline;
+
+/// <summary>The results table (stdout) and the JSON summary line the issue asks for (the last stdout line).</summary>
+internal static class PipelineReport
+{
+    public static void Print(IReadOnlyList<DesignResult> results, PipelineBenchSettings settings)
+    {
+        Console.WriteLine($"load average {PipelineBenchCommand.LoadAverage()}");
+        Console.WriteLine($"{"design",-11} {"phase",-11} {"events",8} {"p50 ms",8} {"p99 ms",8} {"p99.9 ms",9} {"drain s",8} {"CPU µs/ev",10} {"alloc B/ev",11} {"GC p99 ms",10} {"GCs",5}");
+        foreach (var result in results)
+        {
+            foreach (var phase in result.Phases.Where(p => p.Events > 0))
+            {
+                var s = phase.Stats;
+                var perEvent = 1.0 / phase.Events;
+                Console.WriteLine($"{result.Design,-11} {phase.Name,-11} {phase.Events,8:N0} {D(s, "p50Ms"),8:F1} {D(s, "p99Ms"),8:F1} {D(s, "p999Ms"),9:F1} " +
+                    $"{phase.DrainSeconds?.ToString("F2") ?? "-",8} {D(s, "cpuMs") * 1000 * perEvent,10:F1} {s.GetProperty("allocatedBytes").GetInt64() * perEvent,11:N0} " +
+                    $"{D(s, "gcPauseP99Ms"),10:F2} {s.GetProperty("gcPauses").GetInt32(),5}");
+            }
+            Console.WriteLine($"{result.Design,-11} sustained {result.EventsPerSecond:N0} events/s; burst drained in {result.BurstDrainSeconds:F2} s; idle {result.IdleCpuPercent:F1} % of a core; state mismatches {result.Mismatches}");
+            var max = result.Phases.First(p => p.Name == "max-rate");
+            var threads = max.Stats.GetProperty("threadCpuMs").EnumerateObject().Take(8)
+                .Select(t => $"{t.Name} {t.Value.GetDouble() * 1000 / max.Events:F1}");
+            Console.WriteLine($"{result.Design,-11} CPU µs/event by thread in the max-rate drain: {string.Join(", ", threads)}");
+        }
+
+        var engine = results.FirstOrDefault(r => r.Design == "engine");
+        var legacy = results.FirstOrDefault(r => r.Design == "join-chain");
+        double P99At5k(DesignResult? r) => r?.Phases.FirstOrDefault(p => p.Name == "rate-5000") is { } p ? D(p.Stats, "p99Ms") : double.NaN;
+        double Ratio(double a, double b) => b > 0 && !double.IsNaN(a) && !double.IsNaN(b) ? Math.Round(a / b, 2) : 0;
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
+        {
+            ["throughputRatio"] = Ratio(engine?.EventsPerSecond ?? double.NaN, legacy?.EventsPerSecond ?? double.NaN),
+            ["p99Ratio"] = Ratio(P99At5k(legacy), P99At5k(engine)),
+            ["burstDrainRatio"] = Ratio(legacy?.BurstDrainSeconds ?? double.NaN, engine?.BurstDrainSeconds ?? double.NaN),
+            ["engineEventsPerSecond"] = Math.Round(engine?.EventsPerSecond ?? 0),
+            ["engineP99MsAt5k"] = Math.Round(double.IsNaN(P99At5k(engine)) ? 0 : P99At5k(engine), 1),
+            ["idleCpuPercent"] = Math.Round(engine?.IdleCpuPercent ?? 0, 1),
+        }));
+    }
+
+    private static double D(JsonElement stats, string name) => stats.GetProperty(name).GetDouble();
+}
