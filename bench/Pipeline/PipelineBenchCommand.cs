@@ -70,16 +70,19 @@ internal static class PipelineBenchCommand
     {
         Func<SourceSpec, string> topicOf = design == "engine" ? s => s.Topic : JoinChainDesign.SourceTopic;
         using var traffic = new TrafficGenerator(bootstrap, spec, topicOf, settings.LiveAgents, settings.BulkAgents, settings.Seed);
+        // The engine runs with the pod's GC and JIT settings; the replaced design with .NET's defaults.
+        var (environment, ignored) = design == "engine" ? PodRuntimeSettings.Read() : ([], []);
+        if (ignored.Count > 0) Console.Error.WriteLine($"   pod runtime settings not carried over: {string.Join(", ", ignored)}");
         var started = Stopwatch.StartNew();
         await using var worker = await WorkerProcess.StartAsync(
             ["--design", design, "--topology", topologyPath, "--bootstrap", bootstrap, "--redis", redisEndpoint, "--threads", settings.JoinChainThreads.ToString()],
-            TimeSpan.FromMinutes(3));
-        Console.Error.WriteLine($"== {design}: worker {worker.Id} running after {started.Elapsed.TotalSeconds:F1} s");
+            environment, TimeSpan.FromMinutes(3));
+        Console.Error.WriteLine($"== {design}: worker {worker.Id} running after {started.Elapsed.TotalSeconds:F1} s{(environment.Count > 0 ? " with " + string.Join(" ", environment.Select(e => $"{e.Key}={e.Value}")) : "")}");
         var phases = new List<PhaseResult>();
 
         // Warm-up (JIT, connections, first fetches): checked at the end, not reported.
         await BeginAsync(worker);
-        await traffic.AtRateAsync(1000, settings.Warmup);
+        await traffic.AtRateAsync(settings.WarmupRate, settings.Warmup);
         await DrainAsync(worker, traffic, settings);
         await worker.SendAsync("end", TimeSpan.FromSeconds(10));
 

@@ -9,7 +9,10 @@ internal sealed record PipelineBenchSettings
     /// <summary>Agents provisioned at once in the burst phase (three events each).</summary>
     public int BulkAgents { get; init; } = 10_000;
     public int Seed { get; init; } = 42;
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Events/s of the warm-up, which lets the tiered JIT reach its optimized code before anything is timed.</summary>
+    public int WarmupRate { get; init; } = 2000;
     public int[] Rates { get; init; } = [1000, 2000, 5000, 10_000];
     public TimeSpan RateDuration { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -21,7 +24,7 @@ internal sealed record PipelineBenchSettings
     public int JoinChainThreads { get; init; } = 2;
 
     /// <summary>A drain is over when nothing was acknowledged for this long (when the writes never reach the event count).</summary>
-    public TimeSpan Quiet { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan Quiet { get; init; } = TimeSpan.FromSeconds(2);
 
     public string[] Designs { get; init; } = ["engine", "join-chain"];
 
@@ -32,7 +35,7 @@ internal sealed record PipelineBenchSettings
             ? new PipelineBenchSettings
             {
                 Quick = true,
-                Warmup = TimeSpan.FromSeconds(2),
+                Warmup = TimeSpan.FromSeconds(4),
                 Rates = [1000, 5000, 10_000],
                 RateDuration = TimeSpan.FromSeconds(3),
                 DrainEvents = 30_000,

@@ -35,17 +35,18 @@ internal sealed class TrafficGenerator : IDisposable
     public long Produced => Interlocked.Read(ref _produced);
 
     /// <summary>Open loop: <paramref name="rate"/> events a second for <paramref name="duration"/>, on schedule whatever
-    /// the pipeline does.</summary>
+    /// the pipeline does. Exactly rate x duration events, so that both designs get the very same events.</summary>
     public async Task AtRateAsync(int rate, TimeSpan duration)
     {
+        var total = (long)(rate * duration.TotalSeconds);
         var clock = Stopwatch.StartNew();
         long sent = 0;
-        while (clock.Elapsed < duration)
+        while (sent < total)
         {
-            var due = (long)(clock.Elapsed.TotalSeconds * rate);
+            var due = Math.Min(total, (long)(clock.Elapsed.TotalSeconds * rate));
             for (; sent < due; sent++)
                 Produce(_live.Next(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
-            await Task.Delay(1);
+            if (sent < total) await Task.Delay(1);
         }
         Flush();
     }

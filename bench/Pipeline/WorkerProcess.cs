@@ -13,7 +13,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static async Task<WorkerProcess> StartAsync(IEnumerable<string> workerArgs, TimeSpan startTimeout)
+    public static async Task<WorkerProcess> StartAsync(IEnumerable<string> workerArgs, IReadOnlyDictionary<string, string> environment, TimeSpan startTimeout)
     {
         var start = new ProcessStartInfo
         {
@@ -35,6 +35,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
         start.ArgumentList.Add("pipeline-worker");
         foreach (var arg in workerArgs) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the worker process");
         var worker = new WorkerProcess(process);
         using var timeout = new CancellationTokenSource(startTimeout);
