@@ -27,7 +27,7 @@ static int Usage()
                  native embedded broker vs librdkafka's mock with the engine's client settings: end-to-end
                  throughput, produce-to-consume latency, idle CPU; last stdout line is a JSON object.
           pipeline [--quick] [--rates 1000,5000,10000] [--seconds S] [--drain-events N] [--join-threads N]
-                 [--designs engine,join-chain] [--idle-seconds S]
+                 [--designs engine,join-chain] [--idle-seconds S] [--alloc-profile]
                  this engine against the design it replaces (Streamiz KTable join chain, one group, synchronous
                  Redis writes) on the same embedded broker and Garnet: latency at fixed rates, max-rate drain,
                  bulk-provisioning burst, CPU/allocations/GC per event, idle CPU, final state checked;

@@ -75,7 +75,8 @@ internal static class PipelineBenchCommand
         if (ignored.Count > 0) Console.Error.WriteLine($"   pod runtime settings not carried over: {string.Join(", ", ignored)}");
         var started = Stopwatch.StartNew();
         await using var worker = await WorkerProcess.StartAsync(
-            ["--design", design, "--topology", topologyPath, "--bootstrap", bootstrap, "--redis", redisEndpoint, "--threads", settings.JoinChainThreads.ToString()],
+            ["--design", design, "--topology", topologyPath, "--bootstrap", bootstrap, "--redis", redisEndpoint, "--threads", settings.JoinChainThreads.ToString(),
+                .. settings.AllocationProfile ? ["--alloc-profile"] : Array.Empty<string>()],
             environment, TimeSpan.FromMinutes(3));
         Console.Error.WriteLine($"== {design}: worker {worker.Id} running after {started.Elapsed.TotalSeconds:F1} s{(environment.Count > 0 ? " with " + string.Join(" ", environment.Select(e => $"{e.Key}={e.Value}")) : "")}");
         var phases = new List<PhaseResult>();

@@ -28,9 +28,13 @@ internal sealed record PipelineBenchSettings
 
     public string[] Designs { get; init; } = ["engine", "join-chain"];
 
+    /// <summary>Sample allocations by type in the workers (<see cref="AllocationSampler"/>; costs a little CPU).</summary>
+    public bool AllocationProfile { get; init; }
+
     public static PipelineBenchSettings Parse(IReadOnlyList<string> args)
     {
         var quick = args.Contains("--quick");
+        var profile = args.Contains("--alloc-profile");
         var settings = quick
             ? new PipelineBenchSettings
             {
@@ -42,6 +46,7 @@ internal sealed record PipelineBenchSettings
                 Idle = TimeSpan.FromSeconds(3),
             }
             : new PipelineBenchSettings();
+        settings = settings with { AllocationProfile = profile };
         for (var i = 0; i + 1 < args.Count; i++)
         {
             settings = args[i] switch

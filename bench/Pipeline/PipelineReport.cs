@@ -24,6 +24,9 @@ internal static class PipelineReport
             var threads = max.Stats.GetProperty("threadCpuMs").EnumerateObject().Take(8)
                 .Select(t => $"{t.Name} {t.Value.GetDouble() * 1000 / max.Events:F1}");
             Console.WriteLine($"{result.Design,-11} CPU µs/event by thread in the max-rate drain: {string.Join(", ", threads)}");
+            var types = max.Stats.GetProperty("allocationTypesPercent").EnumerateObject().Select(t => $"{t.Name} {t.Value.GetDouble():F0}%").ToList();
+            if (types.Count > 0)
+                Console.WriteLine($"{result.Design,-11} allocations by type in the max-rate drain (sampled): {string.Join(", ", types)}");
         }
 
         var engine = results.FirstOrDefault(r => r.Design == "engine");

@@ -16,6 +16,9 @@ namespace ContactCenter.Bench.Pipeline;
 /// <item><c>end</c>: the phase's latency percentiles and what the process spent since <c>phase</c>;</item>
 /// <item><c>quit</c>: stops the design and exits.</item>
 /// </list>
+/// Options: <c>--design engine|join-chain --topology F --bootstrap B --redis R --threads N [--alloc-profile]</c>.
+/// <list type="bullet">
+/// </list>
 /// </summary>
 internal static class PipelineWorker
 {
@@ -30,6 +33,7 @@ internal static class PipelineWorker
         var spec = loaded.Spec ?? throw new InvalidOperationException(string.Join("; ", loaded.Diagnostics));
         var stateDir = Directory.CreateTempSubdirectory($"cc-bench-{design}-").FullName;
         using var pauses = new GcPauseListener();
+        using var allocations = args.Contains("--alloc-profile") ? new AllocationSampler() : null;
         var acks = new AckRecorder();
         IBenchDesign running = design switch
         {
@@ -51,6 +55,7 @@ internal static class PipelineWorker
                     case ["phase", var startMs]:
                         acks.BeginPhase(long.Parse(startMs));
                         pauses.Drain();
+                        allocations?.Drain();
                         phaseStart = ProcessSample.Take();
                         Reply(new { ok = true });
                         break;
@@ -59,7 +64,7 @@ internal static class PipelineWorker
                         Reply(new { reached, acked, lastAckUnixMicros = last });
                         break;
                     case ["end"]:
-                        Reply(PhaseReport(phaseStart, ProcessSample.Take(), acks.CurrentPhase(), pauses.Drain()));
+                        Reply(PhaseReport(phaseStart, ProcessSample.Take(), acks.CurrentPhase(), pauses.Drain(), allocations?.Drain() ?? []));
                         break;
                     case ["quit"]:
                         return 0;
@@ -78,7 +83,7 @@ internal static class PipelineWorker
         }
     }
 
-    private static object PhaseReport(ProcessSample from, ProcessSample to, LongHistogram latency, double[] pausesMs)
+    private static object PhaseReport(ProcessSample from, ProcessSample to, LongHistogram latency, double[] pausesMs, Dictionary<string, double> allocationTypes)
     {
         double Percentile(double p) => latency.TotalCount == 0 ? 0 : latency.GetValueAtPercentile(p) / 1000.0;
         Array.Sort(pausesMs);
@@ -103,6 +108,7 @@ internal static class PipelineWorker
             p999Ms = Percentile(99.9),
             maxMs = latency.TotalCount == 0 ? 0 : latency.GetMaxValue() / 1000.0,
             threadCpuMs = threads,
+            allocationTypesPercent = allocationTypes,
         };
     }
 
