@@ -61,7 +61,7 @@ internal sealed class BenchStore : IDisposable
         // different phases must never find each other's checkpoints.
         var fasterOptions = FasterSizing.For(directory, expectedKeys, valueBytes, preloadAll);
         System.IO.Directory.CreateDirectory(directory);
-        var changelogTopic = $"{ApplicationId}-{name}-changelog";
+        var changelogTopic = ChangelogOf(name).Topic;
         var task = new StandaloneStreamizTask(directory, ApplicationId, partition,
             logged ? new Dictionary<string, string> { [name] = changelogTopic } : null);
         try
@@ -80,6 +80,9 @@ internal sealed class BenchStore : IDisposable
             throw;
         }
     }
+
+    /// <summary>The changelog partition Streamiz names for store <paramref name="name"/> of task partition <paramref name="partition"/>.</summary>
+    public static TopicPartition ChangelogOf(string name, int partition = 0) => new($"{ApplicationId}-{name}-changelog", partition);
 
     /// <summary>Closes the task's state manager (which closes the store: FASTER checkpoints if dirty). Idempotent.</summary>
     public void Dispose()

@@ -101,7 +101,7 @@ internal static class RecoveryWorkload
         return new PhaseResult(StoreReport.Replay, totalKeys, (double)timed / Stopwatch.Frequency, latency, note, complete);
     }
 
-    private static string? Apply(BenchStore store, TopicPartition changelog, List<ConsumeResult<byte[], byte[]>> batch, string? fallback)
+    internal static string? Apply(BenchStore store, TopicPartition changelog, List<ConsumeResult<byte[], byte[]>> batch, string? fallback)
     {
         if (fallback is null)
         {
@@ -120,7 +120,7 @@ internal static class RecoveryWorkload
     }
 
     /// <summary>Reads a spread-out sample of keys and counts those holding the expected version.</summary>
-    private static (int Good, int Sampled) Verify(IKeyValueStore<Bytes, byte[]> store, int count, Func<int, long> index, Func<int, long> version)
+    internal static (int Good, int Sampled) Verify(IKeyValueStore<Bytes, byte[]> store, int count, Func<int, long> index, Func<int, long> version)
     {
         var sampled = Math.Min(Sample, count);
         var good = 0;

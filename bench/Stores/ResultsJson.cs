@@ -58,6 +58,8 @@ internal static class ResultsJson
             ["fasterVsRocksThroughput2Threads"] = Round(ratios.FasterVsRocksThroughput2, 3),
             ["recoveryVsRocksReplay"] = Round(ratios.RecoveryVsRocksReplay, 3),
             ["lazyRecoveryVsReplay"] = Round(ratios.LazyRecoveryVsReplay, 3),
+            ["recoveryVsBrokerReplay"] = Round(ratios.RecoveryVsBrokerReplay, 3),
+            ["recoveryVsRocksBrokerReplay"] = Round(ratios.RecoveryVsRocksBrokerReplay, 3),
             ["lazyRecoveryVsRocksReplay"] = Round(ratios.LazyRecoveryVsRocksReplay, 3),
             ["commitIntervalMs"] = s.CommitInterval.TotalMilliseconds,
             ["targets"] = new JsonObject

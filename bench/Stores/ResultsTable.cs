@@ -41,6 +41,8 @@ internal static class ResultsTable
         sb.AppendLine(Line("RocksDB replay / FASTER recovery (preload all)", ratios.RecoveryVsRocksReplay, null));
         sb.AppendLine(Line("FASTER replay / FASTER lazy recovery (index only)", ratios.LazyRecoveryVsReplay, null));
         sb.AppendLine(Line("RocksDB replay / FASTER lazy recovery (index only)", ratios.LazyRecoveryVsRocksReplay, null));
+        sb.AppendLine(Line("FASTER replay from the broker / FASTER recovery", ratios.RecoveryVsBrokerReplay, StoreRatios.RecoveryTarget));
+        sb.AppendLine(Line("RocksDB replay from the broker / FASTER recovery", ratios.RecoveryVsRocksBrokerReplay, null));
         return sb.ToString();
     }
 

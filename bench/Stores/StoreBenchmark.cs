@@ -74,6 +74,8 @@ internal static class StoreBenchmark
 
             progress($"changelog replay of {s.Keys:N0} records");
             phases.Add(Step("replay", () => RecoveryWorkload.Replay(kind, Path.Combine(dir, "replay"), StoreName, s.Keys, s.ValueBytes)));
+            progress($"changelog replay of {s.Keys:N0} records fetched from the broker");
+            phases.Add(Step("replay from broker", () => BrokerReplayWorkload.Replay(kind, Path.Combine(dir, "replay-broker"), StoreName, s.Keys, s.ValueBytes)));
         }
         catch (StoreHungException e)
         {

@@ -7,7 +7,8 @@ namespace ContactCenter.Bench.Stores;
 /// The targets as ratios against baselines measured in the same process. A ratio is null when a
 /// side is missing or its phase did not check out (e.g. the interim FASTER stand-in recovers nothing).
 /// </summary>
-internal sealed record StoreRatios(double? FasterVsRocksThroughput, double? FasterVsRocksThroughput2, double? FasterVsRocksP999, double? RecoveryVsReplay, double? RecoveryVsRocksReplay, double? LazyRecoveryVsReplay, double? LazyRecoveryVsRocksReplay)
+internal sealed record StoreRatios(double? FasterVsRocksThroughput, double? FasterVsRocksThroughput2, double? FasterVsRocksP999, double? RecoveryVsReplay, double? RecoveryVsRocksReplay, double? LazyRecoveryVsReplay, double? LazyRecoveryVsRocksReplay,
+    double? RecoveryVsBrokerReplay, double? RecoveryVsRocksBrokerReplay)
 {
     public const double ThroughputTarget = 5;
     public const double P999Target = 10;
@@ -26,7 +27,10 @@ internal sealed record StoreRatios(double? FasterVsRocksThroughput, double? Fast
             Divide(F(StoreReport.Replay)?.Seconds, (F(StoreReport.ReopenPreload) ?? F(StoreReport.Reopen))?.Seconds),
             Divide(R(StoreReport.Replay)?.Seconds, (F(StoreReport.ReopenPreload) ?? F(StoreReport.Reopen))?.Seconds),
             Divide(F(StoreReport.Replay)?.Seconds, F(StoreReport.Reopen)?.Seconds),
-            Divide(R(StoreReport.Replay)?.Seconds, F(StoreReport.Reopen)?.Seconds));
+            Divide(R(StoreReport.Replay)?.Seconds, F(StoreReport.Reopen)?.Seconds),
+            // As a real restore: the changelog fetched from the broker, against FASTER's recovery (preloaded when measured).
+            Divide(F(StoreReport.BrokerReplay)?.Seconds, (F(StoreReport.ReopenPreload) ?? F(StoreReport.Reopen))?.Seconds),
+            Divide(R(StoreReport.BrokerReplay)?.Seconds, (F(StoreReport.ReopenPreload) ?? F(StoreReport.Reopen))?.Seconds));
     }
 
     private static PhaseResult? Valid(PhaseResult? p) => p is { Complete: true, Ops: > 0 } ? p : null;

@@ -14,6 +14,7 @@ internal sealed record StoreReport(StoreKind Kind, string Implementation, string
     public const string ReopenPreload = "reopen, preload all";
     public const string ColdGets = "point get after reopen";
     public const string Replay = "changelog replay";
+    public const string BrokerReplay = "changelog replay from broker";
 
     public PhaseResult? Phase(string name) => Phases.FirstOrDefault(p => p.Phase == name);
 
