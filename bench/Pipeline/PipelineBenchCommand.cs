@@ -26,7 +26,16 @@ internal static class PipelineBenchCommand
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
-        var settings = PipelineBenchSettings.Parse(args);
+        PipelineBenchSettings settings;
+        try
+        {
+            settings = PipelineBenchSettings.Parse(args);
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine($"pipeline: bad option value ({e.Message}); see `ContactCenter.Bench` without arguments for usage");
+            return 2;
+        }
         var topologyPath = TopologyFiles.Resolve(Topology);
         var spec = TopologyLoader.Load(topologyPath).Spec ?? throw new InvalidOperationException($"{topologyPath} does not compile");
         Console.Error.WriteLine($"pipeline: {settings.LiveAgents:N0} live agents, burst {settings.BulkAgents:N0} agents x 3 events, rates {string.Join("/", settings.Rates)} events/s for {settings.RateDuration.TotalSeconds:F0} s, drain {settings.DrainEvents:N0} events; load average {LoadAverage()}");

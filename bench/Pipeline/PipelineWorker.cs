@@ -94,7 +94,7 @@ internal static class PipelineWorker
             .ToDictionary(t => t.Key, t => Math.Round(t.Ms, 0));
         return new
         {
-            seconds = TimeSpan.FromTicks((long)((to.WallTicks - from.WallTicks) * (double)TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency)).TotalSeconds,
+            seconds = (to.WallTicks - from.WallTicks) / (double)System.Diagnostics.Stopwatch.Frequency,
             cpuMs = (to.Cpu - from.Cpu).TotalMilliseconds,
             allocatedBytes = to.AllocatedBytes - from.AllocatedBytes,
             gcPauseTotalMs = (to.GcPause - from.GcPause).TotalMilliseconds,
