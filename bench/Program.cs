@@ -1,5 +1,6 @@
 using ContactCenter.Bench.Startup;
 using ContactCenter.Bench.Broker;
+using ContactCenter.Bench.Redis;
 using ContactCenter.Bench.Stores;
 
 // ContactCenter.Bench: one verb per benchmark. Keep this file a dispatcher only.
@@ -9,6 +10,7 @@ return args switch
     ["micro", .. var rest] => MicroCommand.Run(rest),
     ["startup", .. var rest] => await StartupBenchmark.RunAsync(rest),
     ["broker", .. var rest] => BrokerBenchCommand.Run(rest),
+    ["fence", .. var rest] => FenceBenchCommand.Run(rest),
     _ => Usage(),
 };
 
@@ -23,6 +25,9 @@ static int Usage()
           broker [--quick]
                  native embedded broker vs librdkafka's mock with the engine's client settings: end-to-end
                  throughput, produce-to-consume latency, idle CPU; last stdout line is a JSON object.
+          fence  [--quick]
+                 fenced agent-state writes/s (FencedStateWriter) against plain pipelined HSET, embedded Garnet and
+                 redis-server; last stdout line is a JSON object.
           micro  [BenchmarkDotNet args]
                  BenchmarkDotNet point Get/Put per store.
           startup [--quick] [--agents N] [--log-factor K] [--broker native|mock]

@@ -70,11 +70,12 @@ internal static class FenceScript
     private const string ApplyWrite = """
         local function apply(hkey, tkey, p, o, t, tf, mode, first, last, ttl)
           local replay = mode == 'U' or mode == 'D'
-          local held = redis.pcall('HGETALL', hkey)
+          -- The fence fields and the write's own fields, by position; HLEN tells whether the hash has others.
+          local ask = { '_p', '_o', '_t' }
+          for i = first, last, 2 do ask[#ask + 1] = ARGV[i] end
+          local held = redis.pcall('HMGET', hkey, unpack(ask))
           if held.err then return held.err end
-          local current = {}
-          for i = 1, #held, 2 do current[held[i]] = held[i + 1] end
-          local sp, so, st = current['_p'], current['_o'], current['_t']
+          local sp, so, st = held[1], held[2], held[3]
           local tomb = false
           if not (sp and so) then
             tomb = redis.pcall('GET', tkey)
@@ -89,27 +90,34 @@ internal static class FenceScript
           end
 
           if mode == 'd' or mode == 'D' then
-            if #held > 0 then redis.call('DEL', hkey) end
+            redis.call('DEL', hkey)
             redis.call('SET', tkey, p .. ':' .. o .. ':' .. t, 'PX', ttl)
             return 1
           end
           -- Only what differs: changed fields and fence fields are set, fields the new state lacks are removed.
-          local set, n = {}, 0
-          local keep = { _p = true, _o = true, _t = true }
-          local function put(f, v)
-            if current[f] ~= v then set[n + 1] = f; set[n + 2] = v; n = n + 2 end
+          local set, n, present = {}, 0, 0
+          local fence = { p, o, t }
+          for j = 1, 3 do
+            if held[j] then present = present + 1 end
+            if held[j] ~= fence[j] then set[n + 1] = ask[j]; set[n + 2] = fence[j]; n = n + 2 end
           end
-          put('_p', p); put('_o', o); put('_t', t)
+          local j = 4
           for i = first, last, 2 do
-            keep[ARGV[i]] = true
-            put(ARGV[i], ARGV[i + 1])
+            if held[j] then present = present + 1 end
+            if held[j] ~= ARGV[i + 1] then set[n + 1] = ARGV[i]; set[n + 2] = ARGV[i + 1]; n = n + 2 end
+            j = j + 1
           end
-          local gone = {}
-          for i = 1, #held, 2 do
-            if not keep[held[i]] then gone[#gone + 1] = held[i] end
+          local extra = redis.call('HLEN', hkey) - present
+          if extra > 0 then
+            local keep = { _p = true, _o = true, _t = true }
+            for i = first, last, 2 do keep[ARGV[i]] = true end
+            local gone = {}
+            for _, f in ipairs(redis.call('HKEYS', hkey)) do
+              if not keep[f] then gone[#gone + 1] = f end
+            end
+            redis.call('HDEL', hkey, unpack(gone))
           end
-          if n == 0 and #gone == 0 then return 0 end
-          if #gone > 0 then redis.call('HDEL', hkey, unpack(gone)) end
+          if n == 0 and extra <= 0 then return 0 end
           if n > 0 then redis.call('HSET', hkey, unpack(set)) end
           if tomb then redis.call('DEL', tkey) end
           return 1

@@ -216,7 +216,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private async Task WriteBatchAsync(List<AgentStateWrite> batch)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var (writes, slotOf) = Coalesce(batch);
+        var (writes, slotOf) = WriteCoalescing.Coalesce(batch);
         var callSize = _options.WritesPerCall;
         var callCount = (writes.Count + callSize - 1) / callSize;
         var calls = new (RedisKey[] Keys, RedisValue[] Args)[callCount];
@@ -318,36 +318,6 @@ public sealed class FencedStateWriter : IAsyncDisposable
         for (var i = 0; i < batch.Count; i++)
             results[i] = slotOf[i] < 0 ? 0 : slotResults[slotOf[i]]; // a superseded write counts as stale
         Acknowledge(batch, results, rejected, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-    }
-
-    /// <summary>
-    /// Keeps, of consecutive writes of one key in the batch, only the newest where <see cref="FenceRule.Coalesce"/> allows
-    /// it; <c>slotOf[i]</c> is the script write that stands for batch write i, or -1 when a later one superseded it.
-    /// </summary>
-    private static (List<FenceWrite> Writes, int[] SlotOf) Coalesce(List<AgentStateWrite> batch)
-    {
-        var writes = new List<FenceWrite>(batch.Count);
-        var slotOf = new int[batch.Count];
-        var batchIndexOf = new List<int>(batch.Count);
-        var lastOfKey = new Dictionary<string, int>(batch.Count, StringComparer.Ordinal);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var write = batch[i];
-            if (lastOfKey.TryGetValue(write.Key, out var slot)
-                && FenceRule.Coalesce(writes[slot].Write, writes[slot].FenceTimestampMs, write, out var fenceTimestamp))
-            {
-                slotOf[batchIndexOf[slot]] = -1;
-                writes[slot] = new FenceWrite(write, fenceTimestamp);
-                batchIndexOf[slot] = i;
-                slotOf[i] = slot;
-                continue;
-            }
-            slotOf[i] = writes.Count;
-            lastOfKey[write.Key] = writes.Count;
-            batchIndexOf.Add(i);
-            writes.Add(new FenceWrite(write));
-        }
-        return (writes, slotOf);
     }
 
     /// <summary>Result slot of a write Redis refused for itself.</summary>
