@@ -18,7 +18,7 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage: ContactCenter.Bench <verb> [options]
-          stores [--quick] [--keys N] [--ops N] [--seconds S] [--commit-ms MS] [--faster-headroom X]
+          stores [--quick] [--keys N] [--ops N] [--seconds S] [--commit-ms MS] [--checkpoint-ms MS] [--faster-headroom X]
                  [--stores rocksdb,memory,faster] [--dir PATH]
                  FASTER vs Streamiz RocksDB vs Streamiz in-memory through IKeyValueStore<Bytes, byte[]>;
                  last stdout line is a JSON object with the ratios.
