@@ -58,6 +58,8 @@ internal sealed class DemoRunner
             var started = Stopwatch.StartNew();
             await pipeline.StartAsync(broker.BootstrapServers, broker.Provisioner, redis, storeSupplier, stateDir, ct);
             _progress.WriteLine($"pipeline running after {started.Elapsed.TotalSeconds:F1}s");
+            // GC pauses from here on: the traffic, not the start-up.
+            using var gcPauses = new GcPauseRecorder();
 
             pipeline.State.Acknowledged += RecordLatency;
             // The same endpoints as a pod's, while the demo runs.
@@ -113,6 +115,7 @@ internal sealed class DemoRunner
                 garnet is null ? "external" : "garnet", Math.Round(settle.Elapsed.TotalSeconds, 2), samples)
             {
                 Chaos = chaosSummary,
+                Gc = gcPauses.Summary(),
             };
         }
         finally
