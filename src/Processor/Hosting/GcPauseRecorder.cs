@@ -51,7 +51,8 @@ internal sealed class GcPauseRecorder : EventListener
                 Math.Round(_pausesUs.GetValueAtPercentile(99) / 1000.0, 2),
                 Math.Round(_pausesUs.GetMaxValue() / 1000.0, 2),
                 Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1),
-                (GCSettings.IsServerGC ? "server" : "workstation") + (GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : " concurrent"));
+                (GCSettings.IsServerGC ? "server" : "workstation") + (AppContext.GetData("System.GC.Concurrent") is false ? "" : " concurrent")
+                    + (AppContext.GetData("System.GC.Gen0Size") is { } gen0 ? $", gen0 size {gen0}" : ""));
         }
     }
 }
