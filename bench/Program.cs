@@ -25,7 +25,7 @@ static int Usage()
           broker [--quick]
                  native embedded broker vs librdkafka's mock with the engine's client settings: end-to-end
                  throughput, produce-to-consume latency, idle CPU; last stdout line is a JSON object.
-          fence  [--quick]
+          fence  [--quick] [--writes-per-call N] [--backend both|garnet|redis]
                  fenced agent-state writes/s (FencedStateWriter) against plain pipelined HSET, embedded Garnet and
                  redis-server; last stdout line is a JSON object.
           micro  [BenchmarkDotNet args]

@@ -29,16 +29,25 @@ internal static class FenceBenchCommand
     public static int Run(string[] args)
     {
         var quick = args.Contains("--quick");
+        var perCall = args.SkipWhile(a => a != "--writes-per-call").Skip(1).FirstOrDefault() is { } n
+            ? int.Parse(n, CultureInfo.InvariantCulture) : new FencedWriterOptions().WritesPerCall;
+        var backends = args.SkipWhile(a => a != "--backend").Skip(1).FirstOrDefault() ?? "both";
         var writes = quick ? 100_000 : 400_000;
         var agents = quick ? 20_000 : 50_000;
         var rounds = quick ? 2 : 3;
         var results = new List<Dictionary<string, object>>();
-        using (var garnet = EmbeddedGarnet.Start())
-            results.Add(RunBackend("garnet", garnet.Endpoint, writes, agents, rounds));
-        if (RedisServer.TryStart() is { } redis)
+        var options = new FencedWriterOptions { WritesPerCall = perCall };
+        if (backends is "both" or "garnet")
+        {
+            using var garnet = EmbeddedGarnet.Start();
+            results.Add(RunBackend("garnet", garnet.Endpoint, writes, agents, rounds, options));
+        }
+        if (backends is not ("both" or "redis"))
+            Console.WriteLine("redis-server skipped (--backend garnet)");
+        else if (RedisServer.TryStart() is { } redis)
         {
             using (redis)
-                results.Add(RunBackend("redis-server", redis.Endpoint, writes, agents, rounds));
+                results.Add(RunBackend("redis-server", redis.Endpoint, writes, agents, rounds, options));
         }
         else
         {
@@ -57,7 +66,7 @@ internal static class FenceBenchCommand
         return 0;
     }
 
-    private static Dictionary<string, object> RunBackend(string name, string endpoint, int writes, int agents, int rounds)
+    private static Dictionary<string, object> RunBackend(string name, string endpoint, int writes, int agents, int rounds, FencedWriterOptions options)
     {
         using var redis = RedisConnector.ConnectAsync(endpoint, o => o.AllowAdmin = true).GetAwaiter().GetResult();
         var db = redis.GetDatabase();
@@ -67,8 +76,8 @@ internal static class FenceBenchCommand
         for (var round = 0; round < rounds; round++)
         {
             hset = Math.Max(hset, Hset(db, $"{ns}:h{round}", writes, agents));
-            distinct = Math.Max(distinct, Fenced(redis, $"{ns}:d{round}", writes, i => (i % agents, 1), ref offset));
-            burst = Math.Max(burst, Fenced(redis, $"{ns}:b{round}", writes, i => (i / 3 % agents, 3), ref offset));
+            distinct = Math.Max(distinct, Fenced(redis, $"{ns}:d{round}", writes, i => (i % agents, 1), options, ref offset));
+            burst = Math.Max(burst, Fenced(redis, $"{ns}:b{round}", writes, i => (i / 3 % agents, 3), options, ref offset));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{name} round {round + 1}: HSET {hset:N0}/s, fenced distinct {distinct:N0}/s ({distinct / hset:0.00}x), fenced burst {burst:N0}/s ({burst / hset:0.00}x)"));
         }
@@ -85,6 +94,7 @@ internal static class FenceBenchCommand
             ["evalshaCalls"] = commands.EvalSha,
             // Server time per script call over the whole run (both workloads): divided by the writes a call carries.
             ["evalshaUsecPerCall"] = commands.UsecPerCall,
+            ["writesPerCall"] = options.WritesPerCall,
         };
     }
 
@@ -118,11 +128,12 @@ internal static class FenceBenchCommand
     }
 
     /// <param name="agentOf">For write i: its agent, and how many writes in a row go to one agent.</param>
-    private static double Fenced(IConnectionMultiplexer redis, string ns, int writes, Func<int, (int Agent, int Run)> agentOf, ref long offset)
+    private static double Fenced(IConnectionMultiplexer redis, string ns, int writes, Func<int, (int Agent, int Run)> agentOf,
+        FencedWriterOptions options, ref long offset)
     {
         var first = offset;
         var clock = Stopwatch.StartNew();
-        var writer = new FencedStateWriter(redis, ns);
+        var writer = new FencedStateWriter(redis, ns, options);
         try
         {
             for (var i = 0; i < writes; i++)
