@@ -1,6 +1,7 @@
 using ContactCenter.Bench.Startup;
 using ContactCenter.Bench.Broker;
 using ContactCenter.Bench.Pipeline;
+using ContactCenter.Bench.Redis;
 using ContactCenter.Bench.Stores;
 
 // ContactCenter.Bench: one verb per benchmark. Keep this file a dispatcher only.
@@ -12,6 +13,7 @@ return args switch
     ["broker", .. var rest] => BrokerBenchCommand.Run(rest),
     ["pipeline", .. var rest] => await PipelineBenchCommand.RunAsync(rest),
     ["pipeline-worker", .. var rest] => await PipelineWorker.RunAsync(rest),
+    ["fence", .. var rest] => FenceBenchCommand.Run(rest),
     _ => Usage(),
 };
 
@@ -19,19 +21,22 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage: ContactCenter.Bench <verb> [options]
-          stores [--quick] [--keys N] [--ops N] [--seconds S] [--commit-ms MS] [--faster-headroom X]
+          stores [--quick] [--keys N] [--ops N] [--seconds S] [--commit-ms MS] [--checkpoint-ms MS] [--faster-headroom X]
                  [--stores rocksdb,memory,faster] [--dir PATH]
                  FASTER vs Streamiz RocksDB vs Streamiz in-memory through IKeyValueStore<Bytes, byte[]>;
                  last stdout line is a JSON object with the ratios.
           broker [--quick]
-                 native embedded broker vs librdkafka's mock with the engine's client settings: end-to-end
-                 throughput, produce-to-consume latency, idle CPU; last stdout line is a JSON object.
+                 native embedded broker vs librdkafka's mock: end-to-end throughput (plain client settings, 6
+                 partitions), produce-to-consume latency and idle CPU at fetch.wait.max.ms=500; last line JSON.
           pipeline [--quick] [--rates 1000,5000,10000] [--seconds S] [--drain-events N] [--join-threads N]
                  [--designs engine,join-chain] [--idle-seconds S] [--alloc-profile]
                  this engine against the design it replaces (Streamiz KTable join chain, one group, synchronous
                  Redis writes) on the same embedded broker and Garnet: latency at fixed rates, max-rate drain,
                  bulk-provisioning burst, CPU/allocations/GC per event, idle CPU, final state checked;
                  last stdout line is a JSON object with the ratios.
+          fence  [--quick] [--writes-per-call N] [--backend both|garnet|redis]
+                 fenced agent-state writes/s (FencedStateWriter) against plain pipelined HSET, embedded Garnet and
+                 redis-server; last stdout line is a JSON object.
           micro  [BenchmarkDotNet args]
                  BenchmarkDotNet point Get/Put per store.
           startup [--quick] [--agents N] [--log-factor K] [--broker native|mock]

@@ -22,6 +22,9 @@ internal static class FasterSizing
     /// </summary>
     internal static double Headroom { get; set; } = 1.5;
 
+    /// <summary>Least time between checkpoints (the pipeline's by default). Set once per process, before any store opens.</summary>
+    internal static TimeSpan CheckpointInterval { get; set; } = ContactCenter.Processor.Pipeline.AggregateStoreOptions.CheckpointInterval;
+
     /// <param name="preloadAll">Recovery reads the whole log back into memory (-1) instead of only the index (0, the store's default: records are read on first access).</param>
     public static FasterStoreOptions For(string stateDirectory, long keys, int valueBytes, bool preloadAll = false)
     {
@@ -36,6 +39,8 @@ internal static class FasterSizing
             PageSizeBytes = 1L << 20,
             IndexSizeBytes = index,
             RecoveryPreloadPages = preloadAll ? -1 : 0,
+            CheckpointInterval = CheckpointInterval,
+            CheckpointAfterWrites = CheckpointInterval > TimeSpan.Zero ? ContactCenter.Processor.Pipeline.AggregateStoreOptions.CheckpointAfterWrites : 0,
         };
     }
 

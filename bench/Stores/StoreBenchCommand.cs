@@ -37,6 +37,7 @@ internal static class StoreBenchCommand
     private static int Measure(StoreBenchSettings settings, TextWriter stdout)
     {
         FasterSizing.Headroom = settings.FasterHeadroom;
+        FasterSizing.CheckpointInterval = settings.FasterCheckpointInterval;
         var total = Stopwatch.StartNew();
         stdout.WriteLine($"Store benchmark ({(settings.Quick ? "QUICK mode: fewer keys and ops than the full run" : "full")}): "
             + $"{settings.Keys:N0} agent keys, {settings.ValueBytes}-byte values; aggregate phases run {settings.PhaseLimit.TotalSeconds:F0} s "

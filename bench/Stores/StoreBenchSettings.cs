@@ -30,6 +30,9 @@ internal sealed record StoreBenchSettings
     /// <summary>Commit interval of the aggregate phases (the pipeline's Streamiz CommitIntervalMs is 1000); zero = never commit.</summary>
     public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Least time between FASTER checkpoints (<c>--checkpoint-ms</c>; default the pipeline's, 0 = at every commit).</summary>
+    public TimeSpan FasterCheckpointInterval { get; init; } = ContactCenter.Processor.Pipeline.AggregateStoreOptions.CheckpointInterval;
+
     /// <summary>FASTER in-memory log as a multiple of the data size (see <see cref="FasterSizing.Headroom"/>).</summary>
     public double FasterHeadroom { get; init; } = 1.5;
 
@@ -79,6 +82,7 @@ internal sealed record StoreBenchSettings
                     "--ops" => WithOps(settings, PositiveInt(Next())),
                     "--commit-ms" => settings with { CommitInterval = TimeSpan.FromMilliseconds(NonNegativeInt(Next())) },
                     "--faster-headroom" => settings with { FasterHeadroom = PositiveDouble(Next()) },
+                    "--checkpoint-ms" => settings with { FasterCheckpointInterval = TimeSpan.FromMilliseconds(NonNegativeInt(Next())) },
                     "--seconds" => settings with { PhaseLimit = TimeSpan.FromSeconds(PositiveInt(Next())) },
                     "--stores" => settings with { Kinds = ParseKinds(Next()) },
                     "--dir" => settings with { Root = Path.Combine(Next(), $"cc-bench-stores-{Environment.ProcessId}") },

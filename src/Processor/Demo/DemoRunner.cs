@@ -51,10 +51,15 @@ internal sealed class DemoRunner
             var storeSupplier = AggregateStores.Create(_options.Store, spec.Aggregate.StoreName, AggregateStoreOptions.For(stateDir));
             // Streamiz warns about its task checkpoints while the demo tears its temporary state down: errors only.
             using var logs = Logs.Create(Microsoft.Extensions.Logging.LogLevel.Warning, Microsoft.Extensions.Logging.LogLevel.Error);
-            await using var pipeline = new PipelineHost(spec, logs);
+            await using var pipeline = new PipelineHost(spec, logs)
+            {
+                FetchWaitMaxMs = broker.Kind == BrokerKind.Mock ? KafkaClientDefaults.MockStageFetchWaitMaxMs : KafkaClientDefaults.StageFetchWaitMaxMs,
+            };
             var started = Stopwatch.StartNew();
             await pipeline.StartAsync(broker.BootstrapServers, broker.Provisioner, redis, storeSupplier, stateDir, ct);
             _progress.WriteLine($"pipeline running after {started.Elapsed.TotalSeconds:F1}s");
+            // GC pauses from here on: the traffic, not the start-up.
+            using var gcPauses = new GcPauseRecorder();
 
             pipeline.State.Acknowledged += RecordLatency;
             // The same endpoints as a pod's, while the demo runs.
@@ -110,6 +115,7 @@ internal sealed class DemoRunner
                 garnet is null ? "external" : "garnet", Math.Round(settle.Elapsed.TotalSeconds, 2), samples)
             {
                 Chaos = chaosSummary,
+                Gc = gcPauses.Summary(),
             };
         }
         finally

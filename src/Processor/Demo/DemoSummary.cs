@@ -22,6 +22,10 @@ internal sealed record DemoSummary(
     /// <summary>What the injected fault did, when there was one.</summary>
     [JsonPropertyName("chaos")]
     public ChaosSummary? Chaos { get; init; }
+
+    /// <summary>The garbage collector's stop-the-world pauses while the pipeline ran.</summary>
+    [JsonPropertyName("gc")]
+    public Hosting.GcPauseSummary? Gc { get; init; }
 }
 
 /// <summary>How the pipeline answered an injected fault.</summary>

@@ -21,6 +21,17 @@ internal static class KafkaClientDefaults
     /// </summary>
     public const int SessionTimeoutMs = 6000;
 
+    /// <summary>
+    /// <c>fetch.wait.max.ms</c> of the stages' consumers: a Kafka broker (and the embedded native one) answers a fetch as
+    /// soon as <c>fetch.min.bytes</c> (1) has arrived, so a long wait adds no latency and an idle consumer sends two
+    /// fetches a second instead of a thousand. The librdkafka mock holds every empty fetch for the whole wait: run it
+    /// with <see cref="MockStageFetchWaitMaxMs"/>.
+    /// </summary>
+    public const int StageFetchWaitMaxMs = 500;
+
+    /// <summary>The stages' fetch wait on the librdkafka mock, which does not answer a waiting fetch when data arrives.</summary>
+    public const int MockStageFetchWaitMaxMs = 1;
+
     /// <summary>Security settings every client of this process uses (set once by the pod before it starts a stage).</summary>
     public static KafkaSecurity Security { get; set; } = KafkaSecurity.None;
 

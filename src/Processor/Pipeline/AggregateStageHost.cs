@@ -20,8 +20,11 @@ internal sealed class AggregateStageHost : IAsyncDisposable
     private readonly KafkaDeadLetterSink _deadLetters;
     private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>How long an idle stream thread waits on its consumer for the next record before it loops again.</summary>
+    private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
+
     public AggregateStageHost(AggregateStageSpec spec, string bootstrapServers, IKeyValueBytesStoreSupplier store, string stateDir,
-        ILoggerFactory logs, StageHealth health)
+        ILoggerFactory logs, StageHealth health, int fetchWaitMaxMs = KafkaClientDefaults.StageFetchWaitMaxMs)
     {
         _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
         var topology = AggregateTopologyBuilder.Build(spec, store, _deadLetters, Counters);
@@ -29,10 +32,10 @@ internal sealed class AggregateStageHost : IAsyncDisposable
         {
             ApplicationId = spec.ApplicationId,
             BootstrapServers = bootstrapServers,
-            // Latency: Streamiz polls with PollMs and the broker holds an empty fetch for fetch.wait.max.ms; 1 ms each
-            // halves the demo's median end to end against 2 / 5 ms (docs/pipeline.md).
+            // Latency: Streamiz gathers a poll for PollMs before it processes any of it, so the window stays 1 ms; an
+            // idle thread waits on the broker instead (LongPollConsumer), whose long poll answers when data arrives.
             PollMs = 1,
-            FetchWaitMaxMs = 1,
+            FetchWaitMaxMs = fetchWaitMaxMs,
             LingerMs = 0,
             // Each commit flushes the store: FASTER then starts a background checkpoint (never a stall).
             CommitIntervalMs = 1000,
@@ -47,7 +50,7 @@ internal sealed class AggregateStageHost : IAsyncDisposable
             Logger = new StreamizLoggerFactory(logs),
         };
         KafkaClientDefaults.Security.Apply(config);
-        _stream = new KafkaStream(topology, config);
+        _stream = new KafkaStream(topology, config, new LongPollKafkaSupplier(config, IdleWait));
         _stream.StateChanged += (_, next) =>
         {
             // Runs on a stream thread: signal only, never block here.

@@ -58,6 +58,10 @@ internal sealed class PipelineHost : IAsyncDisposable
     /// <summary>Static membership id of the state stage's consumer (null: dynamic membership).</summary>
     public string? GroupInstanceId { get; init; }
 
+    /// <summary>The stages' <c>fetch.wait.max.ms</c>: long (the broker answers when data arrives) unless the broker is the
+    /// librdkafka mock (<see cref="KafkaClientDefaults.MockStageFetchWaitMaxMs"/>).</summary>
+    public int FetchWaitMaxMs { get; init; } = KafkaClientDefaults.StageFetchWaitMaxMs;
+
     /// <summary>The aggregate stage when this host runs it (after <see cref="StartAsync"/> created it), else null.</summary>
     public AggregateStageHost? AggregateOrNull => _aggregate;
 
@@ -143,10 +147,11 @@ internal sealed class PipelineHost : IAsyncDisposable
                     GroupInstanceId = GroupInstanceId,
                     SnapshotDirectory = SnapshotDirectory,
                     SnapshotEvery = SnapshotEvery,
+                    FetchWaitMaxMs = FetchWaitMaxMs,
                 };
                 return _state.StartAsync(ct);
             case Stages.Aggregate:
-                _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir, _logs, Health);
+                _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir, _logs, Health, FetchWaitMaxMs);
                 return _aggregate.StartAsync(ct);
             default:
                 throw new ArgumentOutOfRangeException(nameof(stage), stage, "one stage at a time");

@@ -28,6 +28,7 @@ public sealed partial class FasterKeyValueStore
     private StreamizTaskCheckpoint? taskCheckpoint;
     private long sequence;
     private Guid? inflight;
+    private long lastCheckpointStarted = System.Diagnostics.Stopwatch.GetTimestamp();
     private string? lastRestoreTopic;
     private int lastRestorePartition;
     private long lastRestoreNext = -1;
@@ -111,6 +112,8 @@ public sealed partial class FasterKeyValueStore
         lastRestoreTopic = null;
         lastRestoreNext = -1;
         dirty = false;
+        writesSinceCheckpoint = 0;
+        lastCheckpointStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         ownerSession = NewSession();
         open = true;
         LastRecovery = Reconcile(directory, cookie, hasCheckpoint, failure);
@@ -265,9 +268,15 @@ public sealed partial class FasterKeyValueStore
             if (kv!.SystemState.Phase != Phase.REST) return; // still running; the next flush looks again
             FinishCheckpoint(running);
         }
-        if (!dirty) return;
+        if (!dirty || !CheckpointDue()) return;
         inflight = BeginCheckpoint(lease.Session);
     }
+
+    /// <summary>Whether a background checkpoint may start now (<see cref="FasterStoreOptions.CheckpointInterval"/>).</summary>
+    private bool CheckpointDue() =>
+        options.CheckpointInterval <= TimeSpan.Zero
+        || System.Diagnostics.Stopwatch.GetElapsedTime(lastCheckpointStarted) >= options.CheckpointInterval
+        || (options.CheckpointAfterWrites > 0 && Interlocked.Read(ref writesSinceCheckpoint) >= options.CheckpointAfterWrites);
 
     /// <summary>Takes a FASTER checkpoint carrying the covered offsets and the entry count; waits until it is durable.</summary>
     internal Guid Checkpoint()
@@ -334,6 +343,8 @@ public sealed partial class FasterKeyValueStore
         kv!.CommitCookie = cookie.Serialize();
         // Cleared before the checkpoint's cut: a write racing with it marks the store dirty again.
         dirty = false;
+        Interlocked.Exchange(ref writesSinceCheckpoint, 0);
+        lastCheckpointStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!kv.TryInitiateFullCheckpoint(out var token, options.CheckpointType))
             throw new InvalidOperationException($"Store {Name}: a FASTER checkpoint is already in progress");
         return token;

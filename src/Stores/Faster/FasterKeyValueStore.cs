@@ -43,6 +43,7 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
     private volatile bool open;
     private long entries;
     private bool dirty;
+    private long writesSinceCheckpoint;
 
     /// <summary>Creates a closed store; Streamiz opens it through <see cref="Init"/>.</summary>
     /// <param name="name">Store name (also the changelog topic's middle part).</param>
@@ -214,6 +215,7 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
             if (!status.Found) Interlocked.Increment(ref entries);
         }
         dirty = true;
+        Interlocked.Increment(ref writesSinceCheckpoint);
     }
 
     private unsafe byte[]? Remove(Session session, byte[] key, bool wantOld)
@@ -228,6 +230,7 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
         }
         Interlocked.Decrement(ref entries);
         dirty = true;
+        Interlocked.Increment(ref writesSinceCheckpoint);
         return wantOld ? old : null;
     }
 

@@ -51,6 +51,20 @@ public sealed class FasterStoreOptions
     public bool BackgroundCheckpoints { get; init; } = true;
 
     /// <summary>
+    /// With <see cref="BackgroundCheckpoints"/>: the least time between the starts of two checkpoints. A flush (every
+    /// Streamiz commit) within it only records nothing new; the checkpoint follows at the first flush after it, or after
+    /// <see cref="CheckpointAfterWrites"/> writes. Zero (default): every flush that follows a change checkpoints.
+    /// Recovery restores the changelog from the offsets the last checkpoint recorded, so a longer interval only means a
+    /// longer (idempotent) replay after a crash, never a loss. Ignored without background checkpoints, whose recovery
+    /// trusts Streamiz's own newer offset file.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; init; }
+
+    /// <summary>With <see cref="CheckpointInterval"/>: checkpoint anyway once this many writes happened since the last
+    /// one, which bounds the replay after a crash under heavy load. 0 (default): no bound by writes.</summary>
+    public long CheckpointAfterWrites { get; init; }
+
+    /// <summary>
     /// Log pages read back into memory when a checkpoint is recovered. 0 (default) makes the store ready
     /// as soon as the index is loaded, in time independent of the data size; records are then read from
     /// the log file on first access (and served from the OS page cache). -1 preloads as much as memory holds.

@@ -42,8 +42,11 @@ public static class FenceRule
     /// Whether the script applies <paramref name="write"/> to a key whose hash carries <paramref name="hashFence"/> (null:
     /// no hash) and whose tombstone is <paramref name="tombstone"/> (null: none), given what the hash holds now
     /// (<paramref name="currentFields"/>, without fence fields; only read for a replay of the same record).
+    /// <paramref name="fenceTimestampMs"/> is the timestamp compared with a fence from another partition: the write's own,
+    /// or, for a write that others were coalesced into, the newest of theirs (<see cref="Coalesce"/>).
     /// </summary>
-    public static bool Applies(AgentStateWrite write, Fence? hashFence, Fence? tombstone, IReadOnlyDictionary<string, string>? currentFields)
+    public static bool Applies(AgentStateWrite write, Fence? hashFence, Fence? tombstone, IReadOnlyDictionary<string, string>? currentFields,
+        long? fenceTimestampMs = null)
     {
         ArgumentNullException.ThrowIfNull(write);
         var held = hashFence ?? tombstone;
@@ -51,7 +54,7 @@ public static class FenceRule
             return true;
         var same = write.Replay && fence.Partition == write.Partition && fence.Offset == write.Offset;
         if (!same)
-            return Newer(write, fence);
+            return Newer(write, fenceTimestampMs ?? write.SourceTimestampMs, fence);
         if (write.IsTombstone)
             return false;
         if (hashFence is null)
@@ -67,6 +70,23 @@ public static class FenceRule
         return false;
     }
 
-    private static bool Newer(AgentStateWrite write, Fence fence) =>
-        fence.Partition == write.Partition ? write.Offset > fence.Offset : write.SourceTimestampMs >= fence.TimestampMs;
+    private static bool Newer(AgentStateWrite write, long timestampMs, Fence fence) =>
+        fence.Partition == write.Partition ? write.Offset > fence.Offset : timestampMs >= fence.TimestampMs;
+
+    /// <summary>
+    /// Whether <paramref name="next"/>, the next write of the same key in a batch, can stand for both itself and
+    /// <paramref name="previous"/>: live writes (a replay keeps its own rules) of one partition with a rising offset.
+    /// Applied in order, the first of such writes that passes the key's fence makes the fence its own partition's, and
+    /// every later one passes too; so the last one's state wins exactly when its offset passes a fence of the same
+    /// partition, or when any of their timestamps passes a fence of another partition. The coalesced write is therefore
+    /// <paramref name="next"/> judged with the newest timestamp of the two (<paramref name="fenceTimestampMs"/>).
+    /// </summary>
+    public static bool Coalesce(AgentStateWrite previous, long previousFenceTimestampMs, AgentStateWrite next, out long fenceTimestampMs)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(next);
+        fenceTimestampMs = Math.Max(previousFenceTimestampMs, next.SourceTimestampMs);
+        return !previous.Replay && !next.Replay && previous.Key == next.Key && previous.Partition == next.Partition
+            && next.Offset > previous.Offset;
+    }
 }

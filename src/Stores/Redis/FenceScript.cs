@@ -1,28 +1,40 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using StackExchange.Redis;
 
 namespace ContactCenter.Stores.Redis;
 
 /// <summary>
-/// The single Lua script every agent-state write goes through, and how its arguments are laid out.
+/// The single Lua script every agent-state write goes through: one call applies a whole run of writes, each fenced on
+/// its own, and moves the stage's progress once per partition, atomically with the data.
 /// </summary>
 /// <remarks>
-/// KEYS: [1] agent hash, [2] tombstone key (<c>{hash}:tomb</c>), [3] stage progress key for the partition.
-/// ARGV: [1] partition, [2] offset, [3] source timestamp ms, [4] tombstone TTL ms, [5] 'u' (upsert) or 'd' (delete),
-/// or 'U' / 'D' for a replay's upsert / delete, [6] the writer's progress floor for the partition ('' when it has
-/// none), [7..] field, value, field, value, ...
-/// Returns 1 when the write was applied, 0 when it was stale (or, for a replay, changed nothing), plus
-/// <see cref="Regressed"/> when the stage's recorded progress for the partition was missing or below the floor: Redis
-/// lost writes this writer had seen acknowledged.
+/// KEYS: the progress keys of the partitions the call covers (<c>cc:offsets:{stage}:{partition}</c>), then per write its
+/// hash and its tombstone key (<c>{hash}:tomb</c>).
+/// ARGV: [1] tombstone TTL ms, [2] number of progress keys P, then per progress key: partition, the writer's progress
+/// floor ('' when it has none); then per write: partition, offset, source timestamp,
+/// fence timestamp (the newest source timestamp of the writes coalesced into this one, see <see cref="FenceRule"/>),
+/// mode ('u' upsert, 'd' delete, 'U' / 'D' a replay's), number of fields, field, value, ...
+/// Returns one entry per write: <see cref="Applied"/> or 0 (stale, or for a replay: changed nothing), plus
+/// <see cref="Regressed"/> when the partition's recorded progress was missing or below the floor (Redis lost writes the
+/// writer had seen acknowledged); or, for a write Redis refused for itself (WRONGTYPE), the error text.
 ///
-/// A replay's write (<see cref="AgentStateWrite.Replay"/>) differs in three ways: the same partition and offset as
-/// the hash's fence counts as newer (it is the record that wrote the hash, processed again, perhaps by a corrected
-/// topology), an upsert that would leave exactly the same hash returns 0, and the progress key is never moved.
+/// Per write, every read comes before the first write, and a refused read (pcall) skips just that write: a command that
+/// fails inside a script stops it but keeps what it already wrote, on Redis and Garnet alike. An applied upsert touches
+/// only what differs: the fields whose value changed, the fields the new state no longer has, the fence fields; a delete
+/// removes the hash and keeps its fence in the tombstone. A replay's write (<see cref="AgentStateWrite.Replay"/>) also
+/// applies over the state written by the very same record, returns 0 when it would leave the hash exactly as it is, and
+/// never moves the progress key.
 ///
 /// Numbers travel as canonical decimal strings and are compared as strings (longer = larger, then lexicographic):
-/// Redis runs Lua 5.1 (doubles only) and Garnet Lua 5.4, so converting an int64 offset with tonumber could round
-/// on one and not the other. Every key the script touches is declared in KEYS: Garnet (run with
-/// --lua-transaction-mode) locks exactly those keys, which is what makes the script atomic there.
+/// Redis runs Lua 5.1 (doubles only) and Garnet Lua 5.4, so converting an int64 offset with tonumber could round on one
+/// and not the other. Every key the script touches is declared in KEYS: Garnet (run with --lua-transaction-mode) locks
+/// exactly those keys, which is what makes the script atomic there. The keys of one call must live on one server (no
+/// Redis Cluster slot rule is enforced here).
+///
+/// The script is assembled from sections (<see cref="Helpers"/>, <see cref="ApplyWrite"/>, <see cref="Driver"/>) so that
+/// a further per-write step can be added after a write applied without touching the fence itself.
 /// </remarks>
 internal static class FenceScript
 {
@@ -40,75 +52,121 @@ internal static class FenceScript
     /// <summary>Bit set in the result when the partition's recorded progress was below the writer's floor.</summary>
     public const long Regressed = 2;
 
-    /// <remarks>
-    /// Every read comes before the first write. A command that fails inside a Lua script (WRONGTYPE on a key that is
-    /// not a hash or a string) stops the script but keeps what it already wrote, on Redis and Garnet alike; with the
-    /// reads first, a write that fails changes nothing, the stage's progress included.
-    /// </remarks>
-    public const string Source = """
+    /// <summary>Number comparison on canonical decimal strings, and the fence itself.</summary>
+    private const string Helpers = """
         local function gt(a, b)
           if #a ~= #b then return #a > #b end
           return a > b
         end
-        local p, o, t = ARGV[1], ARGV[2], ARGV[3]
-        local function newer(sp, so, st)
+        -- Same partition: the higher offset wins. Another partition (offsets do not compare): the later or equal
+        -- source timestamp wins; tf is the newest timestamp of the writes coalesced into this one.
+        local function newer(p, o, tf, sp, so, st)
           if sp == p then return gt(o, so) end
-          return not gt(st or '0', t)
+          return not gt(st or '0', tf)
         end
-
-        local mode = ARGV[5]
-        local replay = mode == 'U' or mode == 'D'
-        local function same(sp, so) return replay and sp == p and so == o end
-
-        local done = redis.call('GET', KEYS[3])
-        local fence = redis.call('HMGET', KEYS[1], '_p', '_o', '_t')
-        local tomb = redis.call('GET', KEYS[2])
-
-        local floor = ARGV[6]
-        local regressed = 0
-        if floor ~= '' and ((not done) or gt(floor, done)) then regressed = 2 end
-
-        local apply = true
-        local equal = false
-        if fence[1] and fence[2] then
-          equal = same(fence[1], fence[2])
-          apply = equal or newer(fence[1], fence[2], fence[3] or nil)
-        elseif tomb then
-          local sp, so, st = string.match(tomb, '^(%d+):(%d+):(%d+)$')
-          if sp then
-            equal = same(sp, so)
-            apply = equal or newer(sp, so, st)
-          end
-        end
-        if equal and mode == 'D' then apply = false end
-        if apply and equal and mode == 'U' and fence[1] then
-          -- The record that wrote this hash, again: a write only when the fields differ.
-          local current = redis.call('HGETALL', KEYS[1])
-          if #current == #ARGV - 6 + 6 then
-            local held = {}
-            for i = 1, #current, 2 do held[current[i]] = current[i + 1] end
-            local differs = held['_t'] ~= t
-            for i = 7, #ARGV, 2 do
-              if held[ARGV[i]] ~= ARGV[i + 1] then differs = true end
-            end
-            if not differs then apply = false end
-          end
-        end
-
-        if (not replay) and ((not done) or gt(o, done)) then redis.call('SET', KEYS[3], o) end
-        if not apply then return regressed end
-
-        redis.call('DEL', KEYS[1])
-        if mode == 'd' or mode == 'D' then
-          redis.call('SET', KEYS[2], p .. ':' .. o .. ':' .. t, 'PX', ARGV[4])
-        else
-          redis.call('DEL', KEYS[2])
-          local args = { '_p', p, '_o', o, '_t', t }
-          for i = 7, #ARGV do args[#args + 1] = ARGV[i] end
-          redis.call('HSET', KEYS[1], unpack(args))
-        end
-        return 1 + regressed
         """;
+
+    /// <summary>One write: returns 1 (applied), 0 (stale or unchanged) or the error text of a refused read.</summary>
+    private const string ApplyWrite = """
+        local function apply(hkey, tkey, p, o, t, tf, mode, first, last, ttl)
+          local replay = mode == 'U' or mode == 'D'
+          -- The fence fields and the write's own fields, by position; HLEN tells whether the hash has others.
+          local ask = { '_p', '_o', '_t' }
+          for i = first, last, 2 do ask[#ask + 1] = ARGV[i] end
+          local held = redis.pcall('HMGET', hkey, unpack(ask))
+          if held.err then return held.err end
+          local sp, so, st = held[1], held[2], held[3]
+          local tomb = false
+          if not (sp and so) then
+            tomb = redis.pcall('GET', tkey)
+            if type(tomb) == 'table' and tomb.err then return tomb.err end
+            sp, so, st = nil, nil, nil
+            if tomb then sp, so, st = string.match(tomb, '^(%d+):(%d+):(%d+)$') end
+          end
+          if sp and so then
+            local same = replay and sp == p and so == o
+            if same and mode == 'D' then return 0 end
+            if not (same or newer(p, o, tf, sp, so, st)) then return 0 end
+          end
+
+          if mode == 'd' or mode == 'D' then
+            redis.call('DEL', hkey)
+            redis.call('SET', tkey, p .. ':' .. o .. ':' .. t, 'PX', ttl)
+            return 1
+          end
+          -- Only what differs: changed fields and fence fields are set, fields the new state lacks are removed.
+          local set, n, present = {}, 0, 0
+          local fence = { p, o, t }
+          for j = 1, 3 do
+            if held[j] then present = present + 1 end
+            if held[j] ~= fence[j] then set[n + 1] = ask[j]; set[n + 2] = fence[j]; n = n + 2 end
+          end
+          local j = 4
+          for i = first, last, 2 do
+            if held[j] then present = present + 1 end
+            if held[j] ~= ARGV[i + 1] then set[n + 1] = ARGV[i]; set[n + 2] = ARGV[i + 1]; n = n + 2 end
+            j = j + 1
+          end
+          local extra = redis.call('HLEN', hkey) - present
+          if extra > 0 then
+            local keep = { _p = true, _o = true, _t = true }
+            for i = first, last, 2 do keep[ARGV[i]] = true end
+            local gone = {}
+            for _, f in ipairs(redis.call('HKEYS', hkey)) do
+              if not keep[f] then gone[#gone + 1] = f end
+            end
+            redis.call('HDEL', hkey, unpack(gone))
+          end
+          if n == 0 and extra <= 0 then return 0 end
+          if n > 0 then redis.call('HSET', hkey, unpack(set)) end
+          if tomb then redis.call('DEL', tkey) end
+          return 1
+        end
+        """;
+
+    /// <summary>Reads the progress keys, applies each write, then moves each partition's progress once.</summary>
+    private const string Driver = """
+        local ttl = ARGV[1]
+        local parts = tonumber(ARGV[2])
+        local slot, done, regressed, top = {}, {}, {}, {}
+        local a = 3
+        for i = 1, parts do
+          local p, floor = ARGV[a], ARGV[a + 1]
+          slot[p] = i
+          done[i] = redis.call('GET', KEYS[i])
+          if floor ~= '' and ((not done[i]) or gt(floor, done[i])) then regressed[p] = true end
+          a = a + 2
+        end
+
+        local results = {}
+        local k = parts
+        while a <= #ARGV do
+          local p, o, t, tf, mode = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+          local first = a + 6
+          local last = first + 2 * tonumber(ARGV[a + 5]) - 1
+          local r = apply(KEYS[k + 1], KEYS[k + 2], p, o, t, tf, mode, first, last, ttl)
+          -- A refused write (r is its error text) changes nothing, not even the progress; a replay never moves it.
+          if type(r) == 'number' and mode ~= 'U' and mode ~= 'D' then
+            local i = slot[p]
+            if (not top[i]) or gt(o, top[i]) then top[i] = o end
+            if regressed[p] then r = r + 2 end
+          end
+          results[#results + 1] = r
+          a = last + 1
+          k = k + 2
+        end
+
+        for i = 1, parts do
+          if top[i] and ((not done[i]) or gt(top[i], done[i])) then redis.call('SET', KEYS[i], top[i]) end
+        end
+        return results
+        """;
+
+    /// <summary>The whole script.</summary>
+    public static readonly string Source = Helpers + "\n" + ApplyWrite + "\n" + Driver;
+
+    /// <summary>SHA1 of <see cref="Source"/>: the script is sent once (EVAL) and called by this hash afterwards (EVALSHA).</summary>
+    public static readonly byte[] Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(Source));
 
     public static bool IsFenceField(string field) =>
         field is PartitionField or OffsetField or TimestampField;
@@ -118,31 +176,80 @@ internal static class FenceScript
     public static RedisKey OffsetsKey(string prefix, string stage, int partition) =>
         string.Create(CultureInfo.InvariantCulture, $"{prefix}:{stage}:{partition}");
 
-    /// <param name="floor">Highest offset of the partition this writer saw acknowledged, or null.</param>
-    public static RedisValue[] Arguments(AgentStateWrite write, long tombstoneTtlMs, long? floor = null)
+    /// <summary>
+    /// Keys and arguments of one call applying <paramref name="writes"/> (a slice of the writer's coalesced batch).
+    /// </summary>
+    /// <param name="progressKey">The progress key of a partition.</param>
+    /// <param name="floor">Highest offset of a partition the writer saw acknowledged, or null.</param>
+    public static (RedisKey[] Keys, RedisValue[] Args) Call(ReadOnlySpan<FenceWrite> writes, long tombstoneTtlMs,
+        Func<int, RedisKey> progressKey, Func<int, long?> floor)
     {
-        var fields = write.Fields;
-        var args = new RedisValue[6 + (fields?.Length ?? 0) * 2];
-        args[0] = write.Partition;
-        args[1] = write.Offset;
-        args[2] = write.SourceTimestampMs;
-        args[3] = tombstoneTtlMs;
-        args[4] = (fields is null, write.Replay) switch
+        // Partitions whose progress this call moves: a replay never moves it, so it has no floor to hold Redis to either.
+        var partitions = new List<int>(2);
+        var fieldCount = 0;
+        foreach (var w in writes)
         {
-            (true, false) => "d",
-            (false, false) => "u",
-            (true, true) => "D",
-            (false, true) => "U",
-        };
-        args[5] = floor is { } f ? f : RedisValue.EmptyString;
-        if (fields is not null)
+            fieldCount += w.Write.Fields?.Length ?? 0;
+            if (!w.Write.Replay && !partitions.Contains(w.Write.Partition))
+                partitions.Add(w.Write.Partition);
+        }
+
+        var keys = new RedisKey[partitions.Count + 2 * writes.Length];
+        var args = new RedisValue[2 + 2 * partitions.Count + 6 * writes.Length + 2 * fieldCount];
+        args[0] = tombstoneTtlMs;
+        args[1] = partitions.Count;
+        var a = 2;
+        for (var i = 0; i < partitions.Count; i++)
         {
-            for (var i = 0; i < fields.Length; i++)
+            var partition = partitions[i];
+            keys[i] = progressKey(partition);
+            args[a++] = partition;
+            args[a++] = floor(partition) is { } f ? f : RedisValue.EmptyString;
+        }
+        var k = partitions.Count;
+        foreach (var (write, fenceTimestamp) in writes)
+        {
+            keys[k++] = write.Key;
+            keys[k++] = TombstoneKey(write.Key);
+            var fields = write.Fields;
+            args[a++] = write.Partition;
+            args[a++] = write.Offset;
+            args[a++] = write.SourceTimestampMs;
+            args[a++] = fenceTimestamp;
+            args[a++] = (fields is null, write.Replay) switch
             {
-                args[6 + 2 * i] = fields[i].Key;
-                args[7 + 2 * i] = fields[i].Value;
+                (true, false) => "d",
+                (false, false) => "u",
+                (true, true) => "D",
+                (false, true) => "U",
+            };
+            args[a++] = fields?.Length ?? 0;
+            if (fields is not null)
+            {
+                foreach (var (name, value) in fields)
+                {
+                    args[a++] = name;
+                    args[a++] = value;
+                }
             }
         }
-        return args;
+        return (keys, args);
     }
+
+    /// <summary>A call's answer for each of its writes: the result bits, or the reason Redis refused the write.</summary>
+    public static (long Result, string? Refused) Result(RedisResult answer, int index)
+    {
+        var entry = answer[index];
+        return entry.Resp2Type == ResultType.Integer ? ((long)entry, null) : (-1, (string?)entry ?? "refused");
+    }
+}
+
+/// <summary>
+/// One write as the script applies it: <paramref name="FenceTimestampMs"/> is the newest source timestamp of the writes
+/// it stands for (its own when nothing was coalesced into it; see <see cref="FenceRule.Coalesce"/>). The write itself
+/// has the highest offset of them, so the partition's progress covers them all.
+/// </summary>
+internal readonly record struct FenceWrite(AgentStateWrite Write, long FenceTimestampMs)
+{
+    public FenceWrite(AgentStateWrite write) : this(write, write.SourceTimestampMs) { }
 }

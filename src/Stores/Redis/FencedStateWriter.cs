@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -32,6 +33,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private readonly Dictionary<int, long> _floors = new(); // highest acknowledged offset per partition; loop only
     private readonly Task _loop;
     private long _pending;
+    private bool _sendScriptText = true; // loop only: until Redis answered one call, it may not hold the script
     private int _disposed;
     private volatile Exception? _fault;
 
@@ -42,6 +44,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(stage);
         _options = options ?? new FencedWriterOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBatch, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.WritesPerCall, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.QueueCapacity, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.TombstoneTtl, TimeSpan.FromMilliseconds(1), nameof(options));
         ArgumentException.ThrowIfNullOrWhiteSpace(_options.OffsetsKeyPrefix, nameof(options));
@@ -213,30 +216,35 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private async Task WriteBatchAsync(List<AgentStateWrite> batch)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var results = new long[batch.Count];
-        Array.Fill(results, -1);
-        List<(AgentStateWrite, string)>? rejected = null;
-        var keys = new RedisKey[batch.Count][];
-        var args = new RedisValue[batch.Count][];
-        for (var i = 0; i < batch.Count; i++)
+        var (writes, slotOf) = WriteCoalescing.Coalesce(batch);
+        var callSize = _options.WritesPerCall;
+        var callCount = (writes.Count + callSize - 1) / callSize;
+        var calls = new (RedisKey[] Keys, RedisValue[] Args)[callCount];
+        for (var c = 0; c < callCount; c++)
         {
-            var write = batch[i];
-            keys[i] = [write.Key, FenceScript.TombstoneKey(write.Key), OffsetsKey(write.Partition)];
-            // A replay never moves the stage's progress, so it has no floor to hold Redis to.
-            args[i] = FenceScript.Arguments(write, _tombstoneTtlMs, !write.Replay && _floors.TryGetValue(write.Partition, out var floor) ? floor : null);
+            var slice = CollectionsMarshal.AsSpan(writes).Slice(c * callSize, Math.Min(callSize, writes.Count - c * callSize));
+            calls[c] = FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null);
         }
 
-        // Retry from the first write that failed, in order: the ones after it are sent again even if they
-        // succeeded, which the fence turns into no-ops, so order and exactly-once state both hold.
+        var slotResults = new long[writes.Count];
+        List<(AgentStateWrite, string)>? rejected = null;
+        // Retry from the first call that failed, in order: the ones after it are sent again even if they succeeded,
+        // which the fence turns into no-ops, so order and exactly-once state both hold.
         var from = 0;
         for (var attempt = 0; ; attempt++)
         {
             var pipeline = _db.CreateBatch();
-            var calls = new Task<RedisResult>[batch.Count - from];
-            for (var i = from; i < batch.Count; i++)
-                calls[i - from] = pipeline.ScriptEvaluateAsync(FenceScript.Source, keys[i], args[i]);
+            var sent = new Task<RedisResult>[callCount - from];
+            for (var c = from; c < callCount; c++)
+            {
+                // By hash once Redis has the script; the first call after Redis lost its script cache sends the text,
+                // which loads it for the calls pipelined behind it.
+                sent[c - from] = c == from && _sendScriptText
+                    ? pipeline.ScriptEvaluateAsync(FenceScript.Source, calls[c].Keys, calls[c].Args)
+                    : pipeline.ScriptEvaluateAsync(FenceScript.Sha1, calls[c].Keys, calls[c].Args);
+            }
             pipeline.Execute();
-            var all = Task.WhenAll(calls);
+            var all = Task.WhenAll(sent);
             try
             {
                 // Cancellable only by the shutdown timeout: the calls are abandoned (never acknowledged) then.
@@ -254,41 +262,61 @@ public sealed class FencedStateWriter : IAsyncDisposable
             }
 
             var firstFailed = -1;
-            for (var i = from; i < batch.Count; i++)
+            for (var c = from; c < callCount && firstFailed < 0; c++)
             {
-                var call = calls[i - from];
+                var call = sent[c - from];
+                var first = c * callSize;
+                var count = Math.Min(callSize, writes.Count - first);
                 if (call.IsCompletedSuccessfully)
                 {
-                    if (results[i] == -1)
-                        results[i] = (long)call.Result;
+                    _sendScriptText = false;
+                    for (var i = 0; i < count; i++)
+                    {
+                        var (result, refused) = FenceScript.Result(call.Result, i);
+                        slotResults[first + i] = result;
+                        if (refused is not null)
+                        {
+                            slotResults[first + i] = Refused;
+                            (rejected ??= new()).Add((writes[first + i].Write, refused));
+                        }
+                    }
                 }
-                else if (results[i] == -1 && call.Exception?.GetBaseException() is { } refused && RedisFailures.IsRecordBound(refused))
+                else if (call.Exception?.GetBaseException() is { } refused && RedisFailures.IsRecordBound(refused))
                 {
-                    results[i] = Refused;
-                    (rejected ??= new()).Add((batch[i], refused.Message));
+                    // The script could not even read a progress key: every write of the call is refused alike.
+                    for (var i = 0; i < count; i++)
+                    {
+                        slotResults[first + i] = Refused;
+                        (rejected ??= new()).Add((writes[first + i].Write, refused.Message));
+                    }
                 }
-                else if (results[i] == Refused)
+                else
                 {
-                    // Refused on an earlier attempt and sent again after a transient failure before it: still refused.
-                }
-                else if (firstFailed < 0)
-                {
-                    firstFailed = i;
+                    firstFailed = c;
                 }
             }
             if (firstFailed < 0)
                 break;
 
-            var error = calls[firstFailed - from].Exception?.GetBaseException() ?? new TaskCanceledException();
+            var error = sent[firstFailed - from].Exception?.GetBaseException() ?? new TaskCanceledException();
+            from = firstFailed;
+            if (error is RedisServerException && error.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal) && !_sendScriptText)
+            {
+                // Redis restarted or flushed its scripts: send the text once, at once.
+                _sendScriptText = true;
+                continue;
+            }
             if (!RedisFailures.IsTransient(error))
                 throw error;
             var delay = RedisFailures.Backoff(attempt, _options.MaxRetryDelay);
-            _logger.LogWarning(error, "Fenced writer for stage {Stage}: Redis failed on write {Index} of {Count} (attempt {Attempt}); retrying in {Delay}",
-                _stage, firstFailed, batch.Count, attempt + 1, delay);
-            from = firstFailed;
+            _logger.LogWarning(error, "Fenced writer for stage {Stage}: Redis failed on call {Index} of {Count} (attempt {Attempt}); retrying in {Delay}",
+                _stage, firstFailed, callCount, attempt + 1, delay);
             await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
         }
 
+        var results = new long[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+            results[i] = slotOf[i] < 0 ? 0 : slotResults[slotOf[i]]; // a superseded write counts as stale
         Acknowledge(batch, results, rejected, System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 

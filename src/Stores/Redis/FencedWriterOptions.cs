@@ -8,6 +8,10 @@ public sealed record FencedWriterOptions
     /// <summary>Most writes pipelined in one batch (one acknowledgement).</summary>
     public int MaxBatch { get; init; } = 256;
 
+    /// <summary>Most writes applied by one script call (the calls of a batch are pipelined). A call moves each partition's
+    /// progress once; a larger call holds Redis (single-threaded) longer.</summary>
+    public int WritesPerCall { get; init; } = 64;
+
     /// <summary>Bound of the in-memory queue; <see cref="FencedStateWriter.WriteAsync"/> waits when it is full.</summary>
     public int QueueCapacity { get; init; } = 8192;
 

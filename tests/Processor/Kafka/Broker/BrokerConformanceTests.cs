@@ -20,6 +20,8 @@ public abstract class BrokerConformanceTests(GarnetBackend garnet) : IDisposable
     protected abstract string BootstrapServers { get; }
     internal abstract ITopicProvisioner Provisioner { get; }
     protected abstract void CreateTopic(string name, int partitions);
+    /// <summary>The stages' fetch wait on this broker (the mock holds a waiting fetch even when data arrives).</summary>
+    protected virtual int StageFetchWaitMaxMs => KafkaClientDefaults.StageFetchWaitMaxMs;
 
     protected string NewTopic(int partitions)
     {
@@ -124,7 +126,7 @@ public abstract class BrokerConformanceTests(GarnetBackend garnet) : IDisposable
         {
             for (var round = 1; round <= 2; round++)
             {
-                var host = new PipelineHost(spec);
+                var host = new PipelineHost(spec) { FetchWaitMaxMs = StageFetchWaitMaxMs };
                 using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
                     await host.StartAsync(BootstrapServers, Provisioner, garnet.Redis,
                         AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName), stateDir, timeout.Token);
@@ -301,6 +303,7 @@ public sealed class MockBrokerConformanceTests(GarnetBackend garnet) : BrokerCon
     protected override string BootstrapServers => _broker.BootstrapServers;
     internal override ITopicProvisioner Provisioner => new MockTopicProvisioner(_broker);
     protected override void CreateTopic(string name, int partitions) => _broker.CreateTopic(name, partitions);
+    protected override int StageFetchWaitMaxMs => KafkaClientDefaults.MockStageFetchWaitMaxMs;
 
     public override void Dispose() => _broker.Dispose();
 }
