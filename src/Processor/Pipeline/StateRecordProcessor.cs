@@ -7,7 +7,11 @@ using StackExchange.Redis;
 namespace ContactCenter.Processor.Pipeline;
 
 /// <summary>One record as the state stage reads it, wherever it comes from (a consumer, a fixture).</summary>
-internal sealed record StateInput(string Topic, int Partition, long Offset, byte[]? Key, byte[]? Value, Headers? Headers, long TimestampMs);
+internal sealed record StateInput(string Topic, int Partition, long Offset, byte[]? Key, byte[]? Value, Headers? Headers, long TimestampMs)
+{
+    /// <summary>The record's identity wherever and however often it is delivered: what owns its dedup claims.</summary>
+    public string Identity => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Topic}:{Partition}:{Offset}");
+}
 
 /// <summary>
 /// The state stage's work around <see cref="StateStep"/>, shared by the pod's consumer loop and the fixture runner so
@@ -23,7 +27,7 @@ internal sealed class StateRecordProcessor(StateStageSpec spec, RecordProcessorC
         StateOutcome outcome;
         try
         {
-            outcome = await StateStep.ProcessAsync(spec, processors, input.Key, input.Value, input.TimestampMs).ConfigureAwait(false);
+            outcome = await StateStep.ProcessAsync(spec, processors, input.Key, input.Value, input.TimestampMs, input.Identity).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not RedisException and not OperationCanceledException)
         {
