@@ -224,6 +224,8 @@ public sealed class FencedStateWriter : IAsyncDisposable
             keys[i] = [write.Key, FenceScript.TombstoneKey(write.Key), OffsetsKey(write.Partition)];
             // A replay never moves the stage's progress, so it has no floor to hold Redis to.
             args[i] = FenceScript.Arguments(write, _tombstoneTtlMs, !write.Replay && _floors.TryGetValue(write.Partition, out var floor) ? floor : null);
+            if (write.Job is { } job)
+                (keys[i], args[i]) = WithJob(keys[i], args[i], job);
         }
 
         // Retry from the first write that failed, in order: the ones after it are sent again even if they
@@ -234,7 +236,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
             var pipeline = _db.CreateBatch();
             var calls = new Task<RedisResult>[batch.Count - from];
             for (var i = from; i < batch.Count; i++)
-                calls[i - from] = pipeline.ScriptEvaluateAsync(FenceScript.Source, keys[i], args[i]);
+                calls[i - from] = pipeline.ScriptEvaluateAsync(batch[i].Job is null ? FenceScript.Source : Queue.FencedEnqueueScript.Source, keys[i], args[i]);
             pipeline.Execute();
             var all = Task.WhenAll(calls);
             try
@@ -292,18 +294,28 @@ public sealed class FencedStateWriter : IAsyncDisposable
         Acknowledge(batch, results, rejected, System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
+    /// <summary>The fence's keys and arguments with the job's appended (the layout of <see cref="Queue.FencedEnqueueScript"/>).</summary>
+    private static (RedisKey[], RedisValue[]) WithJob(RedisKey[] keys, RedisValue[] args, Queue.JobToEnqueue job)
+    {
+        var queue = new Queue.JobQueueKeys(job.Queue);
+        return ([.. keys, queue.Jobs, queue.Ready], [.. args, job.Id, job.Payload]);
+    }
+
     /// <summary>Result slot of a write Redis refused for itself.</summary>
     private const long Refused = -2;
 
     private void Acknowledge(List<AgentStateWrite> batch, long[] results, List<(AgentStateWrite, string)>? rejected, TimeSpan elapsed)
     {
         var applied = 0;
+        var enqueued = 0;
         var highest = new Dictionary<int, long>();
         HashSet<int>? regressed = null;
         for (var i = 0; i < batch.Count; i++)
         {
             if (results[i] >= 0 && (results[i] & FenceScript.Applied) != 0)
                 applied++;
+            if (results[i] >= 0 && (results[i] & Queue.FencedEnqueueScript.Enqueued) != 0)
+                enqueued++;
             if (results[i] >= 0 && (results[i] & FenceScript.Regressed) != 0)
                 (regressed ??= []).Add(batch[i].Partition);
             var write = batch[i];
@@ -320,6 +332,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
             Rejected = (IReadOnlyList<(AgentStateWrite, string)>?)rejected ?? [],
             Regressed = (IReadOnlyCollection<int>?)regressed ?? [],
             Elapsed = elapsed,
+            Enqueued = enqueued,
         };
         Interlocked.Add(ref _pending, -batch.Count);
 
