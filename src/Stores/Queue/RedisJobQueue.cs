@@ -117,6 +117,9 @@ public sealed class RedisJobQueue
     public async Task<string[]> HeldByAsync(string worker) =>
         (await _db.ListRangeAsync(Keys.Processing(worker)).ConfigureAwait(false)).Select(v => (string)v!).ToArray();
 
+    /// <summary>A job's payload, or null for an unknown id.</summary>
+    public async Task<string?> PayloadAsync(string id) => await _db.HashGetAsync(Keys.Jobs, id).ConfigureAwait(false);
+
     /// <summary>The last failure recorded for a job, if any.</summary>
     public async Task<string?> LastErrorAsync(string id) => await _db.HashGetAsync(Keys.Errors, id).ConfigureAwait(false);
 
