@@ -108,15 +108,21 @@ internal sealed class ProvisioningService : IAsyncDisposable, IProvisionedAgents
             return Results.Text("provisioned\n", statusCode: StatusCodes.Status201Created);
         });
         app.MapGet("/agents", () => Results.Json(_agents.Values.OrderBy(a => a.AgentId, StringComparer.Ordinal).ToArray(), ProvisioningJson.Default.ProvisionedAgentArray));
-        app.MapDelete("/agents/{id}", (string id) => _agents.TryRemove(id, out _) ? Results.NoContent() : Results.NotFound());
+        app.MapDelete("/agents/{id}", (string id) => Forget(id) ? Results.NoContent() : Results.NotFound());
         app.MapGet("/stats", () => Results.Json(new ProvisioningStats(Calls, Failures, Conflicts, Duplicates, Provisioned), ProvisioningJson.Default.ProvisioningStats));
     }
 
     public Task<IReadOnlyCollection<string>> ListAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyCollection<string>>(_agents.Keys.ToArray());
 
-    /// <summary>Forgets an agent, as when someone deprovisions it by hand (reconciliation must provision it again).</summary>
-    public bool Forget(string agentId) => _agents.TryRemove(agentId, out _);
+    /// <summary>Forgets an agent and its operations, as when someone deprovisions it by hand: reconciliation must
+    /// provision it again.</summary>
+    public bool Forget(string agentId)
+    {
+        foreach (var operation in _operations.Where(o => o.Value == agentId).Select(o => o.Key).ToList())
+            _operations.TryRemove(operation, out _);
+        return _agents.TryRemove(agentId, out _);
+    }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }
