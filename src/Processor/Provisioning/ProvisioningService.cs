@@ -14,9 +14,12 @@ internal sealed record ProvisioningServiceOptions
     /// <summary>How long each call takes.</summary>
     public TimeSpan Latency { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Share of calls that fail with 503: half before the agent is provisioned, half after (the answer is
-    /// lost, as when a gateway times out), so that retries meet operations the service already applied.</summary>
+    /// <summary>Share of calls that fail with 503.</summary>
     public double FailureRate { get; init; } = 0.05;
+
+    /// <summary>Share of those failures that happen after the agent was provisioned (the answer is lost, as when a
+    /// gateway times out), so that retries meet operations the service already applied.</summary>
+    public double LostAnswerShare { get; init; } = 0.5;
 
     public int Seed { get; init; } = 7;
 
@@ -41,7 +44,7 @@ internal sealed class ProvisioningService : IAsyncDisposable, IProvisionedAgents
     private readonly ConcurrentDictionary<string, string> _operations = new(StringComparer.Ordinal); // operation -> agent
     private readonly ConcurrentDictionary<string, ProvisionedAgent> _agents = new(StringComparer.Ordinal);
     private readonly WebApplication _app;
-    private long _calls, _failures, _conflicts, _duplicates;
+    private long _calls, _failures, _conflicts, _duplicates, _inFlight, _maxInFlight;
 
     private ProvisioningService(ProvisioningServiceOptions options, WebApplication app)
     {
@@ -54,6 +57,9 @@ internal sealed class ProvisioningService : IAsyncDisposable, IProvisionedAgents
     public long Calls => Interlocked.Read(ref _calls);
     public long Failures => Interlocked.Read(ref _failures);
     public long Conflicts => Interlocked.Read(ref _conflicts);
+
+    /// <summary>Most calls the service was serving at once.</summary>
+    public long MaxConcurrentCalls => Interlocked.Read(ref _maxInFlight);
 
     /// <summary>Agents provisioned more than once under different operation ids (must stay 0).</summary>
     public long Duplicates => Interlocked.Read(ref _duplicates);
@@ -85,9 +91,19 @@ internal sealed class ProvisioningService : IAsyncDisposable, IProvisionedAgents
             var operation = request.Headers[HttpJobEffect.IdempotencyHeader].ToString();
             if (string.IsNullOrEmpty(operation))
                 return Results.Text($"missing {HttpJobEffect.IdempotencyHeader}\n", statusCode: StatusCodes.Status400BadRequest);
-            await Task.Delay(_options.Latency);
+            var now = Interlocked.Increment(ref _inFlight);
+            for (var seen = Interlocked.Read(ref _maxInFlight); now > seen; seen = Interlocked.Read(ref _maxInFlight))
+                Interlocked.CompareExchange(ref _maxInFlight, now, seen);
+            try
+            {
+                await Task.Delay(_options.Latency, request.HttpContext.RequestAborted);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
             var roll = Roll();
-            if (roll < _options.FailureRate / 2)
+            if (roll < _options.FailureRate * (1 - _options.LostAnswerShare))
             {
                 Interlocked.Increment(ref _failures);
                 return Results.Text("unavailable\n", statusCode: StatusCodes.Status503ServiceUnavailable);
