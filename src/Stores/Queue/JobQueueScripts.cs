@@ -9,6 +9,19 @@ namespace ContactCenter.Stores.Queue;
 /// </summary>
 internal static class JobQueueScripts
 {
+    /// <summary>Counts a failed attempt of a job; on its last, moves it to the dead list: true when it is dead now.
+    /// Shared by <see cref="Fail"/> and <see cref="Reap"/>.</summary>
+    private const string CountFailure = """
+        local function count_failure(attempts, dead, status, counts, id, max)
+          if redis.call('HINCRBY', attempts, id, 1) < tonumber(max) then return false end
+          redis.call('RPUSH', dead, id)
+          redis.call('HSET', status, id, 'dead')
+          redis.call('HINCRBY', counts, 'dead', 1)
+          return true
+        end
+
+        """;
+
     /// <summary>KEYS jobs, ready. ARGV id, payload. 1 when the job is new (and queued), 0 when the id was seen before.</summary>
     public const string Enqueue = """
         if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
@@ -56,18 +69,12 @@ internal static class JobQueueScripts
     /// KEYS processing, leases, holders, attempts, delayed, dead, status, errors, counts. ARGV id, retry due at, max
     /// attempts, error. 1 when delayed for a retry, 2 when dead, 0 when the worker no longer held it.
     /// </summary>
-    public const string Fail = """
+    public const string Fail = CountFailure + """
         if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
         redis.call('ZREM', KEYS[2], ARGV[1])
         redis.call('HDEL', KEYS[3], ARGV[1])
         redis.call('HSET', KEYS[8], ARGV[1], ARGV[4])
-        local n = redis.call('HINCRBY', KEYS[4], ARGV[1], 1)
-        if n >= tonumber(ARGV[3]) then
-          redis.call('RPUSH', KEYS[6], ARGV[1])
-          redis.call('HSET', KEYS[7], ARGV[1], 'dead')
-          redis.call('HINCRBY', KEYS[9], 'dead', 1)
-          return 2
-        end
+        if count_failure(KEYS[4], KEYS[6], KEYS[7], KEYS[9], ARGV[1], ARGV[3]) then return 2 end
         redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
         redis.call('HINCRBY', KEYS[9], 'retries', 1)
         return 1
@@ -89,7 +96,7 @@ internal static class JobQueueScripts
     /// attempt: 1 when back in the ready list, 2 when that was its last attempt (dead), 0 when the lease was renewed,
     /// finished or taken back meanwhile.
     /// </summary>
-    public const string Reap = """
+    public const string Reap = CountFailure + """
         local lease = redis.call('ZSCORE', KEYS[2], ARGV[1])
         if (not lease) or tonumber(lease) > tonumber(ARGV[3]) then return 0 end
         if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
@@ -99,13 +106,7 @@ internal static class JobQueueScripts
         if removed == 0 then return 0 end
         redis.call('HINCRBY', KEYS[8], 'reaped', 1)
         redis.call('HSET', KEYS[9], ARGV[1], 'lease expired: the worker stopped or hung')
-        local n = redis.call('HINCRBY', KEYS[4], ARGV[1], 1)
-        if n >= tonumber(ARGV[4]) then
-          redis.call('RPUSH', KEYS[6], ARGV[1])
-          redis.call('HSET', KEYS[7], ARGV[1], 'dead')
-          redis.call('HINCRBY', KEYS[8], 'dead', 1)
-          return 2
-        end
+        if count_failure(KEYS[4], KEYS[6], KEYS[7], KEYS[8], ARGV[1], ARGV[4]) then return 2 end
         redis.call('RPUSH', KEYS[5], ARGV[1])
         return 1
         """;
