@@ -71,7 +71,8 @@ internal static class DemoCommand
                     Seed = parse.GetValue(seed),
                     Service = new ProvisioningServiceOptions { Latency = parse.GetValue(latency), FailureRate = parse.GetValue(failureRate) },
                     Workers = new WorkerOptions { Concurrency = parse.GetValue(workers) },
-                }, parse.GetResult(topology) is { Implicit: false } ? parse.GetValue(topology)! : ProvisioningTopology, parse.GetValue(json), ct);
+                }, parse.GetResult(topology) is { Implicit: false } ? parse.GetValue(topology)! : ProvisioningTopology, parse.GetValue(json),
+                    parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
             }
             var options = new DemoOptions
             {
@@ -129,32 +130,38 @@ internal static class DemoCommand
     /// <summary>The topology <c>--scenario provisioning</c> runs unless <c>--topology</c> names another.</summary>
     public const string ProvisioningTopology = "topologies/examples/provisioning.yaml";
 
-    private static async Task<int> RunProvisioningAsync(ProvisioningScenarioOptions options, string topologyFile, bool json, CancellationToken ct)
+    private static async Task<int> RunProvisioningAsync(ProvisioningScenarioOptions options, string topologyFile, bool json,
+        TextWriter output, TextWriter error, CancellationToken ct)
     {
         if (options.Agents < 1 || options.Rate < 1 || options.Service.FailureRate is < 0 or >= 1 || options.Workers.Concurrency < 1)
         {
-            Console.Error.WriteLine("--agents, --rate and --workers must be positive and --failure-rate within [0, 1)");
+            error.WriteLine("--agents, --rate and --workers must be positive and --failure-rate within [0, 1)");
             return 2;
         }
         var loaded = TopologyLoader.Load(TopologyFiles.Resolve(topologyFile));
         foreach (var diagnostic in loaded.Diagnostics)
-            Console.Error.WriteLine(diagnostic);
+            error.WriteLine(diagnostic);
         if (loaded.Spec is null)
             return 2;
-        var progress = json ? Console.Error : Console.Out;
+        var progress = json ? error : output;
+        if (!loaded.Spec.QueueStages.Any(q => q.Http is not null))
+        {
+            error.WriteLine($"demo: {topologyFile} has no queue stage with an http effect; the provisioning scenario runs {ProvisioningTopology}");
+            return 2;
+        }
         var summary = await new ProvisioningScenario(options, progress).RunAsync(loaded.Spec, ct);
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(summary));
+            output.WriteLine(JsonSerializer.Serialize(summary));
         }
         else
         {
-            Console.WriteLine();
-            Console.WriteLine($"agents        {summary.Agents:N0} ({summary.Jobs:N0} jobs queued) in {summary.Seconds:F1} s");
-            Console.WriteLine($"provisioned   {summary.Provisioned:N0} at the service; {summary.Duplicates} duplicates, {summary.Missing} missing, {summary.Extra} extra");
-            Console.WriteLine($"calls         {summary.Calls:N0} ({summary.Conflicts:N0} refused as already applied), {summary.Retries:N0} retries, {summary.Dead} dead, {summary.Reaped} reaped");
-            Console.WriteLine($"max lag       {summary.MaxLagMs} ms from a source event to its stage's acknowledged write");
-            Console.WriteLine(summary.Exact ? "check         ok: every agent provisioned exactly once" : "check         FAILED");
+            output.WriteLine();
+            output.WriteLine($"agents        {summary.Agents:N0} ({summary.Jobs:N0} jobs queued) in {summary.Seconds:F1} s");
+            output.WriteLine($"provisioned   {summary.Provisioned:N0} at the service; {summary.Duplicates} duplicates, {summary.Missing} missing, {summary.Extra} extra");
+            output.WriteLine($"calls         {summary.Calls:N0} ({summary.Conflicts:N0} refused as already applied), {summary.Retries:N0} retries, {summary.Dead} dead, {summary.Reaped} reaped");
+            output.WriteLine($"max lag       {summary.MaxLagMs} ms from a source event to its stage's acknowledged write");
+            output.WriteLine(summary.Exact ? "check         ok: every agent provisioned exactly once" : "check         FAILED");
         }
         return summary.Exact ? 0 : 1;
     }
