@@ -57,6 +57,9 @@ internal sealed class WorkerPool : IAsyncDisposable
     public long Reaped => Interlocked.Read(ref _reaped);
     public int InFlight => _options.Concurrency - _slots.CurrentCount;
 
+    /// <summary>Where the queue's jobs were at the last reaper tick (for metrics: read without a Redis call); null before the first.</summary>
+    public QueueCounts? LastCounts { get; private set; }
+
     internal static ResiliencePipeline<EffectOutcome> BuildResilience(WorkerOptions options, TimeSpan callTimeout)
     {
         var transient = new PredicateBuilder<EffectOutcome>().Handle<TransientEffectException>().Handle<TimeoutRejectedException>();
@@ -230,6 +233,7 @@ internal sealed class WorkerPool : IAsyncDisposable
             {
                 try
                 {
+                    LastCounts = await _queue.CountsAsync().ConfigureAwait(false);
                     if (!await _queue.TryHoldReaperLeaseAsync(WorkerId).ConfigureAwait(false)) continue;
                     foreach (var reaped in await _queue.ReapAsync().ConfigureAwait(false))
                     {

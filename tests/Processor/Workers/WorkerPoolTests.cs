@@ -114,6 +114,7 @@ public sealed class WorkerPoolTests(GarnetBackend backend)
         pool.Start();
         await WaitUntilAsync(async () => (await queue.CountsAsync()).Done == 1, "the dead worker's job is done by the live one");
         Assert.Equal(1, pool.Reaped);
+        await WaitUntilAsync(() => Task.FromResult(pool.LastCounts is { Done: 1, InFlight: 0 }), "the metrics' snapshot of the queue follows it");
         Assert.Empty(await queue.HeldByAsync("a-worker-that-dies"));
         Assert.Equal(1, service.Provisioned);
     }
