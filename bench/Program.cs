@@ -2,6 +2,7 @@ using ContactCenter.Bench.Startup;
 using ContactCenter.Bench.Broker;
 using ContactCenter.Bench.Pipeline;
 using ContactCenter.Bench.Redis;
+using ContactCenter.Bench.SideEffects;
 using ContactCenter.Bench.Stores;
 
 // ContactCenter.Bench: one verb per benchmark. Keep this file a dispatcher only.
@@ -14,6 +15,8 @@ return args switch
     ["pipeline", .. var rest] => await PipelineBenchCommand.RunAsync(rest),
     ["pipeline-worker", .. var rest] => await PipelineWorker.RunAsync(rest),
     ["fence", .. var rest] => FenceBenchCommand.Run(rest),
+    ["provisioning", .. var rest] => await ProvisioningBenchCommand.RunAsync(rest),
+    ["dedup", .. var rest] => await DedupBenchCommand.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -39,6 +42,12 @@ static int Usage()
                  redis-server; last stdout line is a JSON object.
           micro  [BenchmarkDotNet args]
                  BenchmarkDotNet point Get/Put per store.
+          provisioning [--quick]
+                 10,000 agents (quick: 2,000) on-boarded through the queue stage and worker pool against a simulated
+                 service (200 ms, 5 % failures); last stdout line {"agents","seconds","maxLagMs","duplicates","retries","dead"}.
+          dedup  [--quick]
+                 first-write-wins Redis dedup vs a Kafka-hop dedup stage (Kafka Streams default client settings and
+                 the engine's); last stdout line {"redisDedupP99Ms","kafkaHopDedupP99Ms","ratio",...}.
           startup [--quick] [--agents N] [--log-factor K] [--broker native|mock]
                  state-stage pod start: snapshot-first with Redis intact, Redis empty from a snapshot file + tail,
                  Redis empty rebuilt from the topic, and a full replay; last stdout line is a JSON object.

@@ -21,5 +21,6 @@ internal static class CommandCatalog
         yield return PurgeKeysCommand.Create();
         yield return TestCommand.Create();
         yield return SnapshotCommand.Create();
+        yield return ReconcileCommand.Create();
     }
 }

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using ContactCenter.Processor.Demo;
 using ContactCenter.Processor.Kafka;
+using ContactCenter.Processor.Provisioning;
+using ContactCenter.Processor.Workers;
 using ContactCenter.Stores;
 using ContactCenter.Topology.Files;
 
@@ -36,14 +38,42 @@ internal static class DemoCommand
             DefaultValueFactory = _ => "none",
         };
         chaos.AcceptOnlyFromAmong("none", "redis-loss");
+        var scenario = new Option<string>("--scenario")
+        {
+            Description = "agent-state (live agent traffic, checked against Redis) or provisioning (bulk on-boarding through the durable queue and workers against a simulated service).",
+            DefaultValueFactory = _ => "agent-state",
+        };
+        scenario.AcceptOnlyFromAmong("agent-state", "provisioning");
+        var latency = new Option<TimeSpan>("--latency")
+        {
+            Description = "provisioning: the simulated service's latency per call.",
+            DefaultValueFactory = _ => TimeSpan.FromMilliseconds(200),
+            CustomParser = DurationParser.Parse,
+        };
+        var failureRate = new Option<double>("--failure-rate") { Description = "provisioning: share of calls the service fails (0..1).", DefaultValueFactory = _ => 0.05 };
+        var workers = new Option<int>("--workers") { Description = "provisioning: side effects in flight at once.", DefaultValueFactory = _ => new WorkerOptions().Concurrency };
         var httpPort = new Option<int>("--http-port") { Description = "Port of /healthz, /readyz and /metrics while the demo runs (any free port when taken; 0 = any).", DefaultValueFactory = _ => 8080 };
 
         var command = new Command("demo", "Run the agent pipeline on an embedded broker and Redis with simulated contact-center traffic, then verify Redis.")
         {
-            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort, broker,
+            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort, broker, scenario, latency, failureRate, workers,
         };
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(scenario) == "provisioning")
+            {
+                return await RunProvisioningAsync(new ProvisioningScenarioOptions
+                {
+                    Agents = parse.GetValue(agents),
+                    Rate = parse.GetValue(rate),
+                    Redis = parse.GetValue(redis),
+                    Broker = parse.GetValue(broker),
+                    Seed = parse.GetValue(seed),
+                    Service = new ProvisioningServiceOptions { Latency = parse.GetValue(latency), FailureRate = parse.GetValue(failureRate) },
+                    Workers = new WorkerOptions { Concurrency = parse.GetValue(workers) },
+                }, parse.GetResult(topology) is { Implicit: false } ? parse.GetValue(topology)! : ProvisioningTopology, parse.GetValue(json),
+                    parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
+            }
             var options = new DemoOptions
             {
                 Agents = parse.GetValue(agents),
@@ -95,5 +125,44 @@ internal static class DemoCommand
             return ok ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>The topology <c>--scenario provisioning</c> runs unless <c>--topology</c> names another.</summary>
+    public const string ProvisioningTopology = "topologies/examples/provisioning.yaml";
+
+    private static async Task<int> RunProvisioningAsync(ProvisioningScenarioOptions options, string topologyFile, bool json,
+        TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        if (options.Agents < 1 || options.Rate < 1 || options.Service.FailureRate is < 0 or >= 1 || options.Workers.Concurrency < 1)
+        {
+            error.WriteLine("--agents, --rate and --workers must be positive and --failure-rate within [0, 1)");
+            return 2;
+        }
+        var loaded = TopologyLoader.Load(TopologyFiles.Resolve(topologyFile));
+        foreach (var diagnostic in loaded.Diagnostics)
+            error.WriteLine(diagnostic);
+        if (loaded.Spec is null)
+            return 2;
+        var progress = json ? error : output;
+        if (!loaded.Spec.QueueStages.Any(q => q.Http is not null))
+        {
+            error.WriteLine($"demo: {topologyFile} has no queue stage with an http effect; the provisioning scenario runs {ProvisioningTopology}");
+            return 2;
+        }
+        var summary = await new ProvisioningScenario(options, progress).RunAsync(loaded.Spec, ct);
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(summary));
+        }
+        else
+        {
+            output.WriteLine();
+            output.WriteLine($"agents        {summary.Agents:N0} ({summary.Jobs:N0} jobs queued) in {summary.Seconds:F1} s");
+            output.WriteLine($"provisioned   {summary.Provisioned:N0} at the service; {summary.Duplicates} duplicates, {summary.Missing} missing, {summary.Extra} extra");
+            output.WriteLine($"calls         {summary.Calls:N0} ({summary.Conflicts:N0} refused as already applied), {summary.Retries:N0} retries, {summary.Dead} dead, {summary.Reaped} reaped");
+            output.WriteLine($"max lag       {summary.MaxLagMs} ms from a source event to its stage's acknowledged write");
+            output.WriteLine(summary.Exact ? "check         ok: every agent provisioned exactly once" : "check         FAILED");
+        }
+        return summary.Exact ? 0 : 1;
     }
 }

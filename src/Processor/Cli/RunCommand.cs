@@ -40,7 +40,7 @@ internal static class RunCommand
         var redis = new Option<string?>("--redis") { Description = "Redis endpoint host:port (Redis:Endpoint)." };
         var store = new Option<StoreKind?>("--store") { Description = "Aggregate store: faster, rocksdb or memory (Store)." };
         var stateDir = new Option<string?>("--state-dir") { Description = "Local state (stores, checkpoints) (StateDir); default: a folder per topology under the temp directory." };
-        var stages = new Option<PipelineHost.Stages?>("--stages") { Description = "Which stages this pod runs: All, Aggregate or State (Stages)." };
+        var stages = new Option<PipelineHost.Stages?>("--stages") { Description = "Which stages this pod runs: All, Aggregate, State, Queue (the queue stages) or Workers (the worker pools); several as \"Aggregate, State\" in CC__Stages (Stages)." };
         var createTopics = new Option<bool?>("--create-topics") { Description = "Create missing topics through the Admin API (CreateTopics; not supported by the embedded mock broker)." };
         var httpPort = new Option<int?>("--http-port") { Description = "Port of /healthz, /readyz and /metrics (Http:Port; default 8080, 0 = any free port)." };
         var grace = new Option<TimeSpan?>("--grace-period")

@@ -41,6 +41,16 @@ internal sealed class AgentSimulation
     /// <summary>Newest event per agent and source: what the pipeline's state must reflect.</summary>
     public IReadOnlyList<AgentModel> Agents => _agents;
 
+    /// <summary>The three CREATED events (identity, features, telephony) that bring agent number <paramref name="index"/>
+    /// on board: a bulk provisioning's source events.</summary>
+    public IEnumerable<GeneratedEvent> Onboard(int index, long nowMs)
+    {
+        var agent = _agents[index];
+        yield return Record(agent, AgentSource, EventOp.Created, AgentEvent(agent, nowMs, "logged-in", "available"));
+        yield return Record(agent, FeatureSource, EventOp.Created, FeatureEvent(agent, nowMs));
+        yield return Record(agent, VoiceSource, EventOp.Created, VoiceEvent(agent, nowMs, "idle", null));
+    }
+
     /// <summary>Next event of the simulation, stamped with <paramref name="nowMs"/>.</summary>
     public GeneratedEvent Next(long nowMs)
     {

@@ -85,6 +85,6 @@ internal static class ExpectedState
 /// <summary>Refuses to guess: a demo topology with a dedup step has no single expected state.</summary>
 internal sealed class UnpredictableDedup : IDedupStore
 {
-    public ValueTask<bool> TryClaimAsync(string id, TimeSpan ttl) =>
+    public ValueTask<bool> TryClaimAsync(string id, string? record, TimeSpan ttl) =>
         throw new InvalidOperationException("the demo cannot predict a dedup step's outcome: run it on a topology without dedup");
 }

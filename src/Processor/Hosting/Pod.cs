@@ -41,6 +41,7 @@ internal sealed class Pod : IAsyncDisposable
             GroupInstanceId = string.IsNullOrWhiteSpace(options.Kafka.GroupInstanceId) ? null : options.Kafka.GroupInstanceId,
             SnapshotDirectory = options.Snapshots.Directory,
             SnapshotEvery = options.Snapshots.Every,
+            WorkerOptions = options.Workers,
         };
         Status = new PodStatus(Pipeline, options.Readiness);
         Metrics = new PodMetrics(Status);
@@ -63,8 +64,10 @@ internal sealed class Pod : IAsyncDisposable
     /// drains what it already produced.</summary>
     public IReadOnlyList<PipelineHost.Stages> HostedStages => InRegistrationOrder(_options.Stages);
 
+    /// <remarks>Workers first and queue stages next, so that they stop last: the stages upstream drain into them.</remarks>
     public static IReadOnlyList<PipelineHost.Stages> InRegistrationOrder(PipelineHost.Stages stages) =>
-        new[] { PipelineHost.Stages.State, PipelineHost.Stages.Aggregate }.Where(s => stages.HasFlag(s)).ToArray();
+        new[] { PipelineHost.Stages.Workers, PipelineHost.Stages.Queue, PipelineHost.Stages.State, PipelineHost.Stages.Aggregate }
+            .Where(s => stages.HasFlag(s)).ToArray();
 
     /// <summary>Connects Redis, starts the lag monitor and provisions topics, once for all stages.</summary>
     private Task PrepareAsync(CancellationToken ct)
@@ -103,12 +106,15 @@ internal sealed class Pod : IAsyncDisposable
         await Pipeline.StartStageAsync(stage, _options.Kafka.BootstrapServers, _redis!, _supplier!, _stateDir!, ct);
         if (stage == PipelineHost.Stages.State && Pipeline.StateOrNull is { } state)
             Metrics.Attach(state);
-        var name = stage == PipelineHost.Stages.State ? Pipeline.Spec.State.Name : Pipeline.Spec.Aggregate.Name;
-        var counters = stage == PipelineHost.Stages.State ? Pipeline.State.Counters : Pipeline.Aggregate.Counters;
-        if (counters.AssignedPartitions.Count == 0)
-            _logger.LogWarning("Stage {Stage} joined its group with no partition assigned: this pod is idle for it (more pods than partitions?)", name);
-        else
-            _logger.LogInformation("Stage {Stage} owns partitions {Partitions}", name, string.Join(",", counters.AssignedPartitions));
+        if (stage is PipelineHost.Stages.State or PipelineHost.Stages.Aggregate)
+        {
+            var name = stage == PipelineHost.Stages.State ? Pipeline.Spec.State.Name : Pipeline.Spec.Aggregate.Name;
+            var counters = stage == PipelineHost.Stages.State ? Pipeline.State.Counters : Pipeline.Aggregate.Counters;
+            if (counters.AssignedPartitions.Count == 0)
+                _logger.LogWarning("Stage {Stage} joined its group with no partition assigned: this pod is idle for it (more pods than partitions?)", name);
+            else
+                _logger.LogInformation("Stage {Stage} owns partitions {Partitions}", name, string.Join(",", counters.AssignedPartitions));
+        }
         if (Interlocked.Increment(ref _stagesStarted) == HostedStages.Count)
         {
             Pipeline.MarkStarted();
@@ -144,6 +150,11 @@ internal sealed class Pod : IAsyncDisposable
             groups.Add(new(spec.Aggregate.Name, spec.Aggregate.ApplicationId, spec.Aggregate.Sources.Select(s => (s.Topic, s.Partitions)).ToList()));
         if (stages.HasFlag(PipelineHost.Stages.State))
             groups.Add(new(spec.State.Name, spec.State.GroupId, [(spec.State.InputTopic, spec.State.InputPartitions)]));
+        if (stages.HasFlag(PipelineHost.Stages.Queue))
+        {
+            foreach (var queue in spec.QueueStages)
+                groups.Add(new(queue.Name, queue.GroupId, [(queue.InputTopic, queue.InputPartitions)]));
+        }
         return groups;
     }
 

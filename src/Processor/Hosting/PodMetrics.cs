@@ -40,6 +40,10 @@ internal sealed class PodMetrics : IDisposable
             "Log end offset minus the stage's committed offset, per input partition (Kafka Streams: consumer-lag).");
         _meter.CreateObservableGauge("cc.writer.queue-depth", ObserveQueueDepth, "{write}",
             "Writes handed to the Redis writer and not yet acknowledged.");
+        _meter.CreateObservableCounter("cc.jobs", ObserveJobs, "{job}",
+            "What this pod's workers did with the jobs they leased: done, already-done (409), failed (an attempt), dead, reaped (taken back from a dead worker).");
+        _meter.CreateObservableGauge("cc.queue.depth", ObserveQueueJobs, "{job}",
+            "Jobs of a queue by state (ready, in-flight, retrying, dead), as of the workers' last reaper tick: side effects falling behind show here, never as consumer lag.");
         _meter.CreateObservableGauge("cc.assigned-partitions", ObserveAssigned, "{partition}",
             "Input partitions this pod owns now, per stage.");
         _meter.CreateObservableGauge("cc.pod.idle", () => _status.Idle ? 1 : 0, null,
@@ -113,6 +117,32 @@ internal sealed class PodMetrics : IDisposable
     {
         if (_status.Pipeline.StateOrNull is { } state)
             yield return new(state.QueueDepth, new KeyValuePair<string, object?>("stage", _status.Pipeline.Spec.State.Name));
+    }
+
+    private IEnumerable<Measurement<long>> ObserveJobs()
+    {
+        foreach (var pool in _status.Pipeline.Workers)
+        {
+            var queue = new KeyValuePair<string, object?>("queue", pool.Queue.Keys.Queue);
+            yield return new(pool.Done, queue, new("outcome", "done"));
+            yield return new(pool.AlreadyDone, queue, new("outcome", "already-done"));
+            yield return new(pool.Failed, queue, new("outcome", "failed"));
+            yield return new(pool.Dead, queue, new("outcome", "dead"));
+            yield return new(pool.Reaped, queue, new("outcome", "reaped"));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveQueueJobs()
+    {
+        foreach (var pool in _status.Pipeline.Workers)
+        {
+            if (pool.LastCounts is not { } counts) continue;
+            var queue = new KeyValuePair<string, object?>("queue", pool.Queue.Keys.Queue);
+            yield return new(counts.Ready, queue, new("state", "ready"));
+            yield return new(counts.InFlight, queue, new("state", "in-flight"));
+            yield return new(counts.Retrying, queue, new("state", "retrying"));
+            yield return new(counts.Dead, queue, new("state", "dead"));
+        }
     }
 
     private IEnumerable<Measurement<int>> ObserveAssigned() =>

@@ -38,6 +38,9 @@ internal sealed class PodOptions
 
     public SnapshotOptions Snapshots { get; set; } = new();
 
+    /// <summary>The worker pools draining the topology's queues (<c>--stages Workers</c> runs only them).</summary>
+    public Workers.WorkerOptions Workers { get; set; } = new();
+
     /// <summary>What is wrong with these options, one line each (empty when they can run).</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -50,6 +53,7 @@ internal sealed class PodOptions
         if (Readiness.RedisPingTimeout <= TimeSpan.Zero) problems.Add("Readiness:RedisPingTimeout must be positive");
         if (Kafka.SaslPassword is not null && Kafka.SaslPasswordFile is not null) problems.Add("give Kafka:SaslPassword or Kafka:SaslPasswordFile, not both");
         if (Redis.Password is not null && Redis.PasswordFile is not null) problems.Add("give Redis:Password or Redis:PasswordFile, not both");
+        problems.AddRange(Workers.Problems());
         foreach (var (key, file) in new[] { ("Kafka:SaslPasswordFile", Kafka.SaslPasswordFile), ("Kafka:SslCaLocation", Kafka.SslCaLocation), ("Redis:PasswordFile", Redis.PasswordFile), ("Redis:CaFile", Redis.CaFile) })
         {
             if (file is not null && !File.Exists(file)) problems.Add($"{key}: file {file} does not exist");

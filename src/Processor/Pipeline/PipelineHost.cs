@@ -1,4 +1,6 @@
 using ContactCenter.Processor.Kafka;
+using ContactCenter.Processor.Workers;
+using ContactCenter.Stores.Queue;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Spec;
 using ContactCenter.Processor.Streams;
@@ -16,20 +18,26 @@ namespace ContactCenter.Processor.Pipeline;
 /// </summary>
 internal sealed class PipelineHost : IAsyncDisposable
 {
-    /// <summary>Which stages this process runs (a pod may run one or both).</summary>
+    /// <summary>Which stages this process runs (a pod may run one or several). <see cref="Queue"/> is every queue stage
+    /// of the topology, <see cref="Workers"/> the worker pools draining their queues (scaled apart from the stages).</summary>
     [Flags]
     public enum Stages
     {
         Aggregate = 1,
         State = 2,
-        All = Aggregate | State,
+        Queue = 4,
+        Workers = 8,
+        All = Aggregate | State | Queue | Workers,
     }
 
     private readonly PipelineSpec _spec;
     private readonly ILoggerFactory _logs;
     private AggregateStageHost? _aggregate;
     private StateStageHost? _state;
-    private int _aggregateStopped, _stateStopped;
+    private readonly List<StateStageHost> _queueStages = [];
+    private readonly List<WorkerPool> _workers = [];
+    private readonly List<IDisposable> _workerResources = [];
+    private int _aggregateStopped, _stateStopped, _queueStopped, _workersStopped;
 
     /// <param name="spec">What to run.</param>
     /// <param name="logs">The process's one logger factory (tests may leave it out).</param>
@@ -75,6 +83,15 @@ internal sealed class PipelineHost : IAsyncDisposable
 
     public StateStageHost State => _state ?? throw new InvalidOperationException("pipeline not started");
 
+    /// <summary>The queue stages this host runs (empty until started, or when the topology has none).</summary>
+    public IReadOnlyList<StateStageHost> QueueStages => _queueStages;
+
+    /// <summary>The worker pools this host runs, one per queue stage with an effect.</summary>
+    public IReadOnlyList<WorkerPool> Workers => _workers;
+
+    /// <summary>The worker pools' settings.</summary>
+    public WorkerOptions WorkerOptions { get; init; } = new();
+
     /// <summary>Every topic the pipeline reads or writes, with its partition count.</summary>
     public static IEnumerable<(string Topic, int Partitions)> RequiredTopics(PipelineSpec spec)
     {
@@ -87,6 +104,8 @@ internal sealed class PipelineHost : IAsyncDisposable
         yield return (aggregate.DeadLetterTopic, aggregate.DeadLetterPartitions);
         if (spec.State.DeadLetterTopic != aggregate.DeadLetterTopic)
             yield return (spec.State.DeadLetterTopic, spec.State.DeadLetterPartitions);
+        foreach (var queue in spec.QueueStages)
+            yield return (queue.DeadLetterTopic, queue.DeadLetterPartitions);
     }
 
     /// <summary>
@@ -123,7 +142,11 @@ internal sealed class PipelineHost : IAsyncDisposable
             foreach (var difference in await ProvisionTopicsAsync(_spec, provisioner, ct))
                 logger.LogWarning("{Difference}", difference);
         }
-        var starting = new List<Task>(2);
+        var starting = new List<Task>(4);
+        if (stages.HasFlag(Stages.Workers))
+            starting.Add(StartStageAsync(Stages.Workers, bootstrapServers, redis, aggregateStore, stateDir, ct));
+        if (stages.HasFlag(Stages.Queue))
+            starting.Add(StartStageAsync(Stages.Queue, bootstrapServers, redis, aggregateStore, stateDir, ct));
         if (stages.HasFlag(Stages.State))
             starting.Add(StartStageAsync(Stages.State, bootstrapServers, redis, aggregateStore, stateDir, ct));
         if (stages.HasFlag(Stages.Aggregate))
@@ -153,8 +176,37 @@ internal sealed class PipelineHost : IAsyncDisposable
             case Stages.Aggregate:
                 _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir, _logs, Health, FetchWaitMaxMs);
                 return _aggregate.StartAsync(ct);
+            case Stages.Queue:
+                foreach (var queue in _spec.QueueStages)
+                {
+                    _queueStages.Add(new StateStageHost(queue.AsStateStage(), bootstrapServers, redis, _logs, Health, queue: queue)
+                    {
+                        DrainTimeout = DrainTimeout,
+                        GroupInstanceId = GroupInstanceId is null ? null : $"{GroupInstanceId}-{queue.Name}",
+                    });
+                }
+                return Task.WhenAll(_queueStages.Select(q => q.StartAsync(ct)));
+            case Stages.Workers:
+                StartWorkers(bootstrapServers, redis);
+                return Task.CompletedTask;
             default:
                 throw new ArgumentOutOfRangeException(nameof(stage), stage, "one stage at a time");
+        }
+    }
+
+    private void StartWorkers(string bootstrapServers, IConnectionMultiplexer redis)
+    {
+        var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan }; // each call's timeout is the resilience pipeline's
+        _workerResources.Add(http);
+        foreach (var queue in _spec.QueueStages.Where(q => q.Http is not null))
+        {
+            var deadLetters = new KafkaDeadLetterSink(bootstrapServers, queue.DeadLetterTopic, _logs.CreateLogger($"ContactCenter.{queue.Name}.Workers.DeadLetter"));
+            _workerResources.Add(deadLetters);
+            var pool = new WorkerPool(new RedisJobQueue(redis, queue.QueueKey, WorkerOptions.QueueOptions()),
+                new HttpJobEffect(http, queue.Http!, WorkerOptions.ServiceBaseUrl), queue.Http!.Timeout, WorkerOptions, deadLetters,
+                _logs.CreateLogger($"ContactCenter.{queue.Name}.Workers"));
+            _workers.Add(pool);
+            pool.Start();
         }
     }
 
@@ -169,6 +221,15 @@ internal sealed class PipelineHost : IAsyncDisposable
             await aggregate.DisposeAsync();
         if (stage == Stages.State && _state is { } state && Interlocked.Exchange(ref _stateStopped, 1) == 0)
             await state.DisposeAsync();
+        if (stage == Stages.Queue && Interlocked.Exchange(ref _queueStopped, 1) == 0)
+        {
+            foreach (var queue in _queueStages) await queue.DisposeAsync();
+        }
+        if (stage == Stages.Workers && Interlocked.Exchange(ref _workersStopped, 1) == 0)
+        {
+            foreach (var pool in _workers) await pool.DisposeAsync();
+            foreach (var resource in _workerResources) resource.Dispose();
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -176,5 +237,7 @@ internal sealed class PipelineHost : IAsyncDisposable
         // Upstream first, so the state stage drains what the aggregate stage already produced.
         await StopStageAsync(Stages.Aggregate);
         await StopStageAsync(Stages.State);
+        await StopStageAsync(Stages.Queue);
+        await StopStageAsync(Stages.Workers);
     }
 }

@@ -1,4 +1,6 @@
 using Confluent.Kafka;
+using ContactCenter.Processor.Workers;
+using ContactCenter.Stores.Queue;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Spec;
@@ -7,14 +9,21 @@ using StackExchange.Redis;
 namespace ContactCenter.Processor.Pipeline;
 
 /// <summary>One record as the state stage reads it, wherever it comes from (a consumer, a fixture).</summary>
-internal sealed record StateInput(string Topic, int Partition, long Offset, byte[]? Key, byte[]? Value, Headers? Headers, long TimestampMs);
+internal sealed record StateInput(string Topic, int Partition, long Offset, byte[]? Key, byte[]? Value, Headers? Headers, long TimestampMs)
+{
+    /// <summary>The record's identity wherever and however often it is delivered: what owns its dedup claims.</summary>
+    public string Identity => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Topic}:{Partition}:{Offset}");
+}
 
 /// <summary>
 /// The state stage's work around <see cref="StateStep"/>, shared by the pod's consumer loop and the fixture runner so
 /// that a fixture runs exactly what a pod runs: the decision for each record, the dead letters (with their reasons)
 /// and the accounting in <see cref="StageCounters"/>.
 /// </summary>
-internal sealed class StateRecordProcessor(StateStageSpec spec, RecordProcessorChain processors, IDeadLetterSink deadLetters, StageCounters counters)
+/// <remarks>For a queue stage (<paramref name="queue"/>), every live upsert also carries its job, queued by the same
+/// atomic Redis step as the write (<see cref="FenceScript"/>); a tombstone queues nothing.</remarks>
+internal sealed class StateRecordProcessor(StateStageSpec spec, RecordProcessorChain processors, IDeadLetterSink deadLetters, StageCounters counters,
+    QueueStageSpec? queue = null)
 {
     /// <summary>The Redis write for <paramref name="input"/>; null when it was dead-lettered or a processor dropped it.</summary>
     public async ValueTask<AgentStateWrite?> ToWriteAsync(StateInput input)
@@ -23,7 +32,7 @@ internal sealed class StateRecordProcessor(StateStageSpec spec, RecordProcessorC
         StateOutcome outcome;
         try
         {
-            outcome = await StateStep.ProcessAsync(spec, processors, input.Key, input.Value, input.TimestampMs).ConfigureAwait(false);
+            outcome = await StateStep.ProcessAsync(spec, processors, input.Key, input.Value, input.TimestampMs, input.Identity).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not RedisException and not OperationCanceledException)
         {
@@ -40,7 +49,11 @@ internal sealed class StateRecordProcessor(StateStageSpec spec, RecordProcessorC
                 counters.OnDropped();
                 return null;
             default:
-                return new AgentStateWrite(outcome.RedisKey!, input.Partition, input.Offset, outcome.Fields, outcome.TimestampMs) { Tag = input };
+                return new AgentStateWrite(outcome.RedisKey!, input.Partition, input.Offset, outcome.Fields, outcome.TimestampMs)
+                {
+                    Tag = input,
+                    Job = queue is not null && outcome.Fields is { } fields ? JobFor(queue, input, fields) : null,
+                };
         }
     }
 
@@ -55,6 +68,10 @@ internal sealed class StateRecordProcessor(StateStageSpec spec, RecordProcessorC
                 DeadLetter(input, "Redis refused the write: " + reason);
         }
     }
+
+    private static JobToEnqueue JobFor(QueueStageSpec queue, StateInput input, KeyValuePair<string, string>[] fields) =>
+        new(queue.QueueKey, JobToEnqueue.IdOf(queue.Name, input.Partition, input.Offset, queue.SinkName),
+            JobPayload.Serialize(System.Text.Encoding.UTF8.GetString(input.Key!), fields));
 
     private void DeadLetter(StateInput input, string reason)
     {

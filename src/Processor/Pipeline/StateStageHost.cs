@@ -40,8 +40,10 @@ internal sealed class StateStageHost : IAsyncDisposable
     private Task? _loop;
     private Task? _snapshots;
 
+    /// <param name="queue">When set, this host runs that queue stage (<paramref name="spec"/> is its
+    /// <see cref="QueueStageSpec.AsStateStage"/>): each write carries its job.</param>
     public StateStageHost(StateStageSpec spec, string bootstrapServers, IConnectionMultiplexer redis, ILoggerFactory logs, StageHealth health,
-        FencedWriterOptions? writerOptions = null)
+        FencedWriterOptions? writerOptions = null, QueueStageSpec? queue = null)
     {
         _spec = spec;
         _bootstrapServers = bootstrapServers;
@@ -57,7 +59,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         _writer.Faulted += error => _health.Fail(spec.Name, "the Redis writer stopped on an error that retrying cannot fix", error);
         _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
         var processors = new RecordProcessorChain(spec.Processors, new RedisDedupStore(redis.GetDatabase(), spec.Name, _logger, _stop.Token));
-        _records = new StateRecordProcessor(spec, processors, _deadLetters, Counters);
+        _records = new StateRecordProcessor(spec, processors, _deadLetters, Counters, queue);
         _loss = new RedisLossWatch(spec, bootstrapServers, redis, processors, logs.CreateLogger($"ContactCenter.{spec.Name}.Recovery"),
             () => _acknowledged, p => _position.TryGetValue(p, out var next) ? next : null);
     }

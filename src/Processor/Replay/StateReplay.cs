@@ -173,8 +173,9 @@ internal sealed class StateReplay(StateStageSpec spec, string bootstrapServers, 
     /// <summary>Dedup claims held for the replay only: live claims in Redis would drop every record the pods already saw.</summary>
     private sealed class ReplayDedupStore : IDedupStore
     {
-        private readonly ConcurrentDictionary<string, byte> _claims = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, string> _claims = new(StringComparer.Ordinal);
 
-        public ValueTask<bool> TryClaimAsync(string id, TimeSpan ttl) => new(_claims.TryAdd(id, 0));
+        public ValueTask<bool> TryClaimAsync(string id, string? record, TimeSpan ttl) =>
+            record is null ? new(_claims.TryAdd(id, "")) : new(_claims.GetOrAdd(id, record) == record);
     }
 }

@@ -24,6 +24,10 @@ public sealed record AgentStateWrite(string Key, int Partition, long Offset, Key
     /// </summary>
     public bool Replay { get; init; }
 
+    /// <summary>A job queued in the same atomic step, only when this write is applied, and at most once per job id
+    /// (<see cref="FenceScript"/>); null for a plain state write.</summary>
+    public Queue.JobToEnqueue? Job { get; init; }
+
     /// <summary>True when this write deletes the agent.</summary>
     public bool IsTombstone => Fields is null;
 }

@@ -18,6 +18,9 @@ public sealed record BatchAcknowledged(IReadOnlyList<AgentStateWrite> Writes, in
     /// <summary>Partitions whose recorded progress was missing or behind what this writer had seen acknowledged before
     /// the batch: Redis lost writes (a restart without persistence, a flush, a promoted replica that lagged).</summary>
     public IReadOnlyCollection<int> Regressed { get; init; } = [];
+    /// <summary>Jobs (<see cref="AgentStateWrite.Job"/>) this batch queued; a job already queued before is not counted.</summary>
+    public int Enqueued { get; init; }
+
     /// <summary>From the batch's first send to Redis's last answer, retries included.</summary>
     public TimeSpan Elapsed { get; init; }
 }

@@ -86,7 +86,8 @@ public static class FenceRule
         ArgumentNullException.ThrowIfNull(previous);
         ArgumentNullException.ThrowIfNull(next);
         fenceTimestampMs = Math.Max(previousFenceTimestampMs, next.SourceTimestampMs);
-        return !previous.Replay && !next.Replay && previous.Key == next.Key && previous.Partition == next.Partition
-            && next.Offset > previous.Offset;
+        // A write that carries a job is never superseded: its job must be queued with it.
+        return !previous.Replay && !next.Replay && previous.Job is null && previous.Key == next.Key
+            && previous.Partition == next.Partition && next.Offset > previous.Offset;
     }
 }

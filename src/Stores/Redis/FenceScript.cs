@@ -11,14 +11,21 @@ namespace ContactCenter.Stores.Redis;
 /// </summary>
 /// <remarks>
 /// KEYS: the progress keys of the partitions the call covers (<c>cc:offsets:{stage}:{partition}</c>), then per write its
-/// hash and its tombstone key (<c>{hash}:tomb</c>).
+/// hash and its tombstone key (<c>{hash}:tomb</c>), and for a write that carries a job its queue's job table and ready
+/// list (<see cref="Queue.JobQueueKeys"/>).
 /// ARGV: [1] tombstone TTL ms, [2] number of progress keys P, then per progress key: partition, the writer's progress
 /// floor ('' when it has none); then per write: partition, offset, source timestamp,
 /// fence timestamp (the newest source timestamp of the writes coalesced into this one, see <see cref="FenceRule"/>),
-/// mode ('u' upsert, 'd' delete, 'U' / 'D' a replay's), number of fields, field, value, ...
+/// mode ('u' upsert, 'd' delete, 'U' / 'D' a replay's), number of fields, field, value, ..., then 0, or 1 and the job's
+/// idempotency key and payload.
 /// Returns one entry per write: <see cref="Applied"/> or 0 (stale, or for a replay: changed nothing), plus
 /// <see cref="Regressed"/> when the partition's recorded progress was missing or below the floor (Redis lost writes the
-/// writer had seen acknowledged); or, for a write Redis refused for itself (WRONGTYPE), the error text.
+/// writer had seen acknowledged), plus <see cref="Enqueued"/> when the write's job was queued by this call; or, for a
+/// write Redis refused for itself (WRONGTYPE), the error text.
+///
+/// A job is queued only with the write that applied, once per idempotency key (HSETNX on the job table), in the same
+/// atomic step: a redelivered, replayed or retried record never queues twice, and a crash never loses a job whose write
+/// is acknowledged (docs/side-effects.md).
 ///
 /// Per write, every read comes before the first write, and a refused read (pcall) skips just that write: a command that
 /// fails inside a script stops it but keeps what it already wrote, on Redis and Garnet alike. An applied upsert touches
@@ -51,6 +58,9 @@ internal static class FenceScript
 
     /// <summary>Bit set in the result when the partition's recorded progress was below the writer's floor.</summary>
     public const long Regressed = 2;
+
+    /// <summary>Bit set in the result when the write's job was queued by this call.</summary>
+    public const long Enqueued = 4;
 
     /// <summary>Number comparison on canonical decimal strings, and the fence itself.</summary>
     private const string Helpers = """
@@ -145,6 +155,12 @@ internal static class FenceScript
           local first = a + 6
           local last = first + 2 * tonumber(ARGV[a + 5]) - 1
           local r = apply(KEYS[k + 1], KEYS[k + 2], p, o, t, tf, mode, first, last, ttl)
+          local job = ARGV[last + 1] == '1'
+          -- The job goes with the write that applied, once per idempotency key.
+          if job and r == 1 and redis.call('HSETNX', KEYS[k + 3], ARGV[last + 2], ARGV[last + 3]) == 1 then
+            redis.call('RPUSH', KEYS[k + 4], ARGV[last + 2])
+            r = r + 4
+          end
           -- A refused write (r is its error text) changes nothing, not even the progress; a replay never moves it.
           if type(r) == 'number' and mode ~= 'U' and mode ~= 'D' then
             local i = slot[p]
@@ -152,8 +168,7 @@ internal static class FenceScript
             if regressed[p] then r = r + 2 end
           end
           results[#results + 1] = r
-          a = last + 1
-          k = k + 2
+          if job then a = last + 4; k = k + 4 else a = last + 2; k = k + 2 end
         end
 
         for i = 1, parts do
@@ -187,15 +202,17 @@ internal static class FenceScript
         // Partitions whose progress this call moves: a replay never moves it, so it has no floor to hold Redis to either.
         var partitions = new List<int>(2);
         var fieldCount = 0;
+        var jobCount = 0;
         foreach (var w in writes)
         {
             fieldCount += w.Write.Fields?.Length ?? 0;
+            if (w.Write.Job is not null) jobCount++;
             if (!w.Write.Replay && !partitions.Contains(w.Write.Partition))
                 partitions.Add(w.Write.Partition);
         }
 
-        var keys = new RedisKey[partitions.Count + 2 * writes.Length];
-        var args = new RedisValue[2 + 2 * partitions.Count + 6 * writes.Length + 2 * fieldCount];
+        var keys = new RedisKey[partitions.Count + 2 * writes.Length + 2 * jobCount];
+        var args = new RedisValue[2 + 2 * partitions.Count + 7 * writes.Length + 2 * fieldCount + 2 * jobCount];
         args[0] = tombstoneTtlMs;
         args[1] = partitions.Count;
         var a = 2;
@@ -231,6 +248,19 @@ internal static class FenceScript
                     args[a++] = name;
                     args[a++] = value;
                 }
+            }
+            if (write.Job is { } job)
+            {
+                var queue = new Queue.JobQueueKeys(job.Queue);
+                keys[k++] = queue.Jobs;
+                keys[k++] = queue.Ready;
+                args[a++] = 1;
+                args[a++] = job.Id;
+                args[a++] = job.Payload;
+            }
+            else
+            {
+                args[a++] = 0;
             }
         }
         return (keys, args);

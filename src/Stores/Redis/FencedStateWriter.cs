@@ -326,12 +326,15 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private void Acknowledge(List<AgentStateWrite> batch, long[] results, List<(AgentStateWrite, string)>? rejected, TimeSpan elapsed)
     {
         var applied = 0;
+        var enqueued = 0;
         var highest = new Dictionary<int, long>();
         HashSet<int>? regressed = null;
         for (var i = 0; i < batch.Count; i++)
         {
             if (results[i] >= 0 && (results[i] & FenceScript.Applied) != 0)
                 applied++;
+            if (results[i] >= 0 && (results[i] & FenceScript.Enqueued) != 0)
+                enqueued++;
             if (results[i] >= 0 && (results[i] & FenceScript.Regressed) != 0)
                 (regressed ??= []).Add(batch[i].Partition);
             var write = batch[i];
@@ -348,6 +351,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
             Rejected = (IReadOnlyList<(AgentStateWrite, string)>?)rejected ?? [],
             Regressed = (IReadOnlyCollection<int>?)regressed ?? [],
             Elapsed = elapsed,
+            Enqueued = enqueued,
         };
         Interlocked.Add(ref _pending, -batch.Count);
 

@@ -4,21 +4,57 @@ namespace ContactCenter.Stores.Redis;
 
 /// <summary>
 /// First-write-wins deduplication across pods: whoever sets <c>cc:dedup:{id}</c> first processes the message,
-/// everyone else (including the winner receiving it again) drops it. One round trip.
+/// everyone else drops it. One round trip.
 /// </summary>
+/// <remarks>
+/// A claim made for a Kafka record holds the record's identity (topic, partition, offset) as its owner, so that the
+/// claim belongs to the record, not to the pod that happened to read it: when the pod dies between the claim and the
+/// acknowledged write the claim guards, the redelivered record (same identity, on this pod or another) finds its own
+/// claim and is processed again, while every other record with the same id is still dropped. A claim keyed by pod
+/// would instead hide the redelivered record until the claim expired, and its effect would never happen.
+/// </remarks>
 public static class FirstWriteWins
 {
     /// <summary>Key prefix of the claims.</summary>
     public const string KeyPrefix = "cc:dedup:";
 
+    // GET then SET inside one script: atomic on Redis, and on Garnet, which locks the declared key.
+    private const string ClaimForRecordSource = """
+        local held = redis.call('GET', KEYS[1])
+        if not held then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          return 1
+        end
+        if held == ARGV[1] then return 1 end
+        return 0
+        """;
+
     /// <summary><c>SET cc:dedup:{id} owner NX PX ttl</c>: true when this call made the claim. <paramref name="ttl"/> must
     /// cover the longest replay/redelivery window, otherwise a late duplicate is processed again.</summary>
     public static Task<bool> TryClaimAsync(IDatabase db, string id, string owner, TimeSpan ttl)
+    {
+        Check(db, id, owner, ttl);
+        return db.StringSetAsync(KeyPrefix + id, owner, ttl, When.NotExists);
+    }
+
+    /// <summary>
+    /// Claims <paramref name="id"/> for the record <paramref name="record"/> (its identity, e.g. <c>topic:partition:offset</c>):
+    /// true when the claim is new or already held by the same record (a redelivery), false when another record holds it.
+    /// A claim found again keeps its first expiry.
+    /// </summary>
+    public static async Task<bool> TryClaimForRecordAsync(IDatabase db, string id, string record, TimeSpan ttl)
+    {
+        Check(db, id, record, ttl);
+        var result = await db.ScriptEvaluateAsync(ClaimForRecordSource, [KeyPrefix + id],
+            [record, (long)Math.Ceiling(ttl.TotalMilliseconds)]).ConfigureAwait(false);
+        return (long)result == 1;
+    }
+
+    private static void Check(IDatabase db, string id, string owner, TimeSpan ttl)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentOutOfRangeException.ThrowIfLessThan(ttl, TimeSpan.FromMilliseconds(1));
-        return db.StringSetAsync(KeyPrefix + id, owner, ttl, When.NotExists);
     }
 }

@@ -69,7 +69,14 @@ internal static class TopologyCompiler
             {
                 var queue = SinksOf(model, s).Single(k => k.Kind == SinkKind.Queue);
                 var read = model.Readable(s.Reads[0].Value)!.Value;
-                return new QueueStageSpec(s.Name.Value, s.Group.Value, read.Topic, read.Partitions, queue.Queue!.Value, DeadLetterTopic(model, s), Processors(s));
+                return new QueueStageSpec(s.Name.Value, s.Group.Value, read.Topic, read.Partitions, queue.Queue!.Value, DeadLetterTopic(model, s), Processors(s))
+                {
+                    SinkName = queue.Name.Value,
+                    Fields = queue.Fields.Select(f => new FieldMapping(f.Key.Value, f.Value.Value)).ToList(),
+                    Http = queue.Http is { } http ? new HttpEffectSpec(http.Url, http.Method, http.Timeout) : null,
+                    DeadLetterPartitions = DeadLetterPartitions(model, s),
+                    Limits = model.Limits,
+                };
             }).ToList();
 
         return new PipelineSpec(model.Name, aggregate, state) { QueueStages = queues };

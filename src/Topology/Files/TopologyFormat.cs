@@ -53,12 +53,22 @@ internal static class TopologyFormat
             Description("sink"),
         ]);
 
+    public static readonly ObjectType HttpEffect = new("http effect",
+        "What a worker does with each job: one HTTP call, with the job's idempotency key in the Idempotency-Key header and its fields as a JSON body.",
+        [
+            new("url", new StringType(@"^https?://\S+$", "an http(s) URL; {key} is replaced by the record key"), true, "URL template; {key} is replaced by the (URL-escaped) record key."),
+            new("method", new StringType(values: ["POST", "PUT"]), false, "HTTP method.", "POST"),
+            new("timeout", new DurationType(), false, "Timeout of one call (retries come on top).", "10s"),
+        ]);
+
     public static readonly ObjectType QueueSink = new("queue sink",
         "A durable Redis queue drained by a worker pool (side effects never run on the consumer thread).",
         [
             SinkName,
             new("type", new StringType(values: ["queue"]), true, "Sink kind."),
             new("queue", RedisKey, true, "Redis key of the queue."),
+            new("fields", FieldMap, false, "Record field to job field. Only mapped fields go into the job; leave it out to send every field under its own name."),
+            new("http", HttpEffect, false, "The side effect the workers run for each job."),
             Description("sink"),
         ]);
 

@@ -67,8 +67,11 @@ internal sealed class SinkDef
     public Loc<string>? KeyPattern { get; init; }
     public FieldMap Fields { get; init; } = [];
     public Loc<string>? Queue { get; init; }
+    public HttpEffectDef? Http { get; init; }
     public string? Description { get; init; }
 }
+
+internal sealed record HttpEffectDef(string Url, string Method, TimeSpan Timeout);
 
 internal sealed class StoreDef
 {

@@ -80,7 +80,10 @@ internal static class TopologyModelBuilder
             },
             "queue sink" when o.Str("queue") is { } queue => new SinkDef
             {
-                Pos = o.Pos, Name = name, Kind = SinkKind.Queue, Queue = queue, Description = common.Item3,
+                Pos = o.Pos, Name = name, Kind = SinkKind.Queue, Queue = queue, Fields = o.Map("fields"), Description = common.Item3,
+                Http = o.Object("http") is { } http && http.Str("url") is { } url
+                    ? new HttpEffectDef(url.Value, http.Str("method")?.Value ?? "POST", http.Duration("timeout")?.Value ?? TimeSpan.FromSeconds(10))
+                    : null,
             },
             _ => null,
         };

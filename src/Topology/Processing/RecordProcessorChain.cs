@@ -29,11 +29,14 @@ internal sealed class RecordProcessorChain
 
     /// <summary>
     /// Applies the chain to <paramref name="fields"/> (changed in place). False when a filter or dedup dropped the
-    /// record: the caller then writes nothing for it (its offset still counts as processed).
+    /// record: the caller then writes nothing for it (its offset still counts as processed). <paramref name="record"/>
+    /// is the record's identity (topic:partition:offset): a dedup claim belongs to it, so the same record delivered
+    /// again after a crash is not dropped by its own claim.
     /// </summary>
-    public ValueTask<bool> ProcessAsync(string key, List<KeyValuePair<string, string>> fields) => RunFrom(0, key, fields);
+    public ValueTask<bool> ProcessAsync(string key, List<KeyValuePair<string, string>> fields, string? record = null) =>
+        RunFrom(0, key, fields, record);
 
-    private ValueTask<bool> RunFrom(int start, string key, List<KeyValuePair<string, string>> fields)
+    private ValueTask<bool> RunFrom(int start, string key, List<KeyValuePair<string, string>> fields, string? record)
     {
         for (var i = start; i < _steps.Length; i++)
         {
@@ -48,8 +51,8 @@ internal sealed class RecordProcessorChain
                 case DedupStep dedup:
                     var id = dedup.IdOf(key, fields);
                     if (id is null) break; // nothing to deduplicate on: let the record through rather than lose it
-                    var claim = _dedup!.TryClaimAsync(dedup.Prefix + id, dedup.Ttl);
-                    if (!claim.IsCompletedSuccessfully) return Continue(claim, i + 1, key, fields);
+                    var claim = _dedup!.TryClaimAsync(dedup.Prefix + id, record, dedup.Ttl);
+                    if (!claim.IsCompletedSuccessfully) return Continue(claim, i + 1, key, fields, record);
                     if (!claim.Result) return new ValueTask<bool>(false);
                     break;
             }
@@ -57,10 +60,10 @@ internal sealed class RecordProcessorChain
         return new ValueTask<bool>(true);
     }
 
-    private async ValueTask<bool> Continue(ValueTask<bool> claim, int next, string key, List<KeyValuePair<string, string>> fields)
+    private async ValueTask<bool> Continue(ValueTask<bool> claim, int next, string key, List<KeyValuePair<string, string>> fields, string? record)
     {
         if (!await claim.ConfigureAwait(false)) return false;
-        return await RunFrom(next, key, fields).ConfigureAwait(false);
+        return await RunFrom(next, key, fields, record).ConfigureAwait(false);
     }
 
     internal static int IndexOf(List<KeyValuePair<string, string>> fields, string name)

@@ -34,8 +34,10 @@ internal readonly record struct StateOutcome(StateAction Action, string? RedisKe
 /// </summary>
 internal static class StateStep
 {
-    /// <summary>Decides what to do with the record (<paramref name="key"/>, <paramref name="value"/>); a null value is a tombstone.</summary>
-    public static async ValueTask<StateOutcome> ProcessAsync(StateStageSpec spec, RecordProcessorChain processors, byte[]? key, byte[]? value, long recordTimestampMs)
+    /// <summary>Decides what to do with the record (<paramref name="key"/>, <paramref name="value"/>); a null value is a tombstone.
+    /// <paramref name="record"/> is its identity (topic:partition:offset), which owns any dedup claim it makes.</summary>
+    public static async ValueTask<StateOutcome> ProcessAsync(StateStageSpec spec, RecordProcessorChain processors, byte[]? key, byte[]? value, long recordTimestampMs,
+        string? record = null)
     {
         if (!RecordKeyRule.TryValidate(key, spec.Limits.MaxKeyBytes, out var keyText, out var reason))
             return StateOutcome.Reject(reason);
@@ -58,7 +60,7 @@ internal static class StateStep
             return StateOutcome.Reject($"aggregate key {Printable.Of(aggregate.Key)} does not match the record key '{keyText}'");
         if (aggregate.Timestamp < 0)
             return StateOutcome.Reject("aggregate timestamp is negative");
-        var fields = await ToHashFieldsAsync(spec, processors, keyText, aggregate).ConfigureAwait(false);
+        var fields = await ToHashFieldsAsync(spec, processors, keyText, aggregate, record).ConfigureAwait(false);
         return fields is null
             ? new StateOutcome(StateAction.Dropped, redisKey, null, aggregate.Timestamp, null)
             : new StateOutcome(StateAction.Upsert, redisKey, fields, aggregate.Timestamp, null);
@@ -69,11 +71,11 @@ internal static class StateStep
 
     /// <summary>The hash fields for <paramref name="aggregate"/>, or null when a processor dropped the record.</summary>
     public static async ValueTask<KeyValuePair<string, string>[]?> ToHashFieldsAsync(
-        StateStageSpec spec, RecordProcessorChain processors, string key, UserAggregate aggregate)
+        StateStageSpec spec, RecordProcessorChain processors, string key, UserAggregate aggregate, string? record = null)
     {
         var fields = new List<KeyValuePair<string, string>>(16);
         fields.AddRange(aggregate.LiveFields());
-        if (!processors.IsEmpty && !await processors.ProcessAsync(key, fields).ConfigureAwait(false))
+        if (!processors.IsEmpty && !await processors.ProcessAsync(key, fields, record).ConfigureAwait(false))
             return null;
         var hash = new List<KeyValuePair<string, string>>(fields.Count);
         FieldProjection.Project(spec.Fields, fields, hash);

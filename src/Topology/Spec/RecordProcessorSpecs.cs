@@ -44,4 +44,35 @@ public sealed record QueueStageSpec(
     int InputPartitions,
     string QueueKey,
     string DeadLetterTopic,
-    IReadOnlyList<RecordProcessorSpec> Processors);
+    IReadOnlyList<RecordProcessorSpec> Processors)
+{
+    /// <summary>Name of the queue sink (part of every job's idempotency key).</summary>
+    public string SinkName { get; init; } = "queue";
+
+    /// <summary>Record field to job field; empty means every field under its own name.</summary>
+    public IReadOnlyList<FieldMapping> Fields { get; init; } = [];
+
+    /// <summary>The side effect workers run per job; null when the file declares none (the queue is drained elsewhere).</summary>
+    public HttpEffectSpec? Http { get; init; }
+
+    /// <summary>Partitions of the dead-letter topic, for creating it.</summary>
+    public int DeadLetterPartitions { get; init; } = 1;
+
+    /// <summary>What the stage accepts from a record (topology file: <c>limits</c>).</summary>
+    public RecordLimits Limits { get; init; } = RecordLimits.Default;
+
+    /// <summary>
+    /// The stage as the runtime's fenced materializer runs it: one hash per key under <c>{QueueKey}:req:{key}</c>
+    /// holding the fields of the last job requested for the key, written by the same atomic step that enqueues the
+    /// job, so a redelivered or replayed record never enqueues twice.
+    /// </summary>
+    public StateStageSpec AsStateStage() =>
+        new(Name, GroupId, InputTopic, InputPartitions, QueueKey + ":req:{key}", Fields, DeadLetterTopic, Processors)
+        {
+            DeadLetterPartitions = DeadLetterPartitions,
+            Limits = Limits,
+        };
+}
+
+/// <summary>An HTTP call per job: <paramref name="Url"/> with <c>{key}</c> replaced by the record key.</summary>
+public sealed record HttpEffectSpec(string Url, string Method, TimeSpan Timeout);

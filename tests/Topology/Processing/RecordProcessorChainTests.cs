@@ -91,11 +91,11 @@ public class RecordProcessorChainTests
 
         public List<string> Claims { get; } = [];
 
-        public async ValueTask<bool> TryClaimAsync(string id, TimeSpan ttl)
+        public async ValueTask<bool> TryClaimAsync(string id, string? record, TimeSpan ttl)
         {
             Claims.Add(id);
             await Task.Yield();
-            return await _inner.TryClaimAsync(id, ttl);
+            return await _inner.TryClaimAsync(id, record, ttl);
         }
     }
 

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using ContactCenter.Processor.Cli;
+using ContactCenter.Processor.Provisioning;
+using ContactCenter.Processor.Workers;
+using ContactCenter.Topology.Files;
+
+namespace ContactCenter.Bench.SideEffects;
+
+/// <summary>
+/// `provisioning`: the seed's incident as a benchmark. 10,000 agents (30,000 source events at 2,000/s) through
+/// topologies/examples/provisioning.yaml against the simulated provisioning service (200 ms per call, 5 % failures,
+/// half of them after applying), everything in this process (native broker, Garnet, stages, workers, service).
+/// Reports the time until every job ended, the longest time from a source event to its stage's acknowledged write
+/// (consumption never waits on the service), agents provisioned twice, retried calls (every call beyond an agent's
+/// first) and dead jobs. Progress on stderr; the last stdout line is JSON.
+/// </summary>
+internal static class ProvisioningBenchCommand
+{
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        var quick = args.Contains("--quick");
+        var agents = quick ? 2_000 : 10_000;
+        var spec = TopologyLoader.Load(TopologyFiles.Resolve(Processor.Cli.DemoCommand.ProvisioningTopology)).Spec
+            ?? throw new InvalidOperationException("topologies/examples/provisioning.yaml does not compile");
+        var options = new ProvisioningScenarioOptions
+        {
+            Agents = agents,
+            Rate = 2_000,
+            Service = new ProvisioningServiceOptions { Latency = TimeSpan.FromMilliseconds(200), FailureRate = 0.05 },
+            Workers = new WorkerOptions(),
+        };
+        Console.Error.WriteLine($"provisioning: {agents:N0} agents ({agents * 3:N0} source events), service 200 ms, 5 % failures, {options.Workers.Concurrency} workers");
+        var summary = await new ProvisioningScenario(options, Console.Error).RunAsync(spec, CancellationToken.None);
+        Console.Error.WriteLine($"exact: {summary.Exact} (provisioned {summary.Provisioned}, missing {summary.Missing}, extra {summary.Extra}, conflicts {summary.Conflicts})");
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["agents"] = summary.Agents,
+            ["seconds"] = summary.Seconds,
+            ["maxLagMs"] = summary.MaxLagMs,
+            ["duplicates"] = summary.Duplicates,
+            ["retries"] = summary.Calls - summary.Agents,
+            ["dead"] = summary.Dead,
+        }));
+        return summary.Exact ? 0 : 1;
+    }
+}
