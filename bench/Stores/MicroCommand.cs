@@ -7,7 +7,8 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 namespace ContactCenter.Bench.Stores;
 
 /// <summary>
-/// `micro`: BenchmarkDotNet point Get/Put per store kind (<see cref="StorePointOps"/>). Runs in process
+/// `micro`: BenchmarkDotNet point Get/Put per store kind (<see cref="StorePointOps"/>) and the merge stage's own
+/// per-record work (<see cref="MergeStepOps"/>). Runs in process
 /// (no child project build, which a shared 2-core box makes slow) with a short job; extra arguments go to
 /// BenchmarkDotNet (e.g. <c>--filter *Get*</c>).
 /// </summary>
@@ -19,7 +20,7 @@ internal static class MicroCommand
             .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance))
             .AddDiagnoser(MemoryDiagnoser.Default)
             .WithOptions(ConfigOptions.DisableLogFile);
-        var summary = BenchmarkRunner.Run<StorePointOps>(config, [.. args]);
-        return summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success) ? 1 : 0;
+        var summaries = BenchmarkRunner.Run([typeof(StorePointOps), typeof(MergeStepOps)], config, [.. args]);
+        return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }
 }
