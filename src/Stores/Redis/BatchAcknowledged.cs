@@ -18,6 +18,9 @@ public sealed record BatchAcknowledged(IReadOnlyList<AgentStateWrite> Writes, in
     /// <summary>Partitions whose recorded progress was missing or behind what this writer had seen acknowledged before
     /// the batch: Redis lost writes (a restart without persistence, a flush, a promoted replica that lagged).</summary>
     public IReadOnlyCollection<int> Regressed { get; init; } = [];
+    /// <summary>The writes Redis applied (in batch order): what changed the state, and so what is published as changes.</summary>
+    public IReadOnlyList<AgentStateWrite> AppliedWrites { get; init; } = [];
+
     /// <summary>From the batch's first send to Redis's last answer, retries included.</summary>
     public TimeSpan Elapsed { get; init; }
 }
