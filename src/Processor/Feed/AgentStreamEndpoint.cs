@@ -165,6 +165,13 @@ internal static class AgentStreamEndpoint
 
     private static void AppendEvent(StringBuilder events, string name, FeedPosition position, double ackUnixMs, List<FeedChange> changes)
     {
+        if (changes.Count == 0 && name == "changes")
+        {
+            // Only the position moved (changes of agents outside the filter): an event with an id and no data updates
+            // the browser's last event id without calling any handler.
+            events.Append("id: ").Append(position.ToString()).Append("\n\n");
+            return;
+        }
         events.Append("id: ").Append(position.ToString()).Append("\nevent: ").Append(name)
             .Append("\ndata: {\"ack\":").Append(ackUnixMs.ToString("0.###", CultureInfo.InvariantCulture)).Append(",\"changes\":[");
         for (var i = 0; i < changes.Count; i++)
