@@ -3,6 +3,8 @@ using System.Text;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Spec;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace ContactCenter.Processor.Feed;
@@ -56,7 +58,10 @@ internal static class AgentStreamEndpoint
             return;
         }
         using var _ = connection;
-        var ct = http.RequestAborted;
+        // A stopping pod ends its streams at once (clients resume elsewhere) instead of holding its shutdown.
+        var stopping = http.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        var ct = ended.Token;
 
         // Keys the client may hold while a filter is on: a change that leaves the filter must remove them.
         HashSet<string>? held = filter.IsEverything ? null : new(StringComparer.Ordinal);

@@ -35,7 +35,7 @@ public sealed class AgentFeedReconnectTests(ITestOutputHelper output)
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 await using var body = await response.Content.ReadAsStreamAsync();
                 var events = ServerSentEvents.ReadAsync(body, id => lastId = id, drop.Token).GetAsyncEnumerator();
-                Assert.True(await events.MoveNextAsync());
+                Assert.True(await events.MoveNextAsync().AsTask().WaitAsync(Deadline));
                 Assert.Equal("snapshot", events.Current.Event);
                 model.Apply(events.Current);
                 Assert.Empty(model.DiffersFrom(await pod.RedisAgentsAsync()));
@@ -67,7 +67,7 @@ public sealed class AgentFeedReconnectTests(ITestOutputHelper output)
             await using var resumedBody = await resumed.Content.ReadAsStreamAsync();
             using var stop = new CancellationTokenSource();
             var more = ServerSentEvents.ReadAsync(resumedBody, id => lastId = id, stop.Token).GetAsyncEnumerator();
-            Assert.True(await more.MoveNextAsync());
+            Assert.True(await more.MoveNextAsync().AsTask().WaitAsync(Deadline));
             Assert.Equal("changes", more.Current.Event);
             model.Apply(more.Current);
             Assert.Empty(model.DiffersFrom(redisWhileAway));
