@@ -5,6 +5,7 @@ using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Tests.Processor.Hosting;
+using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Files;
 using ContactCenter.Topology.Spec;
 using StackExchange.Redis;
@@ -67,6 +68,18 @@ internal sealed class FeedPod : IAsyncDisposable
 
     /// <summary>Produces <paramref name="count"/> simulated events to the source topics.</summary>
     public Task ProduceAsync(int count) => PodProcess.ProduceAsync(_producer, Spec, _simulation, count);
+
+    /// <summary>Produces one agent event (topic of the <c>agent</c> source) for <paramref name="agentId"/>.</summary>
+    public async Task ProduceAgentAsync(AgentEvent agent)
+    {
+        var topic = Spec.Aggregate.Sources.Single(s => s.Name == "agent").Topic;
+        await _producer.ProduceAsync(topic, new Message<byte[]?, byte[]?>
+        {
+            Key = System.Text.Encoding.UTF8.GetBytes(agent.AgentId),
+            Value = EventSerde.Serialize(agent),
+            Headers = new Headers { { EventHeaders.Op, EventHeaders.Encode(EventOp.Updated) } },
+        });
+    }
 
     /// <summary>Waits until the state stage applied everything on its input topic (Redis progress = log end - 1 on every
     /// partition, the same on two reads a second apart so that the aggregate stage has nothing left in flight).</summary>
