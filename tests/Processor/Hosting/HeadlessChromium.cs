@@ -67,18 +67,18 @@ internal sealed class HeadlessChromium : IAsyncDisposable
                 },
             },
         };
-        var created = await (await http.PostAsJsonAsync("session", capabilities)).Content.ReadFromJsonAsync<JsonNode>();
+        var created = await (await Post(http, "session", capabilities)).Content.ReadFromJsonAsync<JsonNode>();
         var session = created?["value"]?["sessionId"]?.GetValue<string>() ?? throw new InvalidOperationException($"no WebDriver session: {created}");
         return new HeadlessChromium(driver, http, session);
     }
 
     public async Task NavigateAsync(string url) =>
-        (await _http.PostAsJsonAsync($"session/{_session}/url", new JsonObject { ["url"] = url })).EnsureSuccessStatusCode();
+        (await Post(_http, $"session/{_session}/url", new JsonObject { ["url"] = url })).EnsureSuccessStatusCode();
 
     /// <summary>Runs <paramref name="script"/> (a function body) in the page and returns its result.</summary>
     public async Task<JsonNode?> EvaluateAsync(string script)
     {
-        var response = await _http.PostAsJsonAsync($"session/{_session}/execute/sync", new JsonObject { ["script"] = script, ["args"] = new JsonArray() });
+        var response = await Post(_http, $"session/{_session}/execute/sync", new JsonObject { ["script"] = script, ["args"] = new JsonArray() });
         var body = await response.Content.ReadFromJsonAsync<JsonNode>();
         if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"script failed: {body}");
         return body?["value"];
@@ -97,6 +97,10 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         }
         throw new TimeoutException($"{what}: last seen {last?.ToJsonString()}");
     }
+
+    /// <summary>chromedriver does not read chunked request bodies: the JSON goes with a Content-Length.</summary>
+    private static Task<HttpResponseMessage> Post(HttpClient http, string path, JsonNode body) =>
+        http.PostAsync(path, new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
 
     private static int FreePort()
     {
