@@ -1,5 +1,6 @@
 using ContactCenter.Bench.Startup;
 using ContactCenter.Bench.Broker;
+using ContactCenter.Bench.Feed;
 using ContactCenter.Bench.Stores;
 
 // ContactCenter.Bench: one verb per benchmark. Keep this file a dispatcher only.
@@ -9,6 +10,7 @@ return args switch
     ["micro", .. var rest] => MicroCommand.Run(rest),
     ["startup", .. var rest] => await StartupBenchmark.RunAsync(rest),
     ["broker", .. var rest] => BrokerBenchCommand.Run(rest),
+    ["feed", .. var rest] => await FeedBenchCommand.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -23,6 +25,10 @@ static int Usage()
           broker [--quick]
                  native embedded broker vs librdkafka's mock with the engine's client settings: end-to-end
                  throughput, produce-to-consume latency, idle CPU; last stdout line is a JSON object.
+          feed [--quick]
+                 the agent feed on the whole pipeline with real HTTP clients: push latency (Redis ack -> client
+                 handler) with 100 clients at 2,000 events/s, and throughput with 1,000 clients vs none (ratio);
+                 last stdout line is a JSON object.
           micro  [BenchmarkDotNet args]
                  BenchmarkDotNet point Get/Put per store.
           startup [--quick] [--agents N] [--log-factor K] [--broker native|mock]
