@@ -125,6 +125,7 @@ internal sealed class AgentFeed : IAsyncDisposable
                     continue;
                 }
                 Interlocked.Add(ref _received, batch.Changes.Count);
+                _ = batch.SharedFrame; // encoded once here rather than by the first client that needs it
                 Broadcast(batch);
             }
         }

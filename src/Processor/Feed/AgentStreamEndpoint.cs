@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Spec;
@@ -70,7 +72,7 @@ internal static class AgentStreamEndpoint
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
-        var body = http.Response.Body;
+        var body = http.Response.BodyWriter;
         var events = new StringBuilder(4096);
         events.Append("retry: 1000\n");
         AppendEvent(events, resuming ? "changes" : "snapshot", position, StateChangePublisher.UnixMsNow(), first);
@@ -85,6 +87,16 @@ internal static class AgentStreamEndpoint
                     if (ReferenceEquals(batch, FeedBatch.Heartbeat))
                     {
                         events.Append(": heartbeat\n\n");
+                        continue;
+                    }
+                    if (held is null && AllNew(batch, position))
+                    {
+                        // The common case (no filter, nothing seen yet): the frame every such client shares, plus its id.
+                        foreach (var change in batch.Changes)
+                            position.Advance(change.Partition, change.Offset);
+                        Flush(body, events);
+                        body.Write(batch.SharedFrame);
+                        events.Append("id: ").Append(position.ToString()).Append("\n\n");
                         continue;
                     }
                     changes.Clear();
@@ -187,12 +199,27 @@ internal static class AgentStreamEndpoint
         events.Append("]}\n\n");
     }
 
-    private static async Task WriteAsync(Stream body, StringBuilder events, CancellationToken ct)
+    private static bool AllNew(FeedBatch batch, FeedPosition position)
     {
-        if (events.Length == 0) return;
-        var bytes = Encoding.UTF8.GetBytes(events.ToString());
+        foreach (var change in batch.Changes)
+        {
+            if (!position.IsNew(change.Partition, change.Offset)) return false;
+        }
+        return batch.Changes.Count > 0;
+    }
+
+    /// <summary>Moves what <paramref name="events"/> holds into the response's buffer (UTF-8, no intermediate string).</summary>
+    private static void Flush(PipeWriter body, StringBuilder events)
+    {
+        foreach (var chunk in events.GetChunks())
+            Encoding.UTF8.GetBytes(chunk.Span, body);
         events.Clear();
-        await body.WriteAsync(bytes, ct);
-        await body.FlushAsync(ct);
+    }
+
+    private static async Task WriteAsync(PipeWriter body, StringBuilder events, CancellationToken ct)
+    {
+        Flush(body, events);
+        var flushed = await body.FlushAsync(ct);
+        if (flushed.IsCompleted || flushed.IsCanceled) throw new IOException("the client went away");
     }
 }

@@ -26,6 +26,24 @@ internal sealed record FeedChange(string Key, int Partition, long Offset, IReadO
 /// <summary>One published message: the changes of one acknowledged batch and when it was acknowledged (Unix ms).</summary>
 internal sealed record FeedBatch(double AckUnixMs, IReadOnlyList<FeedChange> Changes)
 {
+    private byte[]? _sharedFrame;
+
+    /// <summary>The batch as one SSE event without its id line and closing blank line (<c>event: changes</c>, <c>data: ...</c>):
+    /// encoded once and written as is to every client that takes the whole batch; each adds its own <c>id:</c>.</summary>
+    public byte[] SharedFrame => _sharedFrame ??= Frame();
+
+    private byte[] Frame()
+    {
+        var text = new StringBuilder(64 + Changes.Sum(c => c.Json.Length + 1));
+        text.Append("event: changes\ndata: {\"ack\":").Append(AckUnixMs.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)).Append(",\"changes\":[");
+        for (var i = 0; i < Changes.Count; i++)
+        {
+            if (i > 0) text.Append(',');
+            text.Append(Changes[i].Json);
+        }
+        return Encoding.UTF8.GetBytes(text.Append("]}\n").ToString());
+    }
+
     /// <summary>Sent to every client every heartbeat interval so that dead connections are noticed and proxies keep them.</summary>
     public static FeedBatch Heartbeat { get; } = new(0, []);
 
