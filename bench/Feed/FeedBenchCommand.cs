@@ -22,8 +22,8 @@ namespace ContactCenter.Bench.Feed;
 /// <summary>
 /// <c>bench feed [--quick]</c>: the agent feed on a whole pipeline in this process (native embedded broker, embedded
 /// Garnet, both stages, the pod's web host) with real HTTP clients.
-/// 1. Push latency: 100 SSE clients, traffic at 2,000 events/s; for each event a client's handler parses, the time from
-///    the writer seeing Redis's acknowledgement (the message's <c>ack</c>) to the handler: p50/p99 over every client.
+/// 1. Push latency: 100 SSE clients, traffic at 2,000 events/s; for each SSE event a client's handler receives, the time
+///    from the writer seeing Redis's acknowledgement (the event's <c>ack</c>) to the handler: p50/p99 over every client.
 /// 2. Throughput with 1,000 connected clients vs none: the same burst of events produced as fast as possible, applied
 ///    records/s by the state stage; the ratio (1,000 / 0) in one run.
 /// Progress on stderr; the last stdout line is JSON.
@@ -81,12 +81,13 @@ internal static class FeedBenchCommand
         {
             var readers = await ConnectAsync(http, url, latencyClients, stop.Token, (data) =>
             {
-                using var json = JsonDocument.Parse(data);
-                var ack = json.RootElement.GetProperty("ack").GetDouble();
-                var micros = (long)((StateChangePublisher.UnixMsNow() - ack) * 1000);
-                var count = json.RootElement.GetProperty("changes").GetArrayLength();
-                lock (latencyLock) latency.RecordValueWithCount(Math.Clamp(micros, 0, latency.HighestTrackableValue), count);
-                Interlocked.Add(ref events, count);
+                // The handler reads the event's first property (ack) only: a browser on another machine does its own
+                // parsing on its own CPU, while these 100 clients share the pod's 2 cores.
+                var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(data.Length > 64 ? data[..64] : data), isFinalBlock: false, state: default);
+                reader.Read(); reader.Read(); reader.Read();
+                var micros = (long)((StateChangePublisher.UnixMsNow() - reader.GetDouble()) * 1000);
+                lock (latencyLock) latency.RecordValue(Math.Clamp(micros, 0, latency.HighestTrackableValue));
+                Interlocked.Increment(ref events);
             });
             Console.Error.WriteLine($"latency: {latencyClients} clients connected; producing {rate}/s for {latencySeconds}s");
             lock (latencyLock) latency.Reset();
@@ -97,7 +98,7 @@ internal static class FeedBenchCommand
         }
         double P(double q) { lock (latencyLock) return latency.TotalCount == 0 ? 0 : latency.GetValueAtPercentile(q) / 1000.0; }
         var (p50, p99, max) = (P(50), P(99), P(100));
-        Console.Error.WriteLine($"latency: {latency.TotalCount:N0} client events; ack -> handler p50 {p50:F1} ms, p99 {p99:F1} ms, max {max:F1} ms; dropped {feed.Dropped}");
+        Console.Error.WriteLine($"latency: {latency.TotalCount:N0} SSE events received; ack -> handler p50 {p50:F1} ms, p99 {p99:F1} ms, max {max:F1} ms; dropped {feed.Dropped}");
 
         // 2. Throughput of a burst with no client, then with 1,000 connected clients.
         var alone = await BurstAsync(Produce, producer, pipeline, burst);
@@ -123,7 +124,7 @@ internal static class FeedBenchCommand
             ["quick"] = quick,
             ["latency_clients"] = latencyClients,
             ["rate_events_per_s"] = rate,
-            ["latency_events"] = latency.TotalCount,
+            ["latency_sse_events"] = latency.TotalCount,
             ["push_p50_ms"] = Math.Round(p50, 2),
             ["push_p99_ms"] = Math.Round(p99, 2),
             ["push_max_ms"] = Math.Round(max, 2),
