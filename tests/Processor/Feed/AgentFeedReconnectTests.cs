@@ -17,11 +17,20 @@ public sealed class AgentFeedReconnectTests(ITestOutputHelper output)
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task A_client_that_drops_mid_stream_resumes_from_its_last_event_id_without_gap_duplicate_or_stale_overwrite()
+    public Task A_client_that_drops_mid_stream_resumes_from_its_last_event_id_without_gap_duplicate_or_stale_overwrite() =>
+        DropAndResumeAsync(onAnotherPod: false);
+
+    [Fact]
+    public Task A_client_resumes_on_another_pod_from_the_event_id_the_first_pod_gave_it() =>
+        DropAndResumeAsync(onAnotherPod: true);
+
+    private async Task DropAndResumeAsync(bool onAnotherPod)
     {
         await using var pod = await FeedPod.StartAsync(agents: 60);
         try
         {
+            // The other pod shares the state stage's partitions: each pod publishes its own, each serves all.
+            var resumeUrl = onAnotherPod ? await pod.StartAnotherStatePodAsync() : pod.Url;
             await pod.ProduceAsync(200);
             await pod.SettleAsync(Deadline);
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
@@ -60,7 +69,7 @@ public sealed class AgentFeedReconnectTests(ITestOutputHelper output)
             Assert.NotEmpty(model.DiffersFrom(redisWhileAway)); // it missed something, or the test proves nothing
 
             // Second connection with Last-Event-ID: the first event brings exactly what it missed.
-            using var request = new HttpRequestMessage(HttpMethod.Get, pod.Url + AgentStreamEndpoint.Path);
+            using var request = new HttpRequestMessage(HttpMethod.Get, resumeUrl + AgentStreamEndpoint.Path);
             request.Headers.Add("Last-Event-ID", lastId);
             using var resumed = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);

@@ -23,6 +23,7 @@ internal sealed class FeedPod : IAsyncDisposable
     private readonly EmbeddedGarnet _garnet;
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly AgentSimulation _simulation;
+    private readonly List<PodProcess> _others = [];
 
     private FeedPod(EmbeddedKafkaBroker broker, EmbeddedGarnet garnet, PipelineSpec spec, IConnectionMultiplexer redis, PodProcess pod, string url, int agents)
     {
@@ -64,6 +65,26 @@ internal sealed class FeedPod : IAsyncDisposable
             throw new InvalidOperationException("the pod did not get ready:\n" + pod.Output);
         }
         return new FeedPod(broker, garnet, spec, redis, pod, await pod.UrlAsync(TimeSpan.FromSeconds(1)), agents);
+    }
+
+    /// <summary>Starts another pod on the same broker and Redis hosting only the state stage (it shares the stage's
+    /// partitions with the first) and returns its base URL once it is ready.</summary>
+    public async Task<string> StartAnotherStatePodAsync()
+    {
+        var dir = Directory.CreateTempSubdirectory("cc-feed-pod-").FullName;
+        var pod = PodProcess.Start(dir, null, "--topology", Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml"),
+            "--bootstrap-servers", _broker.BootstrapServers, "--redis", _garnet.Endpoint, "--create-topics", "false", "--stages", "State",
+            "--state-dir", Path.Combine(dir, "state"));
+        _others.Add(pod);
+        try
+        {
+            await pod.WaitForReadyAsync(TimeSpan.FromSeconds(120));
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException("the second pod did not get ready:\n" + pod.Output);
+        }
+        return await pod.UrlAsync(TimeSpan.FromSeconds(1));
     }
 
     /// <summary>Produces <paramref name="count"/> simulated events to the source topics.</summary>
@@ -116,6 +137,15 @@ internal sealed class FeedPod : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var other in _others)
+        {
+            if (!other.HasExited)
+            {
+                other.Signal(PodProcess.SigTerm);
+                await other.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            }
+            other.Dispose();
+        }
         if (!Process.HasExited)
         {
             Process.Signal(PodProcess.SigTerm);
