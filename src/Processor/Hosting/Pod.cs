@@ -45,7 +45,7 @@ internal sealed class Pod : IAsyncDisposable
         };
         Status = new PodStatus(Pipeline, options.Readiness);
         Metrics = new PodMetrics(Status);
-        Feed = new AgentFeed(spec.State, () => _redis, logs.CreateLogger("ContactCenter.Feed"));
+        Feed = new AgentFeed(spec.State, () => _redis, logs.CreateLogger("ContactCenter.Feed"), options.Feed);
     }
 
     /// <summary>The live agent feed: publishes the state stage's acknowledged changes and serves them to browsers.</summary>
