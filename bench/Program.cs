@@ -11,6 +11,7 @@ return args switch
     ["startup", .. var rest] => await StartupBenchmark.RunAsync(rest),
     ["broker", .. var rest] => BrokerBenchCommand.Run(rest),
     ["feed", .. var rest] => await FeedBenchCommand.RunAsync(rest),
+    ["feed-clients", .. var rest] => await FeedBenchCommand.RunClientsAsync(rest),
     _ => Usage(),
 };
 

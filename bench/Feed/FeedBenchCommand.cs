@@ -24,8 +24,8 @@ namespace ContactCenter.Bench.Feed;
 /// Garnet, both stages, the pod's web host) with real HTTP clients.
 /// 1. Push latency: 100 SSE clients, traffic at 2,000 events/s; for each SSE event a client's handler receives, the time
 ///    from the writer seeing Redis's acknowledgement (the event's <c>ack</c>) to the handler: p50/p99 over every client.
-/// 2. Throughput with 1,000 connected clients vs none: the same burst of events produced as fast as possible, applied
-///    records/s by the state stage; the ratio (1,000 / 0) in one run.
+/// 2. Throughput with 1,000 connected clients (in a second process) vs none: the same burst of events produced as fast
+///    as possible, applied records/s by the state stage, and the same at 2,000 events/s; the ratios (1,000 / 0) in one run.
 /// Progress on stderr; the last stdout line is JSON.
 /// </summary>
 internal static class FeedBenchCommand
@@ -35,6 +35,7 @@ internal static class FeedBenchCommand
         var quick = args.Contains("--quick");
         var latencySeconds = quick ? 20 : 60;
         var burst = quick ? 30_000 : 100_000;
+        var rateSeconds = quick ? 15 : 60;
         const int latencyClients = 100, manyClients = 1000, rate = 2000, agents = 1000;
 
         using var broker = EmbeddedKafka.Start(BrokerKind.Native, 1);
@@ -103,18 +104,25 @@ internal static class FeedBenchCommand
         // 2. Throughput of a burst with no client, then with 1,000 connected clients.
         var alone = await BurstAsync(Produce, producer, pipeline, burst);
         Console.Error.WriteLine($"throughput, 0 clients: {alone:N0} applied/s");
-        double crowded;
-        long crowdBytes = 0;
-        using (var stop = new CancellationTokenSource())
+        var aloneAtRate = await AtRateAsync(Produce, producer, pipeline, rate, TimeSpan.FromSeconds(rateSeconds));
+        Console.Error.WriteLine($"at {rate}/s, 0 clients: {aloneAtRate:N0} applied/s");
+        // The 1,000 clients run in a second process (the same binary, verb feed-clients), as browsers would elsewhere:
+        // they still share the machine's 2 cores, but not the pod's thread pool and GC.
+        using var clients = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [typeof(FeedBenchCommand).Assembly.Location, "feed-clients", url, manyClients.ToString(CultureInfo.InvariantCulture)])
         {
-            var readers = await ConnectAsync(http, url, manyClients, stop.Token, null, n => Interlocked.Add(ref crowdBytes, n));
-            Console.Error.WriteLine($"throughput: {feed.Clients} clients connected");
-            crowded = await BurstAsync(Produce, producer, pipeline, burst);
-            var connected = feed.Clients;
-            await stop.CancelAsync();
-            await Task.WhenAll(readers);
-            Console.Error.WriteLine($"throughput, {manyClients} clients: {crowded:N0} applied/s ({connected} still connected at the end, {feed.Dropped} dropped in all, {crowdBytes / 1e6:F1} MB streamed)");
-        }
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+        })!;
+        var ready = await clients.StandardOutput.ReadLineAsync();
+        Console.Error.WriteLine($"throughput: {ready}; the pod serves {feed.Clients}");
+        var crowded = await BurstAsync(Produce, producer, pipeline, burst);
+        var crowdedAtRate = await AtRateAsync(Produce, producer, pipeline, rate, TimeSpan.FromSeconds(rateSeconds));
+        Console.Error.WriteLine($"at {rate}/s, {manyClients} clients: {crowdedAtRate:N0} applied/s");
+        var connected = feed.Clients;
+        await clients.StandardInput.WriteLineAsync("stop");
+        var streamed = await clients.StandardOutput.ReadLineAsync();
+        await clients.WaitForExitAsync();
+        Console.Error.WriteLine($"throughput, {manyClients} clients: {crowded:N0} applied/s ({connected} still connected at the end, {feed.Dropped} dropped in all; clients: {streamed})");
         var ratio = crowded / alone;
         var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
         try { Directory.Delete(stateDir, true); } catch (IOException) { }
@@ -131,10 +139,32 @@ internal static class FeedBenchCommand
             ["throughput_0_clients"] = Math.Round(alone),
             ["throughput_1000_clients"] = Math.Round(crowded),
             ["throughput_ratio"] = Math.Round(ratio, 3),
+            ["at_rate_0_clients"] = Math.Round(aloneAtRate),
+            ["at_rate_1000_clients"] = Math.Round(crowdedAtRate),
+            ["at_rate_ratio"] = Math.Round(crowdedAtRate / aloneAtRate, 3),
             ["clients_dropped"] = feed.Dropped,
             ["loadavg_1m"] = double.Parse(load, CultureInfo.InvariantCulture),
         }));
         return p99 <= 50 && ratio >= 0.9 ? 0 : 1;
+    }
+
+    /// <summary><c>feed-clients URL N</c>: opens N streams, prints <c>connected N</c>, reads them until a line arrives
+    /// on stdin, then prints how much it read.</summary>
+    public static async Task<int> RunClientsAsync(string[] args)
+    {
+        var url = args[0];
+        var count = int.Parse(args[1], CultureInfo.InvariantCulture);
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
+        using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        long bytes = 0;
+        using var stop = new CancellationTokenSource();
+        var readers = await ConnectAsync(http, url, count, stop.Token, null, n => Interlocked.Add(ref bytes, n));
+        Console.WriteLine($"connected {count}");
+        await Console.In.ReadLineAsync();
+        await stop.CancelAsync();
+        await Task.WhenAll(readers);
+        Console.WriteLine($"{count} clients read {Interlocked.Read(ref bytes) / 1e6:F1} MB");
+        return 0;
     }
 
     /// <summary>Opens <paramref name="count"/> streams (each waits for its snapshot) and reads them until <paramref name="ct"/>.</summary>
@@ -183,6 +213,19 @@ internal static class FeedBenchCommand
         producer.Flush();
     }
 
+    /// <summary>Produces at <paramref name="rate"/>/s for <paramref name="duration"/>; applied records/s from the first produce
+    /// until the state stage consumed them all (a pod that cannot keep up shows it as a lower rate).</summary>
+    private static async Task<double> AtRateAsync(Action produce, IProducer<byte[]?, byte[]?> producer, PipelineHost pipeline, int rate, TimeSpan duration)
+    {
+        var before = pipeline.State.Counters.Consumed;
+        var clock = Stopwatch.StartNew();
+        await ProduceAtRateAsync(produce, producer, rate, duration);
+        var count = (long)(rate * duration.TotalSeconds);
+        await WaitConsumedAsync(pipeline, before + count, TimeSpan.FromMinutes(5), settle: false);
+        await pipeline.State.FlushAsync(CancellationToken.None);
+        return (pipeline.State.Counters.Consumed - before) / clock.Elapsed.TotalSeconds;
+    }
+
     /// <summary>Produces <paramref name="count"/> events as fast as possible; applied records/s from first produce to all applied.</summary>
     private static async Task<double> BurstAsync(Action produce, IProducer<byte[]?, byte[]?> producer, PipelineHost pipeline, int count)
     {
@@ -201,12 +244,12 @@ internal static class FeedBenchCommand
         while (pipeline.State.Counters.Applied < applied && deadline.Elapsed < timeout) await Task.Delay(50);
     }
 
-    private static async Task WaitConsumedAsync(PipelineHost pipeline, long consumed, TimeSpan timeout)
+    private static async Task WaitConsumedAsync(PipelineHost pipeline, long consumed, TimeSpan timeout, bool settle = true)
     {
         var deadline = Stopwatch.StartNew();
         // Each event becomes one aggregate record (stale and duplicate events may produce none: allow 2 % short).
         while (pipeline.State.Counters.Consumed < consumed - consumed / 50 && deadline.Elapsed < timeout) await Task.Delay(20);
-        var last = -1L;
+        var last = settle ? -1L : pipeline.State.Counters.Consumed;
         while (pipeline.State.Counters.Consumed != last && deadline.Elapsed < timeout)
         {
             last = pipeline.State.Counters.Consumed;
