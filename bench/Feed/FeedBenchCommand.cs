@@ -119,9 +119,18 @@ internal static class FeedBenchCommand
         var crowdedAtRate = await AtRateAsync(Produce, producer, pipeline, rate, TimeSpan.FromSeconds(rateSeconds));
         Console.Error.WriteLine($"at {rate}/s, {manyClients} clients: {crowdedAtRate:N0} applied/s");
         var connected = feed.Clients;
-        await clients.StandardInput.WriteLineAsync("stop");
-        var streamed = await clients.StandardOutput.ReadLineAsync();
+        string? streamed;
+        try
+        {
+            await clients.StandardInput.WriteLineAsync("stop");
+            streamed = await clients.StandardOutput.ReadLineAsync();
+        }
+        catch (IOException)
+        {
+            streamed = "the client process had already exited";
+        }
         await clients.WaitForExitAsync();
+        streamed += $" (exit code {clients.ExitCode})";
         Console.Error.WriteLine($"throughput, {manyClients} clients: {crowded:N0} applied/s ({connected} still connected at the end, {feed.Dropped} dropped in all; clients: {streamed})");
         var ratio = crowded / alone;
         var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
@@ -217,19 +226,19 @@ internal static class FeedBenchCommand
     /// until the state stage consumed them all (a pod that cannot keep up shows it as a lower rate).</summary>
     private static async Task<double> AtRateAsync(Action produce, IProducer<byte[]?, byte[]?> producer, PipelineHost pipeline, int rate, TimeSpan duration)
     {
-        var before = pipeline.State.Counters.Consumed;
+        var before = pipeline.Aggregate.Counters.Consumed;
         var clock = Stopwatch.StartNew();
         await ProduceAtRateAsync(produce, producer, rate, duration);
         var count = (long)(rate * duration.TotalSeconds);
-        await WaitConsumedAsync(pipeline, before + count, TimeSpan.FromMinutes(5), settle: false);
+        await WaitConsumedAsync(pipeline, before + count, TimeSpan.FromMinutes(5));
         await pipeline.State.FlushAsync(CancellationToken.None);
-        return (pipeline.State.Counters.Consumed - before) / clock.Elapsed.TotalSeconds;
+        return count / clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>Produces <paramref name="count"/> events as fast as possible; applied records/s from first produce to all applied.</summary>
     private static async Task<double> BurstAsync(Action produce, IProducer<byte[]?, byte[]?> producer, PipelineHost pipeline, int count)
     {
-        var before = pipeline.State.Counters.Consumed;
+        var before = pipeline.Aggregate.Counters.Consumed;
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < count; i++) produce();
         producer.Flush();
@@ -244,16 +253,18 @@ internal static class FeedBenchCommand
         while (pipeline.State.Counters.Applied < applied && deadline.Elapsed < timeout) await Task.Delay(50);
     }
 
-    private static async Task WaitConsumedAsync(PipelineHost pipeline, long consumed, TimeSpan timeout, bool settle = true)
+    /// <summary>Waits until the aggregate stage consumed <paramref name="events"/> source events in all and the state stage
+    /// has consumed what the aggregate stage emitted (an event that changes nothing emits nothing, so the state stage's
+    /// count is not a target: it is done when its input is, i.e. when it stops growing with the aggregate stage done).</summary>
+    private static async Task WaitConsumedAsync(PipelineHost pipeline, long events, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
-        // Each event becomes one aggregate record (stale and duplicate events may produce none: allow 2 % short).
-        while (pipeline.State.Counters.Consumed < consumed - consumed / 50 && deadline.Elapsed < timeout) await Task.Delay(20);
-        var last = settle ? -1L : pipeline.State.Counters.Consumed;
+        while (pipeline.Aggregate.Counters.Consumed < events && deadline.Elapsed < timeout) await Task.Delay(10);
+        var last = -1L;
         while (pipeline.State.Counters.Consumed != last && deadline.Elapsed < timeout)
         {
             last = pipeline.State.Counters.Consumed;
-            await Task.Delay(200);
+            await Task.Delay(50);
         }
     }
 
