@@ -209,7 +209,8 @@ internal static class FeedBenchCommand
         return readers;
     }
 
-    private static async Task ProduceAtRateAsync(Action produce, IProducer<byte[]?, byte[]?> producer, int rate, TimeSpan duration)
+    /// <summary>Produces at <paramref name="rate"/>/s for <paramref name="duration"/>; returns how many it produced.</summary>
+    private static async Task<long> ProduceAtRateAsync(Action produce, IProducer<byte[]?, byte[]?> producer, int rate, TimeSpan duration)
     {
         var clock = Stopwatch.StartNew();
         long sent = 0;
@@ -220,6 +221,7 @@ internal static class FeedBenchCommand
             await Task.Delay(5);
         }
         producer.Flush();
+        return sent;
     }
 
     /// <summary>Produces at <paramref name="rate"/>/s for <paramref name="duration"/>; applied records/s from the first produce
@@ -228,8 +230,7 @@ internal static class FeedBenchCommand
     {
         var before = pipeline.Aggregate.Counters.Consumed;
         var clock = Stopwatch.StartNew();
-        await ProduceAtRateAsync(produce, producer, rate, duration);
-        var count = (long)(rate * duration.TotalSeconds);
+        var count = await ProduceAtRateAsync(produce, producer, rate, duration);
         await WaitConsumedAsync(pipeline, before + count, TimeSpan.FromMinutes(5));
         await pipeline.State.FlushAsync(CancellationToken.None);
         return count / clock.Elapsed.TotalSeconds;
