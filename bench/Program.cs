@@ -3,6 +3,7 @@ using ContactCenter.Bench.Broker;
 using ContactCenter.Bench.Pipeline;
 using ContactCenter.Bench.Redis;
 using ContactCenter.Bench.SideEffects;
+using ContactCenter.Bench.Feed;
 using ContactCenter.Bench.Stores;
 
 // ContactCenter.Bench: one verb per benchmark. Keep this file a dispatcher only.
@@ -17,6 +18,8 @@ return args switch
     ["fence", .. var rest] => FenceBenchCommand.Run(rest),
     ["provisioning", .. var rest] => await ProvisioningBenchCommand.RunAsync(rest),
     ["dedup", .. var rest] => await DedupBenchCommand.RunAsync(rest),
+    ["feed", .. var rest] => await FeedBenchCommand.RunAsync(rest),
+    ["feed-clients", .. var rest] => await FeedBenchCommand.RunClientsAsync(rest),
     _ => Usage(),
 };
 
@@ -40,8 +43,12 @@ static int Usage()
           fence  [--quick] [--writes-per-call N] [--backend both|garnet|redis]
                  fenced agent-state writes/s (FencedStateWriter) against plain pipelined HSET, embedded Garnet and
                  redis-server; last stdout line is a JSON object.
+          feed [--quick]
+                 the agent feed on the whole pipeline with real HTTP clients: push latency (Redis ack -> client
+                 handler) with 100 clients at 2,000 events/s, and throughput with 1,000 clients vs none (ratio);
+                 last stdout line is a JSON object.
           micro  [BenchmarkDotNet args]
-                 BenchmarkDotNet point Get/Put per store.
+                 BenchmarkDotNet point Get/Put per store, and the merge step per record (MergeStepOps).
           provisioning [--quick]
                  10,000 agents (quick: 2,000) on-boarded through the queue stage and worker pool against a simulated
                  service (200 ms, 5 % failures); last stdout line {"agents","seconds","maxLagMs","duplicates","retries","dead"}.

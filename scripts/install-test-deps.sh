@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs that NuGet cannot provide: a real redis-server.
-# Idempotent: does nothing when redis-server is already on PATH (or in /usr/bin).
+# Installs what the test suite needs that NuGet cannot provide: a real redis-server, and Debian's chromium with
+# chromium-driver for the test that drives the pod's page in a real headless browser.
+# Idempotent: does nothing when both are already on PATH (or in /usr/bin).
 # The tests start their own redis-server on a free loopback port, so the system
 # service is stopped and disabled after installing: nothing is left listening on 6379.
 set -euo pipefail
@@ -9,15 +10,29 @@ have_redis() {
   command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ]
 }
 
+have_chromium() {
+  { command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; } && { command -v chromedriver >/dev/null 2>&1 || [ -x /usr/bin/chromedriver ]; }
+}
+
+PACKAGES=()
 if have_redis; then
   echo "redis-server already installed: $(command -v redis-server || echo /usr/bin/redis-server)"
+else
+  PACKAGES+=(redis-server)
+fi
+if have_chromium; then
+  echo "chromium already installed: $(command -v chromium || echo /usr/bin/chromium)"
+else
+  PACKAGES+=(chromium chromium-driver)
+fi
+if [ ${#PACKAGES[@]} -eq 0 ]; then
   exit 0
 fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    echo "error: need root (or sudo) to apt-get install redis-server" >&2; exit 1
+    echo "error: need root (or sudo) to apt-get install ${PACKAGES[*]}" >&2; exit 1
   fi
 fi
 
@@ -35,7 +50,7 @@ cleanup() { if [ "$CREATED_POLICY" = 1 ]; then $SUDO rm -f "$POLICY"; fi; }
 trap cleanup EXIT
 
 $SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends redis-server
+$SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"
 
 # In case a service manager started it anyway: stop it and keep it from starting at boot.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
@@ -46,4 +61,5 @@ elif command -v service >/dev/null 2>&1; then
 fi
 
 have_redis || { echo "error: redis-server still not found after install" >&2; exit 1; }
-echo "installed: $(redis-server --version)"
+have_chromium || { echo "error: chromium or chromedriver still not found after install" >&2; exit 1; }
+echo "installed: ${PACKAGES[*]}"

@@ -106,7 +106,8 @@ internal static class DemoCommand
 
             // With --json, stdout carries only the summary line; progress goes to stderr.
             var progress = options.Json ? Console.Error : Console.Out;
-            var summary = await new DemoRunner(options, progress).RunAsync(loaded.Spec, ct);
+            var page = loaded.Model is { } model ? TopologyDiagram.Svg(model) : "";
+            var summary = await new DemoRunner(options, progress) { TopologySvg = page }.RunAsync(loaded.Spec, ct);
             if (options.Json)
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(summary));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using ContactCenter.Processor.Feed;
 using ContactCenter.Processor.Hosting;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
@@ -122,12 +123,12 @@ internal static class RunCommand
                 Console.Error.WriteLine($"configuration: {error.Message}");
                 return 2;
             }
-            return await RunPodAsync(options, spec);
+            return await RunPodAsync(options, spec, loaded.Model is { } model ? TopologyDiagram.Svg(model) : "");
         });
         return command;
     }
 
-    private static async Task<int> RunPodAsync(PodOptions options, Topology.Spec.PipelineSpec spec)
+    private static async Task<int> RunPodAsync(PodOptions options, Topology.Spec.PipelineSpec spec, string topologySvg)
     {
         var builder = PodWeb.CreateBuilder(options.Http.Port);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Shutdown.GracePeriod);
@@ -137,7 +138,7 @@ internal static class RunCommand
             builder.Services.AddSingleton<IHostedService>(sp => new StageService(sp.GetRequiredService<Pod>(), stage));
         await using var app = builder.Build();
         var pod = app.Services.GetRequiredService<Pod>();
-        PodWeb.Map(app, () => pod.Status);
+        PodWeb.Map(app, () => pod.Status, new PodDashboard.Parts(pod.Feed, topologySvg, () => pod.Metrics));
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ContactCenter.Pod");
 
         var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -152,6 +153,7 @@ internal static class RunCommand
             return 1;
         }
         await Out($"endpoints {PodWeb.BaseUrl(app)} ({PodWeb.Healthz} {PodWeb.Readyz} {PodWeb.Metrics})");
+        await Out($"page {PodWeb.BaseUrl(app)}{PodDashboard.Page} (live agents: {AgentStreamEndpoint.Path})");
 
         var failure = pod.Pipeline.Health.Failure;
         if (await Task.WhenAny(pod.Started, failure, stopping.Task) == pod.Started)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
+using ContactCenter.Processor.Feed;
 using ContactCenter.Processor.Hosting;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
@@ -36,6 +37,9 @@ internal sealed class DemoRunner
         _progress = progress;
     }
 
+    /// <summary>The topology picture the demo's page shows.</summary>
+    public string TopologySvg { get; init; } = "";
+
     public async Task<DemoSummary> RunAsync(PipelineSpec spec, CancellationToken ct)
     {
         using var broker = EmbeddedKafka.Start(_options.Broker, 1);
@@ -68,8 +72,12 @@ internal sealed class DemoRunner
             var status = new PodStatus(pipeline, new ReadinessOptions()) { Redis = redis, Lag = lag };
             using var metrics = new PodMetrics(status);
             metrics.Attach(pipeline.State);
-            await using var web = await PodWeb.StartAsync(_options.HttpPort, status, Microsoft.Extensions.Logging.LogLevel.Warning);
+            await using var feed = new AgentFeed(spec.State, () => redis, logs.CreateLogger("ContactCenter.Feed"));
+            feed.Attach(pipeline.State, redis);
+            await using var web = await PodWeb.StartAsync(_options.HttpPort, status, Microsoft.Extensions.Logging.LogLevel.Warning,
+                new PodDashboard.Parts(feed, TopologySvg, () => metrics));
             _progress.WriteLine($"endpoints {PodWeb.BaseUrl(web)} ({PodWeb.Healthz} {PodWeb.Readyz} {PodWeb.Metrics})");
+            _progress.WriteLine($"page {PodWeb.BaseUrl(web)}{PodDashboard.Page} (topology, live charts and agents while the traffic runs)");
             var simulation = new AgentSimulation(_options.Agents, _options.Seed);
             var run = Stopwatch.StartNew();
             // A stage that stops ends the demo at once, with its reason, instead of after a long settle.

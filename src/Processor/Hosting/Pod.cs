@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Feed;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Stores;
@@ -45,7 +46,11 @@ internal sealed class Pod : IAsyncDisposable
         };
         Status = new PodStatus(Pipeline, options.Readiness);
         Metrics = new PodMetrics(Status);
+        Feed = new AgentFeed(spec.State, () => _redis, logs.CreateLogger("ContactCenter.Feed"), options.Feed);
     }
+
+    /// <summary>The live agent feed: publishes the state stage's acknowledged changes and serves them to browsers.</summary>
+    public AgentFeed Feed { get; }
 
     public PipelineHost Pipeline { get; }
 
@@ -105,7 +110,10 @@ internal sealed class Pod : IAsyncDisposable
         await PrepareAsync(ct);
         await Pipeline.StartStageAsync(stage, _options.Kafka.BootstrapServers, _redis!, _supplier!, _stateDir!, ct);
         if (stage == PipelineHost.Stages.State && Pipeline.StateOrNull is { } state)
+        {
             Metrics.Attach(state);
+            Feed.Attach(state, _redis!);
+        }
         if (stage is PipelineHost.Stages.State or PipelineHost.Stages.Aggregate)
         {
             var name = stage == PipelineHost.Stages.State ? Pipeline.Spec.State.Name : Pipeline.Spec.Aggregate.Name;
@@ -176,6 +184,7 @@ internal sealed class Pod : IAsyncDisposable
         // Disposed by run and again by the host's service provider, which owns the singleton.
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         Status.Stopping = true;
+        await Feed.DisposeAsync();
         await Pipeline.DisposeAsync();
         if (_lag is not null) await _lag.DisposeAsync();
         Metrics.Dispose();

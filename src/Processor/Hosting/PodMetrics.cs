@@ -52,6 +52,9 @@ internal sealed class PodMetrics : IDisposable
             "1 while every stage of the pod can go on.");
     }
 
+    /// <summary>The e2e latency of the last few seconds (the page's live chart).</summary>
+    public RecentLatency RecentE2e { get; } = new(TimeSpan.FromSeconds(2));
+
     /// <summary>Starts timing the state stage's acknowledged batches (call once the pipeline created it).</summary>
     public void Attach(StateStageHost state)
     {
@@ -67,7 +70,10 @@ internal sealed class PodMetrics : IDisposable
         foreach (var write in batch.Writes)
         {
             if (write.SourceTimestampMs > 0)
+            {
                 _e2e.Record(Math.Max(0, now - write.SourceTimestampMs), stage);
+                RecentE2e.Record(now - write.SourceTimestampMs);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Feed;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Stores;
 
@@ -41,6 +42,9 @@ internal sealed class PodOptions
     /// <summary>The worker pools draining the topology's queues (<c>--stages Workers</c> runs only them).</summary>
     public Workers.WorkerOptions Workers { get; set; } = new();
 
+    /// <summary>The agent feed (<c>/agents/stream</c>).</summary>
+    public FeedOptions Feed { get; set; } = new();
+
     /// <summary>What is wrong with these options, one line each (empty when they can run).</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -51,6 +55,8 @@ internal sealed class PodOptions
         if (Shutdown.GracePeriod <= TimeSpan.Zero) problems.Add("Shutdown:GracePeriod must be positive");
         if (Readiness.MaxLag < 0) problems.Add("Readiness:MaxLag must not be negative");
         if (Readiness.RedisPingTimeout <= TimeSpan.Zero) problems.Add("Readiness:RedisPingTimeout must be positive");
+        if (Feed.ClientBuffer < 1 || Feed.MaxClients < 1 || Feed.Heartbeat <= TimeSpan.Zero)
+            problems.Add("Feed:ClientBuffer and Feed:MaxClients must be at least 1 and Feed:Heartbeat positive");
         if (Kafka.SaslPassword is not null && Kafka.SaslPasswordFile is not null) problems.Add("give Kafka:SaslPassword or Kafka:SaslPasswordFile, not both");
         if (Redis.Password is not null && Redis.PasswordFile is not null) problems.Add("give Redis:Password or Redis:PasswordFile, not both");
         problems.AddRange(Workers.Problems());

@@ -14,7 +14,8 @@ namespace ContactCenter.Processor.Hosting;
 /// <summary>
 /// The HTTP side of a pod (and of the demo): <c>/healthz</c> (live), <c>/readyz</c> (ready, with the reason in the
 /// body) and <c>/metrics</c> (Prometheus text from the <see cref="PodMetrics.MeterName"/> meter through OpenTelemetry's
-/// Prometheus exporter), on one port of every interface.
+/// Prometheus exporter), on one port of every interface; with <see cref="PodDashboard.Parts"/>, also the page at <c>/</c>
+/// and the agent feed (<c>/agents/stream</c>).
 /// </summary>
 internal static class PodWeb
 {
@@ -39,9 +40,11 @@ internal static class PodWeb
         return builder;
     }
 
-    /// <summary>Maps the three endpoints; <paramref name="status"/> is read at every request (null: not built yet).</summary>
-    public static void Map(WebApplication app, Func<PodStatus?> status)
+    /// <summary>Maps the endpoints; <paramref name="status"/> is read at every request (null: not built yet).</summary>
+    public static void Map(WebApplication app, Func<PodStatus?> status, PodDashboard.Parts? dashboard = null)
     {
+        if (dashboard is not null)
+            PodDashboard.Map(app, status, dashboard);
         app.MapGet(Healthz, () =>
         {
             if (status() is not { } pod) return Results.Text("ok: starting\n");
@@ -59,7 +62,7 @@ internal static class PodWeb
 
     /// <summary>Starts the endpoints for <paramref name="status"/> on <paramref name="port"/>, or on any free port when that
     /// one is taken (the demo must not fail because another process holds 8080).</summary>
-    public static async Task<WebApplication> StartAsync(int port, PodStatus status, LogLevel minimum)
+    public static async Task<WebApplication> StartAsync(int port, PodStatus status, LogLevel minimum, PodDashboard.Parts? dashboard = null)
     {
         foreach (var candidate in port == 0 ? [0] : new[] { port, 0 })
         {
@@ -67,7 +70,7 @@ internal static class PodWeb
             // A taken port is expected here and handled below: the host must not log it as a failure.
             if (candidate != 0) builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
             var app = builder.Build();
-            Map(app, () => status);
+            Map(app, () => status, dashboard);
             try
             {
                 await app.StartAsync();

@@ -21,6 +21,9 @@ public sealed record BatchAcknowledged(IReadOnlyList<AgentStateWrite> Writes, in
     /// <summary>Jobs (<see cref="AgentStateWrite.Job"/>) this batch queued; a job already queued before is not counted.</summary>
     public int Enqueued { get; init; }
 
+    /// <summary>The writes Redis applied (in batch order): what changed the state, and so what is published as changes.</summary>
+    public IReadOnlyList<AgentStateWrite> AppliedWrites { get; init; } = [];
+
     /// <summary>From the batch's first send to Redis's last answer, retries included.</summary>
     public TimeSpan Elapsed { get; init; }
 }

@@ -329,10 +329,14 @@ public sealed class FencedStateWriter : IAsyncDisposable
         var enqueued = 0;
         var highest = new Dictionary<int, long>();
         HashSet<int>? regressed = null;
+        List<AgentStateWrite>? appliedWrites = null;
         for (var i = 0; i < batch.Count; i++)
         {
             if (results[i] >= 0 && (results[i] & FenceScript.Applied) != 0)
+            {
                 applied++;
+                (appliedWrites ??= new(batch.Count)).Add(batch[i]);
+            }
             if (results[i] >= 0 && (results[i] & FenceScript.Enqueued) != 0)
                 enqueued++;
             if (results[i] >= 0 && (results[i] & FenceScript.Regressed) != 0)
@@ -350,6 +354,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
         {
             Rejected = (IReadOnlyList<(AgentStateWrite, string)>?)rejected ?? [],
             Regressed = (IReadOnlyCollection<int>?)regressed ?? [],
+            AppliedWrites = (IReadOnlyList<AgentStateWrite>?)appliedWrites ?? [],
             Elapsed = elapsed,
             Enqueued = enqueued,
         };

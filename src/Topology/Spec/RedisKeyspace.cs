@@ -9,4 +9,7 @@ public static class RedisKeyspace
     /// <summary>Prefix of a stage's epoch key, set once and never deleted: <c>cc:epoch:{stage}</c>. Its absence means Redis
     /// lost its data.</summary>
     public const string EpochPrefix = "cc:epoch";
+
+    /// <summary>Prefix of the pub/sub channel a stage publishes its acknowledged changes on: <c>cc:changes:{stage}</c>.</summary>
+    public const string ChangesPrefix = "cc:changes";
 }

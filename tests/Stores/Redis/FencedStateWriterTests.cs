@@ -65,6 +65,40 @@ public abstract class FencedStateWriterTests(RedisBackend backend)
     }
 
     [Fact]
+    public async Task Exactly_the_applied_writes_are_published_once_acknowledged_in_order_with_their_fence_positions()
+    {
+        var channel = $"cc:changes:{Stage}";
+        var queue = await backend.Redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel));
+        var acks = new ConcurrentQueue<BatchAcknowledged>();
+        var publisher = new StateChangePublisher(backend.Redis, channel, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await using (var writer = new FencedStateWriter(backend.Redis, Stage))
+        {
+            writer.Acknowledged += acks.Enqueue;
+            writer.Acknowledged += publisher.OnAcknowledged;
+            await writer.WriteAsync(new AgentStateWrite(Key("a"), 0, 10, Fields(("state", "READY")), 1));
+            await writer.WriteAsync(new AgentStateWrite(Key("a"), 0, 9, Fields(("state", "OLD")), 1)); // stale: not news
+            await writer.WriteAsync(new AgentStateWrite(Key("b"), 1, 4, null, 2));
+            await writer.FlushAsync();
+        }
+
+        Assert.Equal([(Key("a"), 10L), (Key("b"), 4L)], acks.SelectMany(a => a.AppliedWrites).Select(w => (w.Key, w.Offset)));
+        var published = new List<(string Key, int P, long O, bool Deleted)>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (published.Count < 2)
+        {
+            var message = await queue.ReadAsync(deadline.Token);
+            using var json = System.Text.Json.JsonDocument.Parse((byte[])message.Message!);
+            Assert.True(json.RootElement.GetProperty("ack").GetDouble() > 0);
+            foreach (var change in json.RootElement.GetProperty("changes").EnumerateArray())
+                published.Add((change.GetProperty("key").GetString()!, change.GetProperty("p").GetInt32(), change.GetProperty("o").GetInt64(),
+                    change.GetProperty("fields").ValueKind == System.Text.Json.JsonValueKind.Null));
+        }
+        Assert.Equal([(Key("a"), 0, 10L, false), (Key("b"), 1, 4L, true)], published);
+        Assert.Equal(2, publisher.Published);
+        await queue.UnsubscribeAsync();
+    }
+
+    [Fact]
     public async Task Tombstone_deletes_and_keeps_an_expiring_fence_that_blocks_older_updates()
     {
         var ttl = TimeSpan.FromMinutes(10);
