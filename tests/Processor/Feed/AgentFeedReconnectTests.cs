@@ -52,7 +52,9 @@ public sealed class AgentFeedReconnectTests(ITestOutputHelper output)
 
                 var traffic = pod.ProduceAsync(300);
                 using var enough = new CancellationTokenSource(Deadline);
-                while (model.Changes - afterSnapshot < 100 && await events.MoveNextAsync().AsTask().WaitAsync(enough.Token))
+                // Some changes, not a fixed share of the 300 events: the writer coalesces an agent's writes within a
+                // batch and publishes only what changed, so how many changes 300 events make depends on the batching.
+                while (model.Changes - afterSnapshot < 20 && await events.MoveNextAsync().AsTask().WaitAsync(enough.Token))
                     model.Apply(events.Current);
                 await traffic;
                 // The client goes away mid-stream: what was published after this is not read.
