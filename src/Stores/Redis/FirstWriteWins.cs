@@ -4,7 +4,7 @@ namespace ContactCenter.Stores.Redis;
 
 /// <summary>
 /// First-write-wins deduplication across pods: whoever sets <c>cc:dedup:{id}</c> first processes the message,
-/// everyone else drops it. One round trip.
+/// everyone else drops it. One round trip (two when the claim exists already), no script.
 /// </summary>
 /// <remarks>
 /// A claim made for a Kafka record holds the record's identity (topic, partition, offset) as its owner, so that the
@@ -17,17 +17,6 @@ public static class FirstWriteWins
 {
     /// <summary>Key prefix of the claims.</summary>
     public const string KeyPrefix = "cc:dedup:";
-
-    // GET then SET inside one script: atomic on Redis, and on Garnet, which locks the declared key.
-    private const string ClaimForRecordSource = """
-        local held = redis.call('GET', KEYS[1])
-        if not held then
-          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-          return 1
-        end
-        if held == ARGV[1] then return 1 end
-        return 0
-        """;
 
     /// <summary><c>SET cc:dedup:{id} owner NX PX ttl</c>: true when this call made the claim. <paramref name="ttl"/> must
     /// cover the longest replay/redelivery window, otherwise a late duplicate is processed again.</summary>
@@ -45,9 +34,18 @@ public static class FirstWriteWins
     public static async Task<bool> TryClaimForRecordAsync(IDatabase db, string id, string record, TimeSpan ttl)
     {
         Check(db, id, record, ttl);
-        var result = await db.ScriptEvaluateAsync(ClaimForRecordSource, [KeyPrefix + id],
-            [record, (long)Math.Ceiling(ttl.TotalMilliseconds)]).ConfigureAwait(false);
-        return (long)result == 1;
+        var key = KeyPrefix + id;
+        // No script: SET NX is the claim, one native command on the common path. Nobody ever overwrites a claim, so
+        // when it exists, reading its holder answers whether it is this record's. Only an expiry between the two
+        // commands sends us round again.
+        while (true)
+        {
+            if (await db.StringSetAsync(key, record, ttl, When.NotExists).ConfigureAwait(false))
+                return true;
+            var held = await db.StringGetAsync(key).ConfigureAwait(false);
+            if (held.HasValue)
+                return held == record;
+        }
     }
 
     private static void Check(IDatabase db, string id, string owner, TimeSpan ttl)
