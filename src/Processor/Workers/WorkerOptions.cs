@@ -36,16 +36,17 @@ internal sealed class WorkerOptions
     /// <summary>How long an open circuit refuses calls (jobs go back with a delay, nothing is called).</summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>A job's lease: longer than a call with all its in-call retries.</summary>
-    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>Failed attempts after which a job is dead (dead list and a record on the dead-letter topic).</summary>
-    public int MaxAttempts { get; set; } = 8;
-
-    /// <summary>Back-off of the queue's delayed retries (exponential with jitter, capped).</summary>
-    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(250);
-
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The durable queue's own settings (section <c>Workers:Queue</c>, e.g. <c>CC__Workers__Queue__MaxAttempts</c>): a
+    /// job's lease (longer than a call with all its in-call retries), attempts before it is dead (dead list and a record
+    /// on the dead-letter topic), and the back-off of delayed retries. The reaper lease follows <see cref="ReaperInterval"/>.
+    /// </summary>
+    public JobQueueOptions Queue { get; set; } = new()
+    {
+        VisibilityTimeout = TimeSpan.FromSeconds(60),
+        MaxAttempts = 8,
+        RetryBaseDelay = TimeSpan.FromMilliseconds(250),
+    };
 
     /// <summary>How often the pod tries to be the reaper and, when it is, takes back the jobs of dead workers.</summary>
     public TimeSpan ReaperInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -56,14 +57,21 @@ internal sealed class WorkerOptions
     /// <summary>Replaces scheme, host and port of the topology's URL template (e.g. a service's address per environment).</summary>
     public string? ServiceBaseUrl { get; set; }
 
-    public JobQueueOptions QueueOptions() => new()
+    /// <summary>What the pool's queue runs with: <see cref="Queue"/>, its reaper lease five reaper intervals long.</summary>
+    public JobQueueOptions QueueOptions() => Queue with { ReaperLease = ReaperInterval * 5 };
+
+    private string? QueueProblem()
     {
-        VisibilityTimeout = VisibilityTimeout,
-        MaxAttempts = MaxAttempts,
-        RetryBaseDelay = RetryBaseDelay,
-        RetryMaxDelay = RetryMaxDelay,
-        ReaperLease = ReaperInterval * 5,
-    };
+        try
+        {
+            QueueOptions().Validate();
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return "Workers:Queue: " + e.Message;
+        }
+    }
 
     /// <summary>What is wrong with these options, one line each.</summary>
     public IEnumerable<string> Problems()
@@ -73,7 +81,7 @@ internal sealed class WorkerOptions
         if (CallRetries < 0) yield return "Workers:CallRetries must not be negative";
         if (BreakerFailureRatio is <= 0 or > 1) yield return "Workers:BreakerFailureRatio must be within (0, 1]";
         if (BreakerMinimumCalls < 2) yield return "Workers:BreakerMinimumCalls must be at least 2";
-        if (MaxAttempts < 1) yield return "Workers:MaxAttempts must be at least 1";
+        if (QueueProblem() is { } queue) yield return queue;
         if (ServiceBaseUrl is { } url && !Uri.TryCreate(url, UriKind.Absolute, out _)) yield return $"Workers:ServiceBaseUrl '{url}' is not an absolute URL";
     }
 }

@@ -81,6 +81,20 @@ public sealed class PodConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void The_workers_queue_section_binds_over_the_worker_defaults_and_is_checked()
+    {
+        var options = PodConfiguration.Bind(null, new Hashtable { ["CC__Workers__Queue__MaxAttempts"] = "3" }, new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = "k:1", ["Redis:Endpoint"] = "r:1", ["Workers:Queue:RetryMaxDelay"] = "00:00:00.001",
+        });
+        Assert.Equal(3, options.Workers.Queue.MaxAttempts);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.Workers.Queue.VisibilityTimeout); // the worker default, not the queue's
+        Assert.Equal(options.Workers.ReaperInterval * 5, options.Workers.QueueOptions().ReaperLease);
+        // A back-off cap below its base delay is refused with the section's name.
+        Assert.Contains(options.Problems(), p => p.StartsWith("Workers:Queue:", StringComparison.Ordinal) && p.Contains("RetryMaxDelay", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Secrets_come_from_files_without_their_line_break_and_are_never_shown()
     {
         var secret = Path.Combine(_dir, "password");

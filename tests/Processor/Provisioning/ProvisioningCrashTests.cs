@@ -52,7 +52,7 @@ public abstract class ProvisioningCrashTests(ITestOutputHelper output) : IDispos
         {
             ["CC__Workers__ServiceBaseUrl"] = service.BaseUrl,
             // Jobs of a killed worker come back within seconds, not the production minute.
-            ["CC__Workers__VisibilityTimeout"] = "00:00:03",
+            ["CC__Workers__Queue__VisibilityTimeout"] = "00:00:03",
             ["CC__Workers__ReaperInterval"] = "00:00:00.500",
             ["CC__Workers__Concurrency"] = "16",
         };

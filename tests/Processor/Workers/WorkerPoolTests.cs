@@ -15,6 +15,8 @@ namespace ContactCenter.Tests.Processor.Workers;
 [Trait("Kind", "Integration")]
 public sealed class WorkerPoolTests(GarnetBackend backend)
 {
+    private static readonly WorkerOptions Defaults = new();
+
     private static readonly HttpEffectSpec Effect = new("http://127.0.0.1:1/agents/{key}", "POST", TimeSpan.FromSeconds(10));
 
     private sealed class CollectedDeadLetters : IDeadLetterSink
@@ -53,7 +55,7 @@ public sealed class WorkerPoolTests(GarnetBackend backend)
     public async Task Calls_never_exceed_the_concurrency_and_every_job_is_applied_once_with_its_key()
     {
         await using var service = await ProvisioningService.StartAsync(new ProvisioningServiceOptions { Latency = TimeSpan.FromMilliseconds(100), FailureRate = 0.2 });
-        var (queue, pool, http) = await StartAsync(service, new WorkerOptions { Concurrency = 6, RetryBaseDelay = TimeSpan.FromMilliseconds(20) }, new CollectedDeadLetters(), 60);
+        var (queue, pool, http) = await StartAsync(service, new WorkerOptions { Concurrency = 6, Queue = Defaults.Queue with { RetryBaseDelay = TimeSpan.FromMilliseconds(20) } }, new CollectedDeadLetters(), 60);
         await WaitUntilAsync(async () => (await queue.CountsAsync()).Done == 60, "all 60 jobs done");
         await pool.DisposeAsync();
         http.Dispose();
@@ -70,7 +72,8 @@ public sealed class WorkerPoolTests(GarnetBackend backend)
         var deadLetters = new CollectedDeadLetters();
         var (queue, pool, http) = await StartAsync(service, new WorkerOptions
         {
-            MaxAttempts = 3, CallRetries = 1, CallRetryDelay = TimeSpan.FromMilliseconds(1), RetryBaseDelay = TimeSpan.FromMilliseconds(10),
+            CallRetries = 1, CallRetryDelay = TimeSpan.FromMilliseconds(1),
+            Queue = Defaults.Queue with { MaxAttempts = 3, RetryBaseDelay = TimeSpan.FromMilliseconds(10) },
         }, deadLetters, 1);
         await WaitUntilAsync(async () => (await queue.CountsAsync()).Dead == 1, "the job is dead");
         await pool.DisposeAsync();
@@ -104,7 +107,7 @@ public sealed class WorkerPoolTests(GarnetBackend backend)
     public async Task The_reaper_returns_the_jobs_of_a_worker_that_died()
     {
         await using var service = await ProvisioningService.StartAsync(new ProvisioningServiceOptions { Latency = TimeSpan.Zero, FailureRate = 0 });
-        var options = new WorkerOptions { VisibilityTimeout = TimeSpan.FromMilliseconds(300), ReaperInterval = TimeSpan.FromMilliseconds(100) };
+        var options = new WorkerOptions { Queue = Defaults.Queue with { VisibilityTimeout = TimeSpan.FromMilliseconds(300) }, ReaperInterval = TimeSpan.FromMilliseconds(100) };
         options.ServiceBaseUrl = service.BaseUrl;
         var queue = new RedisJobQueue(backend.Redis, $"q:{Guid.NewGuid():N}", options.QueueOptions());
         await queue.EnqueueAsync("provisioning:0:0:sink", JobPayload.Serialize("agent-0", []));
