@@ -49,7 +49,7 @@ internal static class PurgeKeysCommand
             }
             using var connection = await RedisConnector.ConnectAsync(endpoint);
             var db = connection.GetDatabase();
-            var glob = RedisStateReader.EscapeGlob(old).Replace(RedisStateReader.EscapeGlob("{key}"), "*", StringComparison.Ordinal);
+            var glob = RedisStateReader.KeyGlob(old);
             var doomed = new List<string>();
             await foreach (var key in RedisStateReader.ScanKeysAsync(connection, glob + "*"))
             {

@@ -274,7 +274,7 @@ internal sealed class DemoRunner
 
     private static async Task<int> CountAgentsAsync(PipelineSpec spec, IConnectionMultiplexer redis)
     {
-        var pattern = spec.State.KeyPattern.Replace("{key}", "*", StringComparison.Ordinal);
+        var pattern = RedisStateReader.KeyGlob(spec.State.KeyPattern);
         var count = 0;
         await foreach (var _ in RedisStateReader.ScanStateKeysAsync(redis, pattern))
             count++;

@@ -121,6 +121,22 @@ public static class RedisStateReader
     }
 
     /// <summary>Makes a literal safe inside a SCAN MATCH glob.</summary>
+    /// <summary>The SCAN pattern of every key <paramref name="keyPattern"/> can produce: its literal text escaped, <c>{key}</c>
+    /// as <c>*</c>.</summary>
+    public static string KeyGlob(string keyPattern) =>
+        EscapeGlob(keyPattern).Replace(EscapeGlob("{key}"), "*", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The SCAN patterns of a stage's hashes under <paramref name="keyPattern"/> and, with <paramref name="tombstones"/>,
+    /// their tombstones: with a suffix after <c>{key}</c>, the tombstones (<c>{hash}:tomb</c>) do not match the hashes'
+    /// pattern and get one of their own. A pattern ending in <c>{key}</c> matches both (callers tell them apart by suffix).
+    /// </summary>
+    public static string[] StateGlobs(string keyPattern, bool tombstones)
+    {
+        var glob = KeyGlob(keyPattern);
+        return keyPattern.EndsWith("{key}", StringComparison.Ordinal) || !tombstones ? [glob] : [glob, glob + FenceScript.TombstoneSuffix];
+    }
+
     internal static string EscapeGlob(string literal)
     {
         if (literal.AsSpan().IndexOfAny("*?[]\\") < 0)

@@ -21,11 +21,8 @@ public sealed record StoredAgentState(string Key, int Partition, long Offset, lo
         [EnumeratorCancellation] CancellationToken ct = default)
     {
         var db = redis.GetDatabase();
-        var glob = RedisStateReader.EscapeGlob(keyPattern).Replace(RedisStateReader.EscapeGlob("{key}"), "*", StringComparison.Ordinal);
-        // With a suffix after {key}, the tombstones ({hash}:tomb) do not match the hashes' glob: scan them too.
-        var globs = keyPattern.EndsWith("{key}", StringComparison.Ordinal) || !tombstones ? new[] { glob } : [glob, glob + FenceScript.TombstoneSuffix];
         var page = new List<string>(PageSize);
-        foreach (var pattern in globs)
+        foreach (var pattern in RedisStateReader.StateGlobs(keyPattern, tombstones))
         {
             await foreach (var key in RedisStateReader.ScanKeysAsync(redis, pattern).WithCancellation(ct).ConfigureAwait(false))
             {

@@ -38,31 +38,55 @@ public static class RedisSnapshots
         long count = 0;
         async IAsyncEnumerable<object> Records()
         {
-            var glob = keyPattern.Replace("{key}", "*", StringComparison.Ordinal);
-            // With a suffix after {key}, the tombstones ({hash}:tomb) do not match the hashes' glob: scan them too.
-            var globs = keyPattern.EndsWith("{key}", StringComparison.Ordinal) ? new[] { glob } : [glob, glob + FenceScript.TombstoneSuffix];
-            foreach (var pattern in globs)
-            await foreach (var key in RedisStateReader.ScanKeysAsync(redis, pattern).ConfigureAwait(false))
+            // Read in pipelined pages, as a load writes: one round trip per key would make a save as slow as a rebuild.
+            var page = new List<string>(SavePageSize);
+            foreach (var pattern in RedisStateReader.StateGlobs(keyPattern, tombstones: true))
             {
-                if (key.EndsWith(FenceScript.TombstoneSuffix, StringComparison.Ordinal))
+                await foreach (var key in RedisStateReader.ScanKeysAsync(redis, pattern).ConfigureAwait(false))
                 {
-                    var fence = await db.StringGetAsync(key).ConfigureAwait(false);
-                    var ttl = await db.KeyTimeToLiveAsync(key).ConfigureAwait(false);
-                    if (fence.IsNull || ttl is null) continue;
-                    count++;
-                    yield return new SnapshotTombstone(key, fence!, (long)ttl.Value.TotalMilliseconds);
+                    page.Add(key);
+                    if (page.Count < SavePageSize) continue;
+                    foreach (var record in await ReadPageAsync(db, page).ConfigureAwait(false))
+                    {
+                        count++;
+                        yield return record;
+                    }
+                    page.Clear();
                 }
-                else
-                {
-                    var entries = await db.HashGetAllAsync(key).ConfigureAwait(false);
-                    if (entries.Length == 0) continue;
-                    count++;
-                    yield return new SnapshotHash(key, entries.Select(e => new KeyValuePair<string, string>(e.Name!, e.Value!)).ToList());
-                }
+            }
+            foreach (var record in await ReadPageAsync(db, page).ConfigureAwait(false))
+            {
+                count++;
+                yield return record;
             }
         }
         await SnapshotFormat.WriteAsync(path, header, Records(), ct).ConfigureAwait(false);
         return count;
+    }
+
+    private const int SavePageSize = 256;
+
+    // A page of keys read at once: a hash with its entries, a tombstone with its fence and the time it has left; a key
+    // gone (or without expiry) since the scan saw it is left out.
+    private static async Task<List<object>> ReadPageAsync(IDatabase db, List<string> keys)
+    {
+        var reads = keys.Select(async key =>
+        {
+            if (key.EndsWith(FenceScript.TombstoneSuffix, StringComparison.Ordinal))
+            {
+                var fence = db.StringGetAsync(key);
+                var ttl = db.KeyTimeToLiveAsync(key);
+                return (await fence.ConfigureAwait(false)).IsNull || await ttl.ConfigureAwait(false) is not { } left
+                    ? null
+                    : (object)new SnapshotTombstone(key, fence.Result!, (long)left.TotalMilliseconds);
+            }
+            var entries = await db.HashGetAllAsync(key).ConfigureAwait(false);
+            return entries.Length == 0 ? null : new SnapshotHash(key, entries.Select(e => new KeyValuePair<string, string>(e.Name!, e.Value!)).ToList());
+        }).ToList();
+        var records = new List<object>(keys.Count);
+        foreach (var read in reads)
+            if (await read.ConfigureAwait(false) is { } record) records.Add(record);
+        return records;
     }
 
     /// <summary>What a load did.</summary>
