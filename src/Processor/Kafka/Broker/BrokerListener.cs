@@ -53,6 +53,7 @@ internal sealed class BrokerListener : IAsyncDisposable
         {
             _listener ??= Bind(Node.Port);
             if (!_acceptLoop.IsCompleted) return;
+            _stop.Dispose(); // the stopped run's (the accept loop that used it has ended)
             _stop = new CancellationTokenSource();
             var listener = _listener;
             var stop = _stop.Token;
