@@ -7,7 +7,7 @@
 # Usage: bash scripts/measure-takeover.sh   (after a Release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dll=src/Processor/bin/Release/net10.0/contactcenter.dll
+dll=src/Cli/bin/Release/net10.0/contactcenter.dll
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }

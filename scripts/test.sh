@@ -43,7 +43,7 @@ if [[ $status -ne 0 && $failed -eq 0 ]]; then failed=1; fi
 fixtures_status=0
 if ls topologies/fixtures/*.yaml >/dev/null 2>&1; then
   echo "== topology fixtures"
-  dotnet src/Processor/bin/Release/net10.0/contactcenter.dll test topologies/fixtures/*.yaml || fixtures_status=$?
+  dotnet src/Cli/bin/Release/net10.0/contactcenter.dll test topologies/fixtures/*.yaml || fixtures_status=$?
 fi
 rm -f "$log"
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
 using HdrHistogram;
+using ContactCenter.Sandbox.Kafka;
 
 namespace ContactCenter.Bench.Broker;
 
@@ -31,8 +32,8 @@ internal static class BrokerBenchCommand
         var results = new List<Result>();
         // Both brokers run side by side and are measured in alternating rounds (native, mock, native, mock): the
         // machine is shared and its load drifts, so the best round of each is reported.
-        var kinds = new[] { BrokerKind.Native, BrokerKind.Mock };
-        var brokers = kinds.Select(k => EmbeddedKafka.Start(k, 1)).ToArray();
+        var kinds = new[] { BrokerKind.Embedded, BrokerKind.Mock };
+        var brokers = kinds.Select(k => LocalKafka.Start(k, 1)).ToArray();
         try
         {
             foreach (var broker in brokers) Throughput(broker, records / 10, partitions); // warm-up: JIT, connections
@@ -78,7 +79,7 @@ internal static class BrokerBenchCommand
     /// partitions and are fetching (at end of an empty log) before the clock starts: a librdkafka consumer takes about
     /// half a second from Assign to its first fetch on either broker, a client start cost and not the broker's rate.
     /// </summary>
-    private static double Throughput(EmbeddedKafka broker, int count, int partitions)
+    private static double Throughput(LocalKafka broker, int count, int partitions)
     {
         var topic = $"bench-{Guid.NewGuid():N}"[..14];
         broker.CreateTopic(topic, partitions);
@@ -145,14 +146,14 @@ internal static class BrokerBenchCommand
     /// Latency and idle cost are measured as the issue states them: a consumer with <c>fetch.wait.max.ms=500</c>. A broker
     /// that answers a fetch when data arrives costs no latency for the long wait; one that holds the fetch does.
     /// </summary>
-    private static ConsumerConfig LongPoll(EmbeddedKafka broker, string group)
+    private static ConsumerConfig LongPoll(LocalKafka broker, string group)
     {
         var config = KafkaClientDefaults.Consumer(broker.BootstrapServers, group);
         config.FetchWaitMaxMs = 500;
         return config;
     }
 
-    private static (double P50, double P99) Latency(EmbeddedKafka broker, int samples, TimeSpan budget)
+    private static (double P50, double P99) Latency(LocalKafka broker, int samples, TimeSpan budget)
     {
         var topic = $"lat-{Guid.NewGuid():N}"[..14];
         broker.CreateTopic(topic, 1);
@@ -184,7 +185,7 @@ internal static class BrokerBenchCommand
         return (histogram.GetValueAtPercentile(50) / 1000.0, histogram.GetValueAtPercentile(99) / 1000.0);
     }
 
-    private static double IdleCpu(EmbeddedKafka broker, TimeSpan window)
+    private static double IdleCpu(LocalKafka broker, TimeSpan window)
     {
         var topic = $"idle-{Guid.NewGuid():N}"[..14];
         broker.CreateTopic(topic, 4);

@@ -4,7 +4,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
-using ContactCenter.Processor.Demo;
 using ContactCenter.Processor.Feed;
 using ContactCenter.Processor.Hosting;
 using ContactCenter.Processor.Kafka;
@@ -16,6 +15,9 @@ using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Files;
 using HdrHistogram;
 using Microsoft.Extensions.Logging;
+using ContactCenter.Sandbox.Kafka;
+using ContactCenter.Sandbox.Redis;
+using ContactCenter.Sandbox.Simulation;
 
 namespace ContactCenter.Bench.Feed;
 
@@ -38,7 +40,7 @@ internal static class FeedBenchCommand
         var rateSeconds = quick ? 15 : 60;
         const int latencyClients = 100, manyClients = 1000, rate = 2000, agents = 1000;
 
-        using var broker = EmbeddedKafka.Start(BrokerKind.Native, 1);
+        using var broker = LocalKafka.Start(BrokerKind.Embedded, 1);
         using var garnet = EmbeddedGarnet.Start();
         var loaded = TopologyLoader.Load(Path.Combine(RepoRoot(), "topologies", "agent-state.yaml"));
         var spec = loaded.Spec!;

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Idle CPU of a pod: starts the embedded broker (own process), a redis-server and `contactcenter run` with both
 # stages, waits until the pod is ready, then reads the pod's CPU time from /proc over a window with no traffic.
-# Usage: bash bench/Idle/idle-pod.sh [seconds=30]   (after `dotnet build -c Release src/Processor`)
+# Usage: bash bench/Idle/idle-pod.sh [seconds=30]   (after `dotnet build -c Release src/Cli`)
 set -euo pipefail
 seconds=${1:-30}
-dll=${CONTACTCENTER_DLL:-src/Processor/bin/Release/net10.0/contactcenter.dll}
+dll=${CONTACTCENTER_DLL:-src/Cli/bin/Release/net10.0/contactcenter.dll}
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 cleanup() { for p in ${pod:-} ${broker:-} ${redis:-}; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }

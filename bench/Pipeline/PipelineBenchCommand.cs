@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using ContactCenter.Processor.Cli;
-using ContactCenter.Processor.Demo;
 using ContactCenter.Processor.Hosting;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
@@ -9,6 +7,10 @@ using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Files;
 using ContactCenter.Topology.Spec;
 using StackExchange.Redis;
+using ContactCenter.Cli;
+using ContactCenter.Sandbox.Kafka;
+using ContactCenter.Sandbox.Redis;
+using ContactCenter.Sandbox.Simulation;
 
 namespace ContactCenter.Bench.Pipeline;
 
@@ -40,7 +42,7 @@ internal static class PipelineBenchCommand
         var spec = TopologyLoader.Load(topologyPath).Spec ?? throw new InvalidOperationException($"{topologyPath} does not compile");
         Console.Error.WriteLine($"pipeline: {settings.LiveAgents:N0} live agents, burst {settings.BulkAgents:N0} agents x 3 events, rates {string.Join("/", settings.Rates)} events/s for {settings.RateDuration.TotalSeconds:F0} s, drain {settings.DrainEvents:N0} events; load average {LoadAverage()}");
 
-        using var broker = EmbeddedKafka.Start(BrokerKind.Native, 1);
+        using var broker = LocalKafka.Start(BrokerKind.Embedded, 1);
         using var garnet = EmbeddedGarnet.Start();
         using var redis = await RedisConnector.ConnectAsync(garnet.Endpoint + ",allowAdmin=true");
         await PipelineHost.ProvisionTopicsAsync(spec, broker.Provisioner, CancellationToken.None);

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using ContactCenter.Processor.Cli;
 using ContactCenter.Topology.Files;
 using HdrHistogram;
+using ContactCenter.Cli;
 
 namespace ContactCenter.Bench.Pipeline;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using ContactCenter.Processor.Demo;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Topology.Spec;
+using ContactCenter.Sandbox.Simulation;
 
 namespace ContactCenter.Bench.Pipeline;
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using ContactCenter.Processor.Hosting;
 using ContactCenter.Stores.Redis;
 using StackExchange.Redis;
+using ContactCenter.Sandbox.Redis;
 
 namespace ContactCenter.Bench.Redis;
 

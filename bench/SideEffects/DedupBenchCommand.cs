@@ -6,6 +6,8 @@ using ContactCenter.Processor.Hosting;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Stores.Redis;
 using HdrHistogram;
+using ContactCenter.Sandbox.Kafka;
+using ContactCenter.Sandbox.Redis;
 
 namespace ContactCenter.Bench.SideEffects;
 
@@ -24,7 +26,7 @@ internal static class DedupBenchCommand
     {
         var quick = args.Contains("--quick");
         var messages = quick ? 200 : 1_000;
-        using var broker = EmbeddedKafka.Start(BrokerKind.Native, 1);
+        using var broker = LocalKafka.Start(BrokerKind.Embedded, 1);
         using var garnet = EmbeddedGarnet.Start();
         using var redis = await RedisConnector.ConnectAsync(garnet.Endpoint);
 
@@ -63,7 +65,7 @@ internal static class DedupBenchCommand
     }
 
     /// <summary>raw → dedup stage → downstream, with the given linger and fetch wait on every client of the hop.</summary>
-    private static double KafkaHop(EmbeddedKafka broker, string name, int messages, int lingerMs, int fetchWaitMs)
+    private static double KafkaHop(LocalKafka broker, string name, int messages, int lingerMs, int fetchWaitMs)
     {
         var raw = $"dedup-raw-{name}";
         var downstream = $"dedup-out-{name}";

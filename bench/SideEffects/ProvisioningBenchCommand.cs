@@ -1,8 +1,9 @@
 using System.Text.Json;
-using ContactCenter.Processor.Cli;
-using ContactCenter.Processor.Provisioning;
 using ContactCenter.Processor.Workers;
 using ContactCenter.Topology.Files;
+using ContactCenter.Cli;
+using ContactCenter.Sandbox.Demo;
+using ContactCenter.Sandbox.Simulation;
 
 namespace ContactCenter.Bench.SideEffects;
 
@@ -20,7 +21,7 @@ internal static class ProvisioningBenchCommand
     {
         var quick = args.Contains("--quick");
         var agents = quick ? 2_000 : 10_000;
-        var spec = TopologyLoader.Load(TopologyFiles.Resolve(Processor.Cli.DemoCommand.ProvisioningTopology)).Spec
+        var spec = TopologyLoader.Load(TopologyFiles.Resolve(ContactCenter.Cli.DemoCommand.ProvisioningTopology)).Spec
             ?? throw new InvalidOperationException("topologies/examples/provisioning.yaml does not compile");
         var options = new ProvisioningScenarioOptions
         {

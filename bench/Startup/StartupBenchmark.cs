@@ -11,6 +11,8 @@ using ContactCenter.Stores.Snapshots;
 using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Spec;
 using StackExchange.Redis;
+using ContactCenter.Sandbox.Kafka;
+using ContactCenter.Sandbox.Redis;
 
 namespace ContactCenter.Bench.Startup;
 
@@ -37,8 +39,8 @@ internal static class StartupBenchmark
         var load = Environment.ProcessorCount > 0 ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
         Console.Error.WriteLine($"startup: {agents:N0} agents, log {logFactor}x the state, {partitions} partitions, load average {load}");
 
-        var kind = args.Contains("mock") ? BrokerKind.Mock : EmbeddedKafka.DefaultKind;
-        using var broker = EmbeddedKafka.Start(kind, 1);
+        var kind = args.Contains("mock") ? BrokerKind.Mock : LocalKafka.DefaultKind;
+        using var broker = LocalKafka.Start(kind, 1);
         using var garnet = EmbeddedGarnet.Start();
         using var redis = await RedisConnector.ConnectAsync(garnet.Endpoint + ",allowAdmin=true");
         var spec = new StateStageSpec("agent-state", "bench.agent-state", "bench.user-aggregate", partitions, "cc:agent:{key}", [], "bench.dead-letter", []);
@@ -112,7 +114,7 @@ internal static class StartupBenchmark
     private sealed record Timing(double Seconds, double JoinSeconds, long RebuildRecords);
 
     /// <summary>Starts a state-stage pod and times it from creation until <paramref name="done"/> holds; then stops it.</summary>
-    private static async Task<Timing> TimeUntilAsync(PipelineSpec spec, EmbeddedKafka broker, IConnectionMultiplexer redis, string? snapshots, Func<Task<bool>> done)
+    private static async Task<Timing> TimeUntilAsync(PipelineSpec spec, LocalKafka broker, IConnectionMultiplexer redis, string? snapshots, Func<Task<bool>> done)
     {
         var state = Directory.CreateTempSubdirectory("cc-bench-state-").FullName;
         var clock = Stopwatch.StartNew();

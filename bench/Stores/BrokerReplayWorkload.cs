@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Stores;
+using ContactCenter.Sandbox.Kafka;
 
 namespace ContactCenter.Bench.Stores;
 
@@ -15,7 +16,7 @@ internal static class BrokerReplayWorkload
 {
     public static PhaseResult Replay(StoreKind kind, string directory, string name, int totalKeys, int valueBytes, int batchSize = 5000)
     {
-        using var broker = EmbeddedKafka.Start(BrokerKind.Native, 1);
+        using var broker = LocalKafka.Start(BrokerKind.Embedded, 1);
         // The store's own changelog partition (topic and partition 0 of the task), so fetched records restore as they are.
         var changelog = BenchStore.ChangelogOf(name);
         broker.CreateTopic(changelog.Topic, changelog.Partition.Value + 1);

@@ -1,10 +1,10 @@
 using BenchmarkDotNet.Attributes;
-using ContactCenter.Processor.Cli;
-using ContactCenter.Processor.Demo;
 using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Files;
 using ContactCenter.Topology.Spec;
+using ContactCenter.Cli;
+using ContactCenter.Sandbox.Simulation;
 
 namespace ContactCenter.Bench.Stores;
 

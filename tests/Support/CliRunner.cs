@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ContactCenter.Processor.Cli;
+using ContactCenter.Cli;
 
 namespace ContactCenter.Tests.Support;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Stores.Redis;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Processor.Hosting;
 

@@ -1,5 +1,6 @@
 using ContactCenter.Processor.Pipeline;
 using StackExchange.Redis;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Processor.Hosting;
 

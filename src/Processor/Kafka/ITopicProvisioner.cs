@@ -1,9 +1,9 @@
 namespace ContactCenter.Processor.Kafka;
 
 /// <summary>
-/// Creates the topics the engine needs before anything produces to or subscribes to them: <see cref="NativeTopicProvisioner"/>
-/// on the embedded native broker, <see cref="MockTopicProvisioner"/> through the mock's C API (the mock does not
-/// implement CreateTopics), <see cref="AdminTopicProvisioner"/> through the Admin API of a real cluster.
+/// Creates the topics the engine needs before anything produces to or subscribes to them: the sandbox's
+/// provisioners on the embedded broker and through the librdkafka mock's C API (the mock does not implement
+/// CreateTopics), <see cref="AdminTopicProvisioner"/> through the Admin API of a real cluster.
 /// </summary>
 internal interface ITopicProvisioner
 {

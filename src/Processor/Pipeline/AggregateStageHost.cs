@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State.Supplier;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Processor.Pipeline;
 

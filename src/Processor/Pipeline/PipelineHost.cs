@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 using Streamiz.Kafka.Net.State.Supplier;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Processor.Pipeline;
 

@@ -6,6 +6,7 @@ using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Spec;
 using Microsoft.Extensions.Logging;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Processor.Pipeline;
 

@@ -5,6 +5,7 @@ using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Spec;
 using StackExchange.Redis;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Processor.Pipeline;
 

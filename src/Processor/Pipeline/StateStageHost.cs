@@ -7,6 +7,7 @@ using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Spec;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Processor.Pipeline;
 

@@ -1,10 +1,10 @@
-using ContactCenter.Processor.Pipeline;
 using ContactCenter.Topology.Spec;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State.Supplier;
 using StreamTopology = Streamiz.Kafka.Net.Stream.Topology;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Processor.Streams;
 

@@ -1,9 +1,9 @@
 using ContactCenter.Processor.Kafka;
-using ContactCenter.Processor.Pipeline;
 using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Spec;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Processor.Streams;
 

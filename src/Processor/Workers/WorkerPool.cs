@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using ContactCenter.Processor.Pipeline;
 using ContactCenter.Stores.Queue;
 using ContactCenter.Stores.Redis;
 using Microsoft.Extensions.Logging;
@@ -8,6 +7,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Processor.Workers;
 

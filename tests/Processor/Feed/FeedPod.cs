@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using ContactCenter.Processor.Demo;
 using ContactCenter.Processor.Hosting;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
@@ -9,6 +8,9 @@ using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Files;
 using ContactCenter.Topology.Spec;
 using StackExchange.Redis;
+using ContactCenter.Sandbox.Kafka;
+using ContactCenter.Sandbox.Redis;
+using ContactCenter.Sandbox.Simulation;
 
 namespace ContactCenter.Tests.Processor.Feed;
 
@@ -19,13 +21,13 @@ namespace ContactCenter.Tests.Processor.Feed;
 internal sealed class FeedPod : IAsyncDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cc-feed-").FullName;
-    private readonly EmbeddedKafkaBroker _broker;
+    private readonly LibrdkafkaMockCluster _broker;
     private readonly EmbeddedGarnet _garnet;
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly AgentSimulation _simulation;
     private readonly List<PodProcess> _others = [];
 
-    private FeedPod(EmbeddedKafkaBroker broker, EmbeddedGarnet garnet, PipelineSpec spec, IConnectionMultiplexer redis, PodProcess pod, string url, int agents)
+    private FeedPod(LibrdkafkaMockCluster broker, EmbeddedGarnet garnet, PipelineSpec spec, IConnectionMultiplexer redis, PodProcess pod, string url, int agents)
     {
         _broker = broker;
         _garnet = garnet;
@@ -48,7 +50,7 @@ internal sealed class FeedPod : IAsyncDisposable
 
     public static async Task<FeedPod> StartAsync(int agents)
     {
-        var broker = EmbeddedKafkaBroker.Start(1);
+        var broker = LibrdkafkaMockCluster.Start(1);
         var garnet = EmbeddedGarnet.Start();
         var spec = TopologyLoader.Load(Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml")).Spec!;
         await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);

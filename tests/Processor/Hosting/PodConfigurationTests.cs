@@ -3,6 +3,7 @@ using ContactCenter.Processor.Hosting;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Stores;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Tests.Processor.Hosting;
 

@@ -1,12 +1,13 @@
 using System.Net;
 using Confluent.Kafka;
-using ContactCenter.Processor.Demo;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Files;
 using ContactCenter.Topology.Spec;
 using Xunit.Abstractions;
+using ContactCenter.Sandbox.Kafka;
+using ContactCenter.Sandbox.Simulation;
 
 namespace ContactCenter.Tests.Processor.Hosting;
 
@@ -25,7 +26,7 @@ public sealed class PodOperationsTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_pod_with_no_partition_reports_itself_idle_in_its_log_readyz_and_metrics()
     {
-        using var broker = EmbeddedKafkaBroker.Start(1);
+        using var broker = LibrdkafkaMockCluster.Start(1);
         await using var redisServer = await RedisServerProcess.StartAsync();
         // One partition everywhere: two state-stage pods, one of which cannot get any.
         var file = Path.Combine(_dir, "one-partition.yaml");
@@ -72,7 +73,7 @@ public sealed class PodOperationsTests(ITestOutputHelper output) : IDisposable
     public async Task A_pod_reaches_a_password_protected_Redis_and_never_shows_the_password()
     {
         var password = "pw-" + Guid.NewGuid().ToString("N");
-        using var broker = EmbeddedKafkaBroker.Start(1);
+        using var broker = LibrdkafkaMockCluster.Start(1);
         await using var redisServer = await RedisServerProcess.StartAsync("--requirepass", password);
         var file = Path.Combine(_dir, "agent-state.yaml");
         File.Copy(Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml"), file);
@@ -135,7 +136,7 @@ public sealed class PodOperationsTests(ITestOutputHelper output) : IDisposable
 
         var password = "tls-pw-" + Guid.NewGuid().ToString("N");
         var tlsPort = FreePort();
-        using var broker = EmbeddedKafkaBroker.Start(1);
+        using var broker = LibrdkafkaMockCluster.Start(1);
         // The plain port stays for the test's own checks; the pod uses only the TLS port.
         await using var redisServer = await RedisServerProcess.StartAsync("--requirepass", password,
             "--tls-port", tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -192,7 +193,7 @@ public sealed class PodOperationsTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_pod_behind_on_its_partitions_is_not_ready_until_it_caught_up()
     {
-        using var broker = EmbeddedKafkaBroker.Start(1);
+        using var broker = LibrdkafkaMockCluster.Start(1);
         await using var redisServer = await RedisServerProcess.StartAsync();
         var file = Path.Combine(_dir, "agent-state.yaml");
         File.Copy(Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml"), file);

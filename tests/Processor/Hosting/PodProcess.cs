@@ -3,15 +3,15 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
-using ContactCenter.Processor.Demo;
 using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Spec;
+using ContactCenter.Sandbox.Simulation;
 
 namespace ContactCenter.Tests.Processor.Hosting;
 
 /// <summary>
 /// <c>contactcenter run</c> as a separate process, the way an operator starts it:
-/// <c>dotnet src/Processor/bin/Release/net10.0/contactcenter.dll run ...</c>. Collects its stdout and stderr lines and
+/// <c>dotnet src/Cli/bin/Release/net10.0/contactcenter.dll run ...</c>. Collects its stdout and stderr lines and
 /// knows the base URL of its endpoints (it listens on a free port: <c>--http-port 0</c>).
 /// </summary>
 internal sealed partial class PodProcess : IDisposable
@@ -41,7 +41,7 @@ internal sealed partial class PodProcess : IDisposable
 
     public static string Dll()
     {
-        var built = Path.Combine(RepoPaths.Root(), "src", "Processor", "bin", "Release", "net10.0", "contactcenter.dll");
+        var built = Path.Combine(RepoPaths.Root(), "src", "Cli", "bin", "Release", "net10.0", "contactcenter.dll");
         return File.Exists(built) ? built : Path.Combine(AppContext.BaseDirectory, "contactcenter.dll");
     }
 

@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Confluent.Kafka;
-using ContactCenter.Processor.Demo;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Files;
 using StackExchange.Redis;
 using Xunit.Abstractions;
+using ContactCenter.Sandbox.Kafka;
+using ContactCenter.Sandbox.Simulation;
 
 namespace ContactCenter.Tests.Processor.Hosting;
 
@@ -29,7 +30,7 @@ public sealed class PodProcessTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_pod_is_ready_serves_moving_metrics_follows_Redis_and_drains_on_SIGTERM()
     {
-        using var broker = EmbeddedKafkaBroker.Start(1);
+        using var broker = LibrdkafkaMockCluster.Start(1);
         await using var redisServer = await RedisServerProcess.StartAsync();
         var (spec, topologyFile) = Topology();
         await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);
@@ -108,7 +109,7 @@ public sealed class PodProcessTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_stage_in_a_fatal_error_makes_the_pod_exit_non_zero()
     {
-        using var broker = EmbeddedKafkaBroker.Start(1);
+        using var broker = LibrdkafkaMockCluster.Start(1);
         await using var redisServer = await RedisServerProcess.StartAsync();
         var (spec, topologyFile) = Topology();
         await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);
@@ -143,7 +144,7 @@ public sealed class PodProcessTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_drain_that_cannot_finish_ends_at_the_grace_period_with_exit_1()
     {
-        using var broker = EmbeddedKafkaBroker.Start(1);
+        using var broker = LibrdkafkaMockCluster.Start(1);
         await using var redisServer = await RedisServerProcess.StartAsync();
         var (spec, topologyFile) = Topology();
         await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
 using Xunit;
+using ContactCenter.Sandbox.Kafka;
 
 namespace ContactCenter.Tests.Processor.Kafka;
 
@@ -13,9 +14,9 @@ public class BrokerFixture : IDisposable
 {
     private int _sequence;
 
-    public BrokerFixture() => Broker = EmbeddedKafkaBroker.Start(brokers: 3);
+    public BrokerFixture() => Broker = LibrdkafkaMockCluster.Start(brokers: 3);
 
-    internal EmbeddedKafkaBroker Broker { get; }
+    internal LibrdkafkaMockCluster Broker { get; }
 
     public string BootstrapServers => Broker.BootstrapServers;
 

@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using ContactCenter.Processor.Kafka;
-using ContactCenter.Processor.Kafka.Broker;
+using ContactCenter.Broker;
 using ContactCenter.Processor.Pipeline;
 
 namespace ContactCenter.Tests.Processor.Kafka;
@@ -13,7 +13,7 @@ namespace ContactCenter.Tests.Processor.Kafka;
 [Trait("Kind", "Integration")]
 public sealed class TopicConfigTests : IDisposable
 {
-    private readonly KafkaProtocolBroker _broker = KafkaProtocolBroker.Start(1);
+    private readonly KafkaBroker _broker = KafkaBroker.Start(1);
 
     private async Task<string?> CleanupPolicyAsync(string topic)
     {

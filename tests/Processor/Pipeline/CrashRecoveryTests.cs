@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
-using ContactCenter.Processor.Demo;
 using ContactCenter.Processor.Hosting;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
@@ -10,6 +9,9 @@ using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Files;
 using ContactCenter.Topology.Spec;
 using Xunit.Abstractions;
+using ContactCenter.Sandbox.Kafka;
+using ContactCenter.Sandbox.Redis;
+using ContactCenter.Sandbox.Simulation;
 
 
 namespace ContactCenter.Tests.Processor.Pipeline;
@@ -32,7 +34,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"seed {seed}");
         var random = new Random(seed);
 
-        using var broker = EmbeddedKafka.Start(EmbeddedKafka.DefaultKind, 1);
+        using var broker = LocalKafka.Start(LocalKafka.DefaultKind, 1);
         using var garnet = EmbeddedGarnet.Start();
         using var redis = await RedisConnector.ConnectAsync(garnet.Endpoint);
         var topologyFile = Path.Combine(_dir, "agent-state.yaml");

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Topology.Events;
 using Microsoft.Extensions.Logging.Abstractions;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Tests.Processor.Pipeline;
 

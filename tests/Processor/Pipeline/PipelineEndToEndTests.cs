@@ -7,6 +7,8 @@ using ContactCenter.Stores;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Spec;
+using ContactCenter.Sandbox.Kafka;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Tests.Processor.Pipeline;
 
@@ -15,7 +17,7 @@ namespace ContactCenter.Tests.Processor.Pipeline;
 /// </summary>
 public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
 {
-    private readonly EmbeddedKafka _broker = EmbeddedKafka.Start(EmbeddedKafka.DefaultKind, 1);
+    private readonly LocalKafka _broker = LocalKafka.Start(LocalKafka.DefaultKind, 1);
     private readonly string _stateDir = Directory.CreateTempSubdirectory("cc-pipeline-test-").FullName;
 
     private IProducer<byte[]?, byte[]?> Producer => _producerLazy ??= new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(_broker.BootstrapServers)).Build();

@@ -7,6 +7,7 @@ using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Spec;
 using FsCheck.Xunit;
+using ContactCenter.Sandbox.Kafka;
 
 namespace ContactCenter.Tests.Processor.Pipeline;
 
@@ -22,7 +23,7 @@ public abstract class PoisonRecordProperties(RedisBackend backend) : IAsyncLifet
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
     // The records reach 1.1 MB: like a real cluster, the broker must be configured to take them (message.max.bytes).
-    private readonly EmbeddedKafka _broker = EmbeddedKafka.Start(EmbeddedKafka.DefaultKind, 1, messageMaxBytes: 2_100_000);
+    private readonly LocalKafka _broker = LocalKafka.Start(LocalKafka.DefaultKind, 1, messageMaxBytes: 2_100_000);
     private readonly string _stateDir = Directory.CreateTempSubdirectory("cc-poison-test-").FullName;
     private readonly string _prefix = $"poison{Guid.NewGuid():N}"[..14] + ".";
     private readonly HashSet<string> _dlqSources = new(StringComparer.Ordinal);

@@ -8,6 +8,8 @@ using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Spec;
 using StackExchange.Redis;
+using ContactCenter.Sandbox.Kafka;
+using ContactCenter.Sandbox.Redis;
 
 namespace ContactCenter.Tests.Processor.Pipeline;
 
@@ -20,7 +22,7 @@ namespace ContactCenter.Tests.Processor.Pipeline;
 public abstract class RedisLossTests(RedisBackend backend) : IDisposable
 {
     private const int Agents = 40;
-    private readonly EmbeddedKafkaBroker _broker = EmbeddedKafkaBroker.Start(1);
+    private readonly LibrdkafkaMockCluster _broker = LibrdkafkaMockCluster.Start(1);
     private readonly string _stateDir = Directory.CreateTempSubdirectory("cc-loss-test-").FullName;
     private readonly string _prefix = $"loss{Guid.NewGuid():N}"[..12] + ".";
     private IProducer<byte[]?, byte[]?> Producer => _producerLazy ??= new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(_broker.BootstrapServers)).Build();

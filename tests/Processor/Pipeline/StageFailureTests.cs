@@ -5,6 +5,7 @@ using ContactCenter.Processor.Pipeline;
 using ContactCenter.Stores;
 using ContactCenter.Topology.Events;
 using Microsoft.Extensions.Logging;
+using ContactCenter.Sandbox.Kafka;
 
 namespace ContactCenter.Tests.Processor.Pipeline;
 
@@ -22,7 +23,7 @@ public sealed class StageFailureTests(RealRedisBackend backend)
     {
         var prefix = $"fail{Guid.NewGuid():N}"[..12] + ".";
         var spec = TestSpecs.Agent(prefix);
-        using var broker = EmbeddedKafka.Start(EmbeddedKafka.DefaultKind, 1);
+        using var broker = LocalKafka.Start(LocalKafka.DefaultKind, 1);
         var logs = new RecordingLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
         var stateDir = Directory.CreateTempSubdirectory("cc-fail-test-").FullName;

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Streams;
 using Xunit;
+using ContactCenter.Sandbox.Kafka;
 
 namespace ContactCenter.Tests.Processor.Streams;
 
@@ -16,7 +17,7 @@ public sealed class LongPollConsumerTests : IDisposable
 {
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan IdleWait = TimeSpan.FromSeconds(20);
-    private readonly EmbeddedKafka _broker = EmbeddedKafka.Start(BrokerKind.Native, 1);
+    private readonly LocalKafka _broker = LocalKafka.Start(BrokerKind.Embedded, 1);
     private readonly string _topic = "long-poll-" + Guid.NewGuid().ToString("N")[..8];
 
     public LongPollConsumerTests() => _broker.CreateTopic(_topic, 1);

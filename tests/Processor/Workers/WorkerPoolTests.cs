@@ -1,12 +1,13 @@
 using Confluent.Kafka;
 using ContactCenter.Processor.Pipeline;
-using ContactCenter.Processor.Provisioning;
 using ContactCenter.Processor.Workers;
 using ContactCenter.Stores.Queue;
 using ContactCenter.Tests.Stores.Redis;
 using ContactCenter.Topology.Spec;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
+using ContactCenter.Sandbox.Simulation;
+using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Tests.Processor.Workers;
 

@@ -2,6 +2,7 @@ using ContactCenter.Processor.Hosting;
 using ContactCenter.Stores.Redis;
 using StackExchange.Redis;
 using Xunit;
+using ContactCenter.Sandbox.Redis;
 
 namespace ContactCenter.Tests.Stores.Redis;
 

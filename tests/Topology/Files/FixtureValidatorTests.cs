@@ -1,4 +1,4 @@
-using ContactCenter.Processor.Fixtures;
+using ContactCenter.Sandbox.Fixtures;
 
 namespace ContactCenter.Tests.Topology.Files;
 

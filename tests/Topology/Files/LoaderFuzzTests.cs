@@ -1,10 +1,10 @@
 using System.Text;
 using ContactCenter.Topology.Files;
-using ContactCenter.Processor.Cli;
-using ContactCenter.Processor.Fixtures;
 using FsCheck;
 using FsCheck.Fluent;
 using Xunit;
+using ContactCenter.Cli;
+using ContactCenter.Sandbox.Fixtures;
 
 namespace ContactCenter.Tests.Topology.Files;
 

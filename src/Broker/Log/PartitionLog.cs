@@ -1,0 +1,236 @@
+using ContactCenter.Broker.Protocol;
+
+namespace ContactCenter.Broker.Log;
+
+/// <summary>
+/// One partition's log in memory: record batches in offset order, as the producer sent them with the base offset
+/// filled in. Lookups by offset and by timestamp are binary searches (the last offsets are increasing; the running
+/// maximum timestamp is the time index). Appends wake every fetch waiting on the partition.
+/// </summary>
+internal sealed class PartitionLog(string topic, int partition, int leader, PartitionFile? file = null) : IDisposable
+{
+    private readonly record struct Stored(long BaseOffset, long LastOffset, long MaxTimestampSoFar, ReadOnlyMemory<byte> Data);
+
+    private readonly Lock _gate = new();
+    private readonly List<Stored> _batches = [];
+    private readonly ProducerSequences _producers = new();
+    private readonly LogArena _arena = new();
+    private TaskCompletionSource _appended = NewSignal();
+    private long _bytes;
+
+    public string Topic { get; } = topic;
+    public int Partition { get; } = partition;
+    private volatile int _leader = leader;
+
+    /// <summary>The broker leading this partition now, or -1 while none of its replicas' brokers is up.</summary>
+    public int Leader => _leader;
+
+    /// <summary>The broker that leads when it is up: the first of the partition's replicas.</summary>
+    public int PreferredLeader { get; } = leader;
+
+    /// <summary>Moves leadership (a broker stopped or came back; see <see cref="ClusterState.ElectLeaders"/>).</summary>
+    internal void SetLeader(int broker) => _leader = broker;
+
+    public long LogStartOffset { get { lock (_gate) return _logStart; } }
+    public long HighWatermark { get { lock (_gate) return _next; } }
+    public long SizeInBytes { get { lock (_gate) return _bytes; } }
+
+    private long _logStart;
+    private long _next;
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes at the next append (or at once if one happened since <paramref name="knownEnd"/>).</summary>
+    public Task WaitForAppendAsync(long knownEnd)
+    {
+        lock (_gate) return _next > knownEnd ? Task.CompletedTask : _appended.Task;
+    }
+
+    /// <summary>Loads a batch read back from disk, offsets as stored (startup only, before any client connects).</summary>
+    public void Restore(byte[] data)
+    {
+        if (!RecordBatch.TryRead(data, out var header)) return;
+        lock (_gate)
+        {
+            if (_batches.Count == 0) _logStart = header.BaseOffset;
+            var last = header.BaseOffset + header.LastOffsetDelta;
+            var maxSoFar = _batches.Count == 0 ? header.MaxTimestamp : Math.Max(_batches[^1].MaxTimestampSoFar, header.MaxTimestamp);
+            _batches.Add(new Stored(header.BaseOffset, last, maxSoFar, _arena.Copy(data)));
+            _bytes += data.Length;
+            _next = last + 1;
+            _producers.Appended(header, header.BaseOffset);
+        }
+    }
+
+    public void Dispose() => file?.Dispose();
+
+    public readonly record struct AppendResult(short Error, long BaseOffset, long LogStartOffset);
+
+    /// <summary>
+    /// Appends one validated batch (<paramref name="received"/>, copied into the log's <see cref="LogArena"/>).
+    /// Idempotent duplicates are not appended and get the base offset they were first given.
+    /// </summary>
+    public AppendResult Append(ReadOnlySpan<byte> received, in RecordBatch header, int leaderEpoch)
+    {
+        TaskCompletionSource wake;
+        long baseOffset;
+        lock (_gate)
+        {
+            var verdict = _producers.Check(header);
+            if (verdict.Error != ErrorCode.None) return new AppendResult(verdict.Error, -1, _logStart);
+            if (verdict.IsDuplicate) return new AppendResult(ErrorCode.None, verdict.DuplicateOf, _logStart);
+            baseOffset = _next;
+            var data = _arena.Copy(received);
+            RecordBatch.SetBaseOffset(data.Span, baseOffset);
+            RecordBatch.SetPartitionLeaderEpoch(data.Span, leaderEpoch);
+            var last = baseOffset + header.LastOffsetDelta;
+            var maxSoFar = _batches.Count == 0 ? header.MaxTimestamp : Math.Max(_batches[^1].MaxTimestampSoFar, header.MaxTimestamp);
+            _batches.Add(new Stored(baseOffset, last, maxSoFar, data));
+            _bytes += data.Length;
+            _next = last + 1;
+            _producers.Appended(header, baseOffset);
+            _appends++;
+            file?.Append(data.Span);
+            wake = _appended;
+            _appended = NewSignal();
+        }
+        wake.TrySetResult();
+        return new AppendResult(ErrorCode.None, baseOffset, LogStartOffset);
+    }
+
+    /// <summary>
+    /// The batches from the one holding <paramref name="offset"/> on, up to <paramref name="maxBytes"/>; the first
+    /// batch is returned whole even when larger, if <paramref name="atLeastOne"/> (KIP-74), so a consumer never sticks.
+    /// </summary>
+    public short Read(long offset, int maxBytes, bool atLeastOne, List<ReadOnlyMemory<byte>> into, out long highWatermark, out long logStart)
+    {
+        lock (_gate)
+        {
+            highWatermark = _next;
+            logStart = _logStart;
+            if (offset < _logStart || offset > _next) return ErrorCode.OffsetOutOfRange;
+            var index = FirstEndingAtOrAfter(offset);
+            var total = 0;
+            for (var i = index; i < _batches.Count; i++)
+            {
+                var data = _batches[i].Data;
+                if (total + data.Length > maxBytes && !(atLeastOne && total == 0)) break;
+                into.Add(data);
+                total += data.Length;
+            }
+            return ErrorCode.None;
+        }
+    }
+
+    // First batch whose last offset is >= offset: binary search over increasing last offsets.
+    private int FirstEndingAtOrAfter(long offset)
+    {
+        int lo = 0, hi = _batches.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_batches[mid].LastOffset < offset) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>Earliest offset whose record timestamp is at least <paramref name="timestamp"/>, or null.</summary>
+    public (long Offset, long Timestamp)? OffsetForTimestamp(long timestamp)
+    {
+        lock (_gate)
+        {
+            int lo = 0, hi = _batches.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (_batches[mid].MaxTimestampSoFar < timestamp) lo = mid + 1; else hi = mid;
+            }
+            for (var i = lo; i < _batches.Count; i++)
+                if (RecordBatch.FirstOffsetAtOrAfter(_batches[i].Data.Span, timestamp) is { } found) return found;
+            return null;
+        }
+    }
+
+    private long _appends;
+    private long _appendsAtLastCompaction = -1;
+
+    /// <summary>
+    /// One compaction pass (<see cref="LogCompactor"/>) over every batch but the last (the "active segment"), if
+    /// anything was appended since the previous pass. Returns the number of records removed.
+    /// </summary>
+    public int Compact(long deleteRetentionMs, long nowMs)
+    {
+        lock (_gate)
+        {
+            if (_batches.Count < 2 || _appends == _appendsAtLastCompaction) return 0;
+            _appendsAtLastCompaction = _appends;
+            var parsed = new List<LogCompactor.RecordSpan>?[_batches.Count];
+            var latest = new Dictionary<byte[], long>(ByteKeyComparer.Instance);
+            for (var i = 0; i < _batches.Count; i++)
+            {
+                try { parsed[i] = LogCompactor.Records(_batches[i].Data.Span); }
+                catch (InvalidDataException) { parsed[i] = null; }
+                if (parsed[i] is null) continue;
+                foreach (var record in parsed[i]!)
+                    if (record.Key is not null) latest[record.Key] = record.Offset;
+            }
+            var removed = 0;
+            var kept = new List<Stored>(_batches.Count);
+            for (var i = 0; i < _batches.Count; i++)
+            {
+                var stored = _batches[i];
+                if (i == _batches.Count - 1 || parsed[i] is not { } records) { kept.Add(stored); continue; }
+                RecordBatch.TryRead(stored.Data.Span, out var header);
+                var tombstonesExpired = nowMs - header.MaxTimestamp > deleteRetentionMs;
+                var keep = records.Where(r => r.Key is null ||
+                    (latest[r.Key] == r.Offset && !(r.Tombstone && tombstonesExpired))).ToList();
+                if (keep.Count == records.Count) { kept.Add(stored); continue; }
+                removed += records.Count - keep.Count;
+                _bytes -= stored.Data.Length;
+                if (LogCompactor.Rewrite(stored.Data.Span, keep) is { } rewritten)
+                {
+                    kept.Add(stored with { Data = rewritten });
+                    _bytes += rewritten.Length;
+                }
+            }
+            // The time index stays a running maximum over what is left.
+            _batches.Clear();
+            var max = long.MinValue;
+            foreach (var b in kept)
+            {
+                RecordBatch.TryRead(b.Data.Span, out var h);
+                max = Math.Max(max, h.MaxTimestamp);
+                _batches.Add(b with { MaxTimestampSoFar = max });
+            }
+            return removed;
+        }
+    }
+
+    /// <summary>
+    /// Drops whole batches from the head while the log is over <paramref name="retentionBytes"/> or its batches are
+    /// older than <paramref name="retentionMs"/> (by their max timestamp); the last batch always stays. -1 disables.
+    /// </summary>
+    public int ApplyRetention(long retentionMs, long retentionBytes, long nowMs)
+    {
+        lock (_gate)
+        {
+            var drop = 0;
+            var bytes = _bytes;
+            while (drop < _batches.Count - 1)
+            {
+                var b = _batches[drop];
+                var tooBig = retentionBytes >= 0 && bytes > retentionBytes;
+                var tooOld = retentionMs >= 0 && RecordBatch.TryRead(b.Data.Span, out var h) && nowMs - h.MaxTimestamp > retentionMs;
+                if (!tooBig && !tooOld) break;
+                bytes -= b.Data.Length;
+                drop++;
+            }
+            if (drop == 0) return 0;
+            _batches.RemoveRange(0, drop);
+            _bytes = bytes;
+            _logStart = _batches[0].BaseOffset;
+            file?.Rewrite(_batches.Select(b => b.Data));
+            return drop;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+namespace ContactCenter.Broker.Protocol;
+
+/// <summary>
+/// The APIs the embedded broker serves and the versions it advertises in ApiVersions. All but ApiVersions v3 are
+/// the last non-flexible versions, which librdkafka 2.16 negotiates down to; see docs/broker.md.
+/// </summary>
+internal static class ApiKey
+{
+    public const short Produce = 0;
+    public const short Fetch = 1;
+    public const short ListOffsets = 2;
+    public const short Metadata = 3;
+    public const short OffsetCommit = 8;
+    public const short OffsetFetch = 9;
+    public const short FindCoordinator = 10;
+    public const short JoinGroup = 11;
+    public const short Heartbeat = 12;
+    public const short LeaveGroup = 13;
+    public const short SyncGroup = 14;
+    public const short DescribeGroups = 15;
+    public const short ListGroups = 16;
+    public const short ApiVersions = 18;
+    public const short CreateTopics = 19;
+    public const short DeleteTopics = 20;
+    public const short InitProducerId = 22;
+    public const short DescribeConfigs = 32;
+
+    /// <summary>(key, min, max) in the order ApiVersions lists them.</summary>
+    public static readonly IReadOnlyList<(short Key, short Min, short Max)> Supported =
+    [
+        (Produce, 3, 7),
+        (Fetch, 4, 11),
+        (ListOffsets, 1, 5),
+        (Metadata, 0, 7),
+        (OffsetCommit, 0, 7),
+        (OffsetFetch, 0, 5),
+        (FindCoordinator, 0, 2),
+        (JoinGroup, 0, 5),
+        (Heartbeat, 0, 3),
+        (LeaveGroup, 0, 2),
+        (SyncGroup, 0, 3),
+        (DescribeGroups, 0, 4),
+        (ListGroups, 0, 2),
+        (ApiVersions, 0, 3),
+        (CreateTopics, 0, 4),
+        (DeleteTopics, 0, 3),
+        (InitProducerId, 0, 1),
+        (DescribeConfigs, 0, 3),
+    ];
+
+    public static bool IsSupported(short key, short version)
+    {
+        foreach (var (k, min, max) in Supported)
+            if (k == key) return version >= min && version <= max;
+        return false;
+    }
+
+    /// <summary>Only ApiVersions v3 is flexible here: its request header is v2 (tagged fields after the client id).</summary>
+    public static bool HasFlexibleRequestHeader(short key, short version) => key == ApiVersions && version >= 3;
+}

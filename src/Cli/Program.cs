@@ -1,0 +1,14 @@
+using System.CommandLine;
+using ContactCenter.Cli;
+
+// The `contactcenter` CLI. Each verb lives in its own file under Cli/ and is registered here, one line each.
+var root = new RootCommand("ContactCenter Streams: stream processing for real-time contact-center agent state.");
+foreach (var command in CommandCatalog.All())
+    root.Subcommands.Add(command);
+var parse = root.Parse(args);
+// A pod handles SIGTERM/SIGINT through its host and drains for as long as its grace period allows; System.CommandLine's
+// own handler would end it after 2 s with exit 143 (ProcessTerminationTimeout), so it is off for `run`.
+var invocation = new InvocationConfiguration();
+if (parse.CommandResult.Command.Name == RunCommand.Name)
+    invocation.ProcessTerminationTimeout = null;
+return await parse.InvokeAsync(invocation);

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Confluent.Kafka;
+using Xunit;
+using ContactCenter.Cli;
+
+namespace ContactCenter.Tests.Cli;
+
+/// <summary>`contactcenter broker` run as a real child process, stopped with a real signal.</summary>
+[Trait("Kind", "Integration")]
+public partial class BrokerCommandTests
+{
+    private const int SigInt = 2;
+    private const int SigTerm = 15;
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    [Theory]
+    [InlineData(SigInt)]
+    [InlineData(SigTerm)]
+    public async Task Broker_verb_prints_and_writes_bootstrap_servers_and_exits_cleanly_on_signal(int signal)
+    {
+        Assert.True(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "POSIX signals are needed for this test");
+        var bootstrapFile = Path.Combine(Path.GetTempPath(), $"cc-bootstrap-{Guid.NewGuid():N}.txt");
+        using var process = StartBroker("--brokers", "2", "--bootstrap-file", bootstrapFile, "--topics", "cli-a:3,cli-b:1:2");
+        try
+        {
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(Deadline);
+            Assert.NotNull(line);
+            Assert.Matches(new Regex(@"^127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$"), line);
+            Assert.Equal(line, (await File.ReadAllTextAsync(bootstrapFile)).Trim());
+
+            // The cluster is really there, with the topics asked for.
+            using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = line }).Build())
+            {
+                var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+                Assert.Equal(2, metadata.Brokers.Count);
+                Assert.Equal(3, metadata.Topics.Single(t => t.Topic == "cli-a").Partitions.Count);
+                Assert.All(metadata.Topics.Single(t => t.Topic == "cli-b").Partitions, p => Assert.Equal(2, p.Replicas.Length));
+            }
+
+            Assert.Equal(0, Kill(process.Id, signal));
+            using var exit = new CancellationTokenSource(Deadline);
+            await process.WaitForExitAsync(exit.Token);
+            Assert.Equal(0, process.ExitCode);
+            Assert.False(File.Exists(bootstrapFile), "the bootstrap file is removed on shutdown");
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            File.Delete(bootstrapFile);
+        }
+    }
+
+    [Fact]
+    public async Task Broker_verb_rejects_a_bad_topic_list()
+    {
+        using var process = StartBroker("--brokers", "1", "--topics", "only-a-name");
+        using var exit = new CancellationTokenSource(Deadline);
+        await process.WaitForExitAsync(exit.Token);
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("only-a-name", await process.StandardError.ReadToEndAsync());
+    }
+
+    // Runs the CLI the way a developer would: `dotnet contactcenter.dll broker ...` (the test output holds a copy).
+    private static Process StartBroker(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "contactcenter.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference the Processor project");
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        info.ArgumentList.Add("broker");
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start the CLI");
+    }
+}
+
+/// <summary>The broker verb's <c>--topics</c> parser, without starting anything.</summary>
+[Trait("Kind", "Unit")]
+public class BrokerTopicListTests
+{
+    [Fact]
+    public void Topic_list_parses_names_partitions_and_replication()
+    {
+        Assert.Empty(BrokerCommand.ParseTopics(null));
+        Assert.Equal(
+            [new("agent", 6, 1), new("user-aggregate", 6, 3)],
+            BrokerCommand.ParseTopics(" agent:6 , user-aggregate:6:3 "));
+        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent"));
+        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent:0"));
+        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics(":3"));
+        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent:3:x"));
+    }
+}
