@@ -56,6 +56,7 @@ internal sealed class GuardedAction(string verb, CommandLineAction inner) : Asyn
         RedisTimeoutException e => (ExitCodes.Unreachable, $"Redis did not answer in time: {FirstLine(e.Message)} (check Redis:Endpoint / --redis)"),
         KafkaException e when e.Error.IsLocalError => (ExitCodes.Unreachable, $"Kafka: {e.Error.Reason} (check Kafka:BootstrapServers / --bootstrap-servers and the Kafka security settings)"),
         KafkaException e => (ExitCodes.Failed, $"Kafka refused: {e.Error.Reason} ({e.Error.Code})"),
+        FormatException e => (ExitCodes.InvalidInput, $"configuration: {FirstLine(e.Message)}"),
         OperationCanceledException when ct.IsCancellationRequested => (ExitCodes.Interrupted, "interrupted"),
         DirectoryNotFoundException e => (ExitCodes.Failed, FirstLine(e.Message)),
         FileNotFoundException e => (ExitCodes.Failed, FirstLine(e.Message)),
