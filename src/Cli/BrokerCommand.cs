@@ -66,7 +66,8 @@ internal static class BrokerCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
-        using var broker = LocalKafka.Start(kind, brokerCount, dataDirectory: dataDir);
+        using var logs = ContactCenter.Processor.Hosting.Logs.Create();
+        using var broker = LocalKafka.Start(kind, brokerCount, dataDirectory: dataDir, logger: logs.CreateLogger("ContactCenter.Broker"));
         foreach (var topic in topics)
             broker.CreateTopic(topic.Name, topic.Partitions, topic.Replication);
 
