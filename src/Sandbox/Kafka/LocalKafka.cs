@@ -33,6 +33,9 @@ internal sealed class LocalKafka : IDisposable
     /// <c>message.max.bytes</c> (as a cluster would be configured to take larger records); the mock has no limit.
     /// </summary>
     /// <param name="dataDirectory">native only: persist topics, records and committed offsets there (<c>--data-dir</c>).</param>
+    /// <summary>Starts the native broker with options of its own (fixed ports, fsync, security).</summary>
+    public static LocalKafka StartNative(int brokers, KafkaBrokerOptions options) => new(KafkaBroker.Start(brokers, options), null);
+
     public static LocalKafka Start(BrokerKind kind, int brokers, int? messageMaxBytes = null, string? dataDirectory = null) => kind switch
     {
         BrokerKind.Embedded => new LocalKafka(KafkaBroker.Start(brokers, new KafkaBrokerOptions
