@@ -44,7 +44,11 @@ internal sealed class BrokerListener : IAsyncDisposable
     private static Socket Bind(int port)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        // Rebinding a port right after a restart must not fail on connections in TIME_WAIT (SO_REUSEADDR), but a second
+        // broker must not share a port a live one listens on: on Linux .NET's ReuseAddress also sets SO_REUSEPORT,
+        // which would allow exactly that, so set SO_REUSEADDR (SOL_SOCKET 1, option 2) alone there.
+        if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(1, 2, BitConverter.GetBytes(1));
+        else socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         try { socket.Bind(new IPEndPoint(IPAddress.Loopback, port)); }
         catch (SocketException e) when (port != 0)
         {
