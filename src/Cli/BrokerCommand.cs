@@ -29,18 +29,14 @@ internal static class BrokerCommand
         {
             Description = "Topics to create up front: name:partitions[:replication],... .",
         };
-        var kind = new Option<BrokerKind>("--broker")
-        {
-            Description = "native (the Kafka-protocol broker of this process) or mock (librdkafka's mock cluster).",
-            DefaultValueFactory = _ => LocalKafka.DefaultKind,
-        };
+        var kind = BrokerKindOption.Create();
         var dataDir = new Option<DirectoryInfo?>("--data-dir")
         {
-            Description = "native only: keep topics, records and committed offsets in this directory and load them at start.",
+            Description = "embedded broker only: keep topics, records and committed offsets in this directory and load them at start.",
         };
         var port = new Option<string?>("--port")
         {
-            Description = "native only: listen on fixed ports so a restarted broker comes back where clients expect it: P (brokers on P..P+N-1) or P1,P2,... (one per broker). Default: free ports, new at each start.",
+            Description = "embedded broker only: listen on fixed ports so a restarted broker comes back where clients expect it: P (brokers on P..P+N-1) or P1,P2,... (one per broker). Default: free ports, new at each start.",
         };
         var fsync = new Option<FsyncMode>("--fsync")
         {
@@ -60,12 +56,12 @@ internal static class BrokerCommand
             {
                 ports = ParsePorts(parseResult.GetValue(port), brokerCount);
                 if (ports is not null && parseResult.GetValue(kind) != BrokerKind.Embedded)
-                    throw new FormatException("--port needs --broker native (the mock picks its own ports).");
+                    throw new FormatException("--port needs --broker embedded (the mock picks its own ports).");
                 if (parseResult.GetValue(fsync) != FsyncMode.Never && parseResult.GetValue(dataDir) is null)
                     throw new FormatException("--fsync needs --data-dir (without it nothing is written to disk).");
                 if (brokerCount < 1) throw new FormatException("--brokers must be at least 1.");
                 if (parseResult.GetValue(dataDir) is not null && parseResult.GetValue(kind) != BrokerKind.Embedded)
-                    throw new FormatException("--data-dir needs --broker native (the mock keeps nothing on disk).");
+                    throw new FormatException("--data-dir needs --broker embedded (the mock keeps nothing on disk).");
                 requested = ParseTopics(parseResult.GetValue(topics));
                 if (requested.FirstOrDefault(t => t.Replication > brokerCount) is { Name: not null } tooMany)
                     throw new FormatException($"--topics: '{tooMany.Name}' asks for replication {tooMany.Replication} with {brokerCount} broker(s).");
@@ -94,10 +90,12 @@ internal static class BrokerCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
+        using var logs = ContactCenter.Processor.Hosting.Logs.Create();
+        var logger = logs.CreateLogger("ContactCenter.Broker");
         LocalKafka broker;
         try
         {
-            broker = kind == BrokerKind.Embedded ? LocalKafka.StartNative(brokerCount, native) : LocalKafka.Start(kind, brokerCount);
+            broker = kind == BrokerKind.Embedded ? LocalKafka.StartEmbedded(brokerCount, native, logger) : LocalKafka.Start(kind, brokerCount, logger: logger);
         }
         catch (InvalidOperationException e) // a fixed port taken
         {
