@@ -28,6 +28,10 @@ internal sealed class LocalKafka : IDisposable
     /// <summary>The broker the demo, <c>contactcenter broker</c> and the tests use unless told otherwise.</summary>
     public const BrokerKind DefaultKind = BrokerKind.Embedded;
 
+    /// <summary>Starts the embedded broker with options of its own (fixed ports, fsync, security).</summary>
+    public static LocalKafka StartEmbedded(int brokers, KafkaBrokerOptions options, Microsoft.Extensions.Logging.ILogger? logger = null) =>
+        new(KafkaBroker.Start(brokers, options, logger), null);
+
     /// <summary>
     /// Starts <paramref name="brokers"/> brokers. <paramref name="messageMaxBytes"/> raises the native broker's
     /// <c>message.max.bytes</c> (as a cluster would be configured to take larger records); the mock has no limit.
