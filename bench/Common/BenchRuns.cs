@@ -69,7 +69,7 @@ internal static class BenchRuns
     /// <summary>[min, median, max] (the median of an even count is the mean of the middle two), rounded to 4 significant digits.</summary>
     public static double[] Stats(IEnumerable<double> values)
     {
-        var sorted = values.Order().ToArray();
+        var sorted = values.Where(v => double.IsFinite(v)).Order().ToArray(); // a figure a run could not take is left out
         if (sorted.Length == 0) return [0, 0, 0];
         var mid = sorted.Length / 2;
         var median = sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

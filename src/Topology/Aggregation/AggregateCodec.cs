@@ -75,7 +75,7 @@ public static class AggregateCodec
         Expect(ref reader, JsonTokenType.StartObject);
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
-            var part = new PartState(reader.GetString()!);
+            var part = new PartState(Name(ref reader));
             Expect(ref reader, JsonTokenType.StartObject);
             while (Next(ref reader) == JsonTokenType.PropertyName)
             {
@@ -87,7 +87,7 @@ public static class AggregateCodec
                     Expect(ref reader, JsonTokenType.StartObject);
                     while (Next(ref reader) == JsonTokenType.PropertyName)
                     {
-                        var name = reader.GetString()!;
+                        var name = Name(ref reader);
                         Next(ref reader);
                         part.Fields.Add(new KeyValuePair<string, string>(name, reader.GetString() ?? string.Empty));
                     }
@@ -97,6 +97,10 @@ public static class AggregateCodec
             parts.Add(part);
         }
     }
+
+    /// <summary>The current property name, from <see cref="Utf8NameTable"/> when it is plain (not escaped, one segment).</summary>
+    private static string Name(ref Utf8JsonReader reader) =>
+        reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : Utf8NameTable.Current.Get(reader.ValueSpan);
 
     private static JsonTokenType Next(ref Utf8JsonReader reader)
     {
