@@ -35,7 +35,8 @@ static int Usage()
                  native embedded broker vs librdkafka's mock: end-to-end throughput (plain client settings, 6
                  partitions), produce-to-consume latency and idle CPU at fetch.wait.max.ms=500; last line JSON.
           pipeline [--quick] [--rates 1000,5000,10000] [--seconds S] [--drain-events N] [--join-threads N]
-                 [--designs engine,join-chain] [--idle-seconds S] [--alloc-profile]
+                 [--designs bare,engine,join-chain] [--idle-seconds S] [--alloc-profile]
+                 [--runs N] [--drain-seconds S] [--bulk-agents N] [--warmup-seconds S]
                  this engine against the design it replaces (Streamiz KTable join chain, one group, synchronous
                  Redis writes) on the same embedded broker and Garnet: latency at fixed rates, max-rate drain,
                  bulk-provisioning burst, CPU/allocations/GC per event, idle CPU, final state checked;
@@ -49,10 +50,10 @@ static int Usage()
                  last stdout line is a JSON object.
           micro  [BenchmarkDotNet args]
                  BenchmarkDotNet point Get/Put per store, and the merge step per record (MergeStepOps).
-          provisioning [--quick]
+          provisioning [--quick] [--pause-ms MS] [--runs N]
                  10,000 agents (quick: 2,000) on-boarded through the queue stage and worker pool against a simulated
                  service (200 ms, 5 % failures); last stdout line {"agents","seconds","maxLagMs","duplicates","retries","dead"}.
-          dedup  [--quick]
+          dedup  [--quick] [--runs N]
                  first-write-wins Redis dedup vs a Kafka-hop dedup stage (Kafka Streams default client settings and
                  the engine's); last stdout line {"redisDedupP99Ms","kafkaHopDedupP99Ms","ratio",...}.
           startup [--quick] [--agents N] [--log-factor K] [--broker native|mock]
