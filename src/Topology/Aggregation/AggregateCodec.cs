@@ -89,7 +89,7 @@ public static class AggregateCodec
                     {
                         var name = Name(ref reader);
                         Next(ref reader);
-                        part.Fields.Add(new KeyValuePair<string, string>(name, reader.GetString() ?? string.Empty));
+                        part.Fields.Add(new KeyValuePair<string, string>(name, Text(ref reader) ?? string.Empty));
                     }
                 }
                 else { Next(ref reader); reader.Skip(); }
@@ -98,9 +98,14 @@ public static class AggregateCodec
         }
     }
 
-    /// <summary>The current property name, from <see cref="Utf8NameTable"/> when it is plain (not escaped, one segment).</summary>
-    private static string Name(ref Utf8JsonReader reader) =>
-        reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : Utf8NameTable.Current.Get(reader.ValueSpan);
+    /// <summary>The current property name or string value, from <see cref="Utf8StringCache"/> when it is plain (not
+    /// escaped, one segment); null for a JSON null.</summary>
+    private static string? Text(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Null ? null
+        : reader.ValueIsEscaped || reader.HasValueSequence || reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) ? reader.GetString()
+        : Utf8StringCache.Current.Get(reader.ValueSpan);
+
+    private static string Name(ref Utf8JsonReader reader) => Text(ref reader)!;
 
     private static JsonTokenType Next(ref Utf8JsonReader reader)
     {

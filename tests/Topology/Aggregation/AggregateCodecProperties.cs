@@ -4,8 +4,8 @@ using FsCheck.Xunit;
 namespace ContactCenter.Tests.Topology.Aggregation;
 
 /// <summary>
-/// The codec's decoder reuses the strings of names it saw before on the same thread (its name table). Whatever names
-/// come, plain, escaped, non-ASCII or more distinct ones than the table holds, a decoded aggregate must carry exactly
+/// The codec's decoder reuses the strings it made before on the same thread (a direct-mapped cache). Whatever names
+/// and values come, plain, escaped, non-ASCII or colliding in the cache, a decoded aggregate must carry exactly
 /// the names and values that were encoded.
 /// </summary>
 [Trait("Kind", "Property")]
@@ -16,7 +16,7 @@ public class AggregateCodecProperties
 
     private static string NameOf(int raw) => (raw & 0x7) switch
     {
-        // Often a fresh name, so a run outgrows the table's capacity and exercises the allocation past it.
+        // Often a fresh name, so slots are replaced and collide.
         0 or 1 => $"f{raw & 0x7fffffff}",
         _ => Pool[(raw >> 3 & 0x7fffffff) % Pool.Length],
     };
