@@ -11,6 +11,7 @@ return args switch
 {
     ["stores", .. var rest] => StoreBenchCommand.Run(rest),
     ["micro", .. var rest] => MicroCommand.Run(rest),
+    ["checkpoints", .. var rest] => CheckpointDriftCommand.Run(rest),
     ["startup", .. var rest] => await StartupBenchmark.RunAsync(rest),
     ["broker", .. var rest] => BrokerBenchCommand.Run(rest),
     ["pipeline", .. var rest] => await PipelineBenchCommand.RunAsync(rest),
@@ -48,6 +49,9 @@ static int Usage()
                  the agent feed on the whole pipeline with real HTTP clients: push latency (Redis ack -> client
                  handler) with 100 clients at 2,000 events/s, and throughput with 1,000 clients vs none (ratio);
                  last stdout line is a JSON object.
+          checkpoints [--keys N] [--every WRITES] [--checkpoints N]
+                 FASTER checkpoint cost as the store ages, full snapshots vs incremental: duration and bytes written per
+                 checkpoint (the ten-minute drift, compressed); last stdout line is a JSON object.
           micro  [BenchmarkDotNet args]
                  BenchmarkDotNet point Get/Put per store, and the merge step per record (MergeStepOps).
           provisioning [--quick] [--pause-ms MS] [--runs N]
