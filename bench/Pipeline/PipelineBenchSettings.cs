@@ -36,7 +36,9 @@ internal sealed record PipelineBenchSettings
     public int JoinChainThreads { get; init; } = 2;
 
     /// <summary>A drain is over when nothing was acknowledged for this long (when the writes never reach the event count).</summary>
-    public TimeSpan Quiet { get; init; } = TimeSpan.FromSeconds(2);
+    /// <remarks>5 s: on a loaded machine a design can pause for 2 s (a GC, a checkpoint, the scheduler) and a shorter
+    /// quiet period ended drains early, charging their backlog to the next phase.</remarks>
+    public TimeSpan Quiet { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The bare relay first: it calibrates the run (engineVsBare) and sizes the drain.</summary>
     public string[] Designs { get; init; } = ["bare", "engine", "join-chain"];
