@@ -77,6 +77,12 @@ internal sealed class StateStageHost : IAsyncDisposable
     /// <summary>What the stage did with the records it consumed (applied and stale once Redis acknowledged them).</summary>
     public StageCounters Counters { get; } = new();
 
+    /// <summary>How far behind its source events this stage is (what the pod's worker pools pace themselves by).</summary>
+    public StageLag Lag { get; } = new();
+
+    /// <summary>Whether this stage is more than <paramref name="threshold"/> behind its source events.</summary>
+    public bool IsBehind(TimeSpan threshold) => Lag.IsBehind(threshold, _writer.Pending);
+
     /// <summary>Raised (on the writer's loop) after Redis acknowledged a batch.</summary>
     public event Action<BatchAcknowledged>? Acknowledged;
 
@@ -216,6 +222,7 @@ internal sealed class StateStageHost : IAsyncDisposable
     {
         _records.OnAcknowledged(batch);
         _loss.OnAcknowledged(batch);
+        Lag.OnAcknowledged(batch);
         foreach (var (partition, offset) in batch.HighestOffsetByPartition)
             _acknowledged.AddOrUpdate(partition, offset, (_, old) => Math.Max(old, offset));
         Acknowledged?.Invoke(batch);
