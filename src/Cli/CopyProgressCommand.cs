@@ -12,7 +12,8 @@ namespace ContactCenter.Cli;
 /// <c>contactcenter copy-progress TOPOLOGY --stage NEW --from-stage OLD [--execute]</c>: after a Redis-writing stage
 /// was renamed (same group), gives the new name the old one's progress keys, epoch and unfinished rebuild markers, so
 /// its pods resume where the old ones stopped instead of rebuilding. Dry run by default; <c>--execute</c> is refused
-/// while the stage's group has live members (the old pods would move the old keys on).
+/// while the stage's group (or the old group given with <c>--from-group</c>) has live members (the old pods would move
+/// the old keys on).
 /// Exit 0 done (or planned), 1 refused or nothing to copy, 2 invalid input or Redis unreachable.
 /// </summary>
 internal static class CopyProgressCommand
@@ -22,20 +23,21 @@ internal static class CopyProgressCommand
         var topology = new Argument<string>("topology") { Description = "Topology file that names the stage under its new name." };
         var stage = new Option<string>("--stage") { Description = "The stage's new name (a stage writing Redis or a queue).", Required = true };
         var fromStage = new Option<string>("--from-stage") { Description = "The stage's old name.", Required = true };
+        var fromGroup = new Option<string?>("--from-group") { Description = "The stage's old consumer group, when it was renamed too (its members are checked as well)." };
         var bootstrap = ClusterAddresses.BootstrapOption();
         var redis = ClusterAddresses.RedisOption();
         var execute = new Option<bool>("--execute") { Description = "Copy (default: print what would be copied)." };
         var command = new Command("copy-progress", "Copy a renamed stage's Redis progress and epoch from its old name, so it resumes without a rebuild (dry run by default).")
         {
-            stage, fromStage, bootstrap, redis, execute,
+            stage, fromStage, fromGroup, bootstrap, redis, execute,
         };
         command.Arguments.Add(topology);
-        command.SetAction((parse, _) => RunAsync(parse.GetValue(topology)!, parse.GetValue(stage)!, parse.GetValue(fromStage)!,
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(topology)!, parse.GetValue(stage)!, parse.GetValue(fromStage)!, parse.GetValue(fromGroup),
             parse.GetValue(bootstrap), parse.GetValue(redis), parse.GetValue(execute), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;
     }
 
-    private static async Task<int> RunAsync(string topologyArgument, string stage, string fromStage, string? bootstrapOption, string? redisOption,
+    private static async Task<int> RunAsync(string topologyArgument, string stage, string fromStage, string? fromGroup, string? bootstrapOption, string? redisOption,
         bool execute, TextWriter output, TextWriter error)
     {
         const string verb = "copy-progress";
@@ -102,10 +104,14 @@ internal static class CopyProgressCommand
                 return 0;
             }
             var group = OffsetReset.For(pipeline, stage, bootstrapServers!)!;
-            if (await group.LiveMembersAsync() is { Count: > 0 } members)
+            var groups = fromGroup is null ? [group] : new[] { group, new OffsetReset(bootstrapServers!, fromGroup, group.TopicPartitions, null) };
+            foreach (var candidate in groups)
             {
-                error.WriteLine($"{verb}: refused: group {group.GroupId} has live members: {string.Join(", ", members)}; stop the stage's pods first. Nothing was changed.");
-                return 1;
+                if (await candidate.LiveMembersAsync() is { Count: > 0 } members)
+                {
+                    error.WriteLine($"{verb}: refused: group {candidate.GroupId} has live members: {string.Join(", ", members)}; stop the stage's pods first. Nothing was changed.");
+                    return 1;
+                }
             }
             var written = await StageProgressCopy.ApplyAsync(db, RedisKeyspace.OffsetsPrefix, RedisKeyspace.EpochPrefix, progress);
             output.WriteLine($"done: {written} keys written; stage {stage} resumes where {fromStage} stopped");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ContactCenter.Processor.Operations;
 using ContactCenter.Stores.Queue;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Files;
@@ -10,7 +11,8 @@ namespace ContactCenter.Cli;
 /// <c>contactcenter move-queue TOPOLOGY --from OLD --to NEW [--execute]</c>: after a queue sink's <c>queue</c> key was
 /// renamed, moves every key of the old queue (jobs, ready, delayed, dead and processing lists, leases, holders,
 /// attempts, status, errors, counts) under the new one (<see cref="JobQueueMove"/>). Dry run by default;
-/// <c>--execute</c> is refused while a worker pool of the old queue holds its reaper lease.
+/// <c>--execute</c> is refused while a worker pool of the old queue holds its reaper lease, or (when the broker is
+/// given) while the queue stage's group has live members.
 /// Exit 0 done (or planned), 1 refused, 2 invalid input or Redis unreachable.
 /// </summary>
 internal static class MoveQueueCommand
@@ -21,23 +23,25 @@ internal static class MoveQueueCommand
         var from = new Option<string>("--from") { Description = "The old queue key.", Required = true };
         var to = new Option<string>("--to") { Description = "The new queue key (a queue sink's 'queue' in TOPOLOGY).", Required = true };
         var redis = ClusterAddresses.RedisOption();
+        var bootstrap = ClusterAddresses.BootstrapOption();
         var execute = new Option<bool>("--execute") { Description = "Move (default: print what would move)." };
         var command = new Command("move-queue", "Move every key of a durable queue to its new queue key after a rename (dry run by default).")
         {
-            from, to, redis, execute,
+            from, to, redis, bootstrap, execute,
         };
         command.Arguments.Add(topology);
         command.SetAction((parse, _) => RunAsync(parse.GetValue(topology)!, parse.GetValue(from)!, parse.GetValue(to)!, parse.GetValue(redis),
+            parse.GetValue(bootstrap) ?? Environment.GetEnvironmentVariable(ClusterAddresses.BootstrapVariable),
             parse.GetValue(execute), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;
     }
 
-    private static async Task<int> RunAsync(string topologyArgument, string from, string to, string? redisOption, bool execute, TextWriter output, TextWriter error)
+    private static async Task<int> RunAsync(string topologyArgument, string from, string to, string? redisOption, string? bootstrapServers, bool execute, TextWriter output, TextWriter error)
     {
         const string verb = "move-queue";
         var topologyPath = TopologyFiles.Resolve(topologyArgument);
         var loaded = TopologyLoader.Load(topologyPath);
-        if (loaded.Model is not { } model || loaded.HasErrors)
+        if (loaded.Model is not { } model || loaded.Spec is not { } pipeline || loaded.HasErrors)
         {
             foreach (var diagnostic in loaded.Diagnostics)
                 error.WriteLine(diagnostic);
@@ -88,6 +92,18 @@ internal static class MoveQueueCommand
             {
                 error.WriteLine($"{verb}: refused: a worker pool of {from} holds its reaper lease ({source.Reaper}); stop the old workers first. Nothing was changed.");
                 return 1;
+            }
+            // The queue stage enqueues in the same atomic step as its fenced write: while its pods run, jobs would keep
+            // landing under the old key. Its group is asked when the broker is known.
+            if (pipeline.QueueStages.FirstOrDefault(q => q.QueueKey == to) is { } writer)
+            {
+                if (string.IsNullOrWhiteSpace(bootstrapServers))
+                    output.WriteLine($"not checked whether stage {writer.Name}'s pods are stopped (no --bootstrap-servers or {ClusterAddresses.BootstrapVariable})");
+                else if (await OffsetReset.For(pipeline, writer.Name, bootstrapServers)!.LiveMembersAsync() is { Count: > 0 } members)
+                {
+                    error.WriteLine($"{verb}: refused: stage {writer.Name}'s group {writer.GroupId} has live members: {string.Join(", ", members)}; stop its pods first. Nothing was changed.");
+                    return 1;
+                }
             }
             await JobQueueMove.MoveAsync(db, target, moves);
             output.WriteLine($"done: {moves.Count} keys moved; {to} holds every job {from} held");

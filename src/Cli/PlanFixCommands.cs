@@ -41,7 +41,9 @@ internal static class PlanFixCommands
                 ? $"contactcenter reset {file} --stage {stage} --topics {Quote(topic)} --to-earliest --execute"
                 : $"contactcenter reset {file} --stage {stage} --to-earliest --execute",
             PlanFixKind.MoveGroupOffsets => $"contactcenter reset {file} --stage {stage} --from-group {Arg("from-group")} --execute",
-            PlanFixKind.CopyProgress => $"contactcenter copy-progress {file} --stage {stage} --from-stage {Arg("from-stage")} --execute",
+            PlanFixKind.CopyProgress => fix.Argument("from-group") is { } group
+                ? $"contactcenter copy-progress {file} --stage {stage} --from-stage {Arg("from-stage")} --from-group {Quote(group)} --execute"
+                : $"contactcenter copy-progress {file} --stage {stage} --from-stage {Arg("from-stage")} --execute",
             PlanFixKind.MoveQueue => $"contactcenter move-queue {file} --from {Arg("from-queue")} --to {Arg("to-queue")} --execute",
             PlanFixKind.PurgeKeys => $"contactcenter purge-keys {file} --key-pattern {Arg("key-pattern")} --execute",
             _ => null,

@@ -153,7 +153,9 @@ internal static class DeploymentPlanner
             // A stage writing Redis keeps its progress keys and epoch under its name: renamed, it finds neither and
             // rebuilds everything unless they are copied first. A merge stage's state follows its group (application.id).
             var copy = o.Name.Value != n.Name.Value && WritesFencedRedis(n)
-                ? PlanFix.Of(PlanFixKind.CopyProgress, n.Name.Value, ("from-stage", o.Name.Value))
+                ? o.Group.Value == n.Group.Value
+                    ? PlanFix.Of(PlanFixKind.CopyProgress, n.Name.Value, ("from-stage", o.Name.Value))
+                    : PlanFix.Of(PlanFixKind.CopyProgress, n.Name.Value, ("from-stage", o.Name.Value), ("from-group", o.Group.Value))
                 : null;
             if (o.Name.Value != n.Name.Value && o.Group.Value == n.Group.Value)
             {

@@ -19,7 +19,7 @@ public class PlanDocsTableTests
 
     // agent-state plus a third stage that reads the aggregates and writes a durable queue.
     // The new stage goes after the last stage, before the file's closing `limits` block.
-    private static string WithQueue() => Apply(AgentState(),
+    internal static string WithQueue() => Apply(AgentState(),
         ("\nstages:\n", "  - name: notify\n    type: queue\n    queue: cc:queue:notify\n\nstages:\n"),
         ("\n\n# What every stage accepts", "\n  - name: notifier\n    group: cc.notifier\n    reads: [user-aggregate]\n    sinks: [notify]\n    dead-letter: dead-letter\n\n# What every stage accepts"));
 
