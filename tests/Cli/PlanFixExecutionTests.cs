@@ -58,7 +58,8 @@ public sealed class PlanFixExecutionTests(RealRedisBackend backend, ITestOutputH
         return code;
     }
 
-    private string StateTopology(string stage) => Repo.AgentStateWith("  - name: agent-state\n", $"  - name: {stage}\n")
+    private string StateTopology(string stage, string group = "cc.agent-state") => Repo.AgentStateWith("  - name: agent-state\n", $"  - name: {stage}\n")
+        .Replace("group: cc.agent-state\n", $"group: {group}\n", StringComparison.Ordinal)
         .Replace("key-pattern: \"cc:agent:{key}\"", $"key-pattern: \"p{_id}:agent:{{key}}\"", StringComparison.Ordinal);
 
     private async Task ProduceAsync(string topic, int version, int agents)
@@ -91,12 +92,14 @@ public sealed class PlanFixExecutionTests(RealRedisBackend backend, ITestOutputH
         }
     }
 
-    [Fact]
-    public async Task A_renamed_state_stage_resumes_where_the_old_name_stopped_without_a_rebuild()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_renamed_state_stage_resumes_where_the_old_name_stopped_without_a_rebuild(bool withItsGroup)
     {
         const int agents = 12;
         var oldPath = Write("old.yaml", StateTopology($"ps{_id}"));
-        var newPath = Write("new.yaml", StateTopology($"ps{_id}-v2"));
+        var newPath = Write("new.yaml", withItsGroup ? StateTopology($"ps{_id}-v2", $"cc.ps{_id}-v2") : StateTopology($"ps{_id}-v2"));
         var oldSpec = TopologyLoader.Load(oldPath).Spec!.State;
         var newSpec = TopologyLoader.Load(newPath).Spec!.State;
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
@@ -105,7 +108,10 @@ public sealed class PlanFixExecutionTests(RealRedisBackend backend, ITestOutputH
         await using (var old = await StartAsync(oldSpec))
             await EventuallyAsync(() => old.Counters.Applied == agents, "the old stage");
 
-        Assert.Equal(4, PlanAndRunFixes(oldPath, newPath, "copy-progress"));
+        if (withItsGroup)
+            Assert.Equal(3, PlanAndRunFixes(oldPath, newPath, "copy-progress", "move-group-offsets"));
+        else
+            Assert.Equal(4, PlanAndRunFixes(oldPath, newPath, "copy-progress"));
 
         await ProduceAsync(newSpec.InputTopic, 2, agents);
         await using (var renamed = await StartAsync(newSpec))

@@ -106,11 +106,13 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
                     ResetTarget.FromGroup => other!.GetValueOrDefault(partition),
                     _ => throw new InvalidOperationException(target.ToString()),
                 };
+                // The other group never committed on this partition (it never had a record there): the stage's group
+                // starts there just as that group would have, so there is nothing to move.
+                if (next is null && target is ResetTarget.FromGroup)
+                    continue;
                 if (next is not { } value)
                 {
-                    errors.Add(target is ResetTarget.FromGroup g
-                        ? $"{topic}[{partition}]: group {g.Group} has no committed offset there"
-                        : $"{topic}[{partition}]: --shift-by needs a current offset and the group has none there");
+                    errors.Add($"{topic}[{partition}]: --shift-by needs a current offset and the group has none there");
                     continue;
                 }
                 if (value < earliest || value > end)
