@@ -229,6 +229,10 @@ internal static class DeploymentPlanner
                     Add(PlanImpact.NeedsReplay, subject, $"part of source '{op.Source.Value}' renamed '{op.Part.Value}' -> '{np.Part.Value}': stored aggregates keep it under the old name and the new part starts without a version", replay);
                 if (op.Primary.Value != np.Primary.Value)
                     Add(PlanImpact.NeedsReplay, subject, $"part '{np.Part.Value}' is {(np.Primary.Value ? "now" : "no longer")} primary: deletions already applied followed the old rule", replay);
+                var oldTypes = op.Types.Select(t => $"{t.Key.Value}: {t.Value?.Value}").Order().ToList();
+                var newTypes = np.Types.Select(t => $"{t.Key.Value}: {t.Value?.Value}").Order().ToList();
+                if (!oldTypes.SequenceEqual(newTypes))
+                    Add(PlanImpact.KeepsState, subject, $"declared field types of part '{np.Part.Value}' changed (-{string.Join(", -", oldTypes.Except(newTypes))} +{string.Join(", +", newTypes.Except(oldTypes))}): stored aggregates stay; from now on a record whose field has another type is dead-lettered");
                 if (!SameMap(op.Fields, np.Fields))
                     Add(PlanImpact.NeedsReplay, subject, $"field mapping of part '{np.Part.Value}' changed ({MapDiff(op.Fields, np.Fields)}): stored aggregates keep the old fields until that part's next event", replay);
             }

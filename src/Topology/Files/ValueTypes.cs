@@ -448,6 +448,12 @@ internal sealed class Obj(string title, Pos pos)
     public IReadOnlyList<T> List<T>(string field) =>
         Values.GetValueOrDefault(field) is Loc<List<object>> list ? list.Value.OfType<T>().ToList() : [];
 
+    /// <summary>A <see cref="DictType"/> of strings, in file order; a value written as null is a null value.</summary>
+    public IReadOnlyList<KeyValuePair<Loc<string>, Loc<string>?>> StringDict(string field) =>
+        Values.GetValueOrDefault(field) is Loc<List<KeyValuePair<Loc<string>, object?>>> dict
+            ? dict.Value.Select(e => KeyValuePair.Create(e.Key, e.Value as Loc<string>)).ToList()
+            : [];
+
     public IReadOnlyList<KeyValuePair<Loc<string>, Loc<string>>> Map(string field) =>
         Values.GetValueOrDefault(field) is Loc<List<KeyValuePair<Loc<string>, Loc<string>>>> map ? map.Value : [];
 }
