@@ -52,15 +52,16 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
             return new OffsetReset(bootstrapServers, pipeline.State.GroupId, [(pipeline.State.InputTopic, pipeline.State.InputPartitions)], pipeline.State.Name);
         if (stage == pipeline.Aggregate.Name)
             return new OffsetReset(bootstrapServers, pipeline.Aggregate.ApplicationId, pipeline.Aggregate.Sources.Select(s => (s.Topic, s.Partitions)).ToArray(), null);
+        // A queue stage writes through the same fenced writer, so its pods also seek to its Redis progress keys first.
         return pipeline.QueueStages.FirstOrDefault(q => q.Name == stage) is { } queue
-            ? new OffsetReset(bootstrapServers, queue.GroupId, [(queue.InputTopic, queue.InputPartitions)], null)
+            ? new OffsetReset(bootstrapServers, queue.GroupId, [(queue.InputTopic, queue.InputPartitions)], queue.Name)
             : null;
     }
 
     /// <summary>The stage's topics with their partition counts.</summary>
     public IReadOnlyList<(string Topic, int Partitions)> TopicPartitions => topics;
 
-    /// <summary>The state stage's name (its Redis progress keys move too); null for other stages.</summary>
+    /// <summary>The name of the state or queue stage whose Redis progress keys move too; null for the merge stage.</summary>
     public string? StateStage => stateStage;
 
     /// <summary>The stage's topics, for messages.</summary>
