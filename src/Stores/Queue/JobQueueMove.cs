@@ -10,8 +10,10 @@ public sealed record QueueKeyMove(string From, string To, RedisType Type, long E
 /// (<see cref="JobQueueKeys"/>: the job table, the ready, delayed, dead and per-worker processing lists, leases,
 /// holders, attempts, status, errors and counters) goes to the same suffix under the new name, so jobs waiting, running,
 /// waiting for a retry or dead are all seen by the new queue's workers, and a job id already queued is never queued
-/// twice. A key the new queue does not have yet is renamed; one it already has is merged: lists keep their order ahead
-/// of what the new queue holds, hash fields and sorted-set members the new queue already has win, counters add up.
+/// twice. When the new queue holds nothing yet, each key is renamed. Otherwise keys are merged: a job id the new queue
+/// already holds keeps the new queue's entries (the old queue's copies of it are dropped, so it never runs twice), the
+/// old lists' other jobs go ahead of the new lists' in their order, hash fields and sorted-set members the new queue
+/// already has win, counters add up.
 /// Run it with the old queue's stage and workers stopped (<see cref="WorkersAliveAsync"/> tells whether a worker pool
 /// still holds the old queue's reaper lease).
 /// </summary>
@@ -58,38 +60,43 @@ public static class JobQueueMove
     public static async Task MoveAsync(IDatabase db, JobQueueKeys to, IReadOnlyList<QueueKeyMove> moves)
     {
         ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(to);
         ArgumentNullException.ThrowIfNull(moves);
+        // Job ids the new queue already holds keep the new queue's entries everywhere: read before anything moves.
+        var known = (await db.HashKeysAsync(to.Jobs).ConfigureAwait(false)).Select(k => k.ToString()).ToHashSet(StringComparer.Ordinal);
+        var counts = S(to.Counts);
         foreach (var move in moves)
         {
-            if (await db.KeyRenameAsync(move.From, move.To, When.NotExists).ConfigureAwait(false))
+            if (known.Count == 0 && await db.KeyRenameAsync(move.From, move.To, When.NotExists).ConfigureAwait(false))
                 continue;
             switch (move.Type)
             {
                 case RedisType.List:
-                    // From the old list's tail onto the new one's head: the old jobs keep their order and come first.
-                    while (!(await db.ListMoveAsync(move.From, move.To, ListSide.Right, ListSide.Left).ConfigureAwait(false)).IsNull)
-                    {
-                    }
+                    // Ahead of what the new list holds, in their order (jobs are taken from the head).
+                    var items = (await db.ListRangeAsync(move.From).ConfigureAwait(false)).Where(i => !known.Contains(i.ToString())).ToArray();
+                    if (items.Length > 0)
+                        await db.ListLeftPushAsync(move.To, items.Reverse().ToArray()).ConfigureAwait(false);
                     break;
                 case RedisType.Hash:
-                    var counters = move.To == S(to.Counts);
                     foreach (var entry in await db.HashGetAllAsync(move.From).ConfigureAwait(false))
                     {
-                        if (counters && entry.Value.TryParse(out long count))
+                        if (move.To == counts && entry.Value.TryParse(out long count))
                             await db.HashIncrementAsync(move.To, entry.Name, count).ConfigureAwait(false);
-                        else
+                        else if (!known.Contains(entry.Name.ToString()))
                             await db.HashSetAsync(move.To, entry.Name, entry.Value, When.NotExists).ConfigureAwait(false);
                     }
-                    await db.KeyDeleteAsync(move.From).ConfigureAwait(false);
                     break;
                 case RedisType.SortedSet:
                     foreach (var entry in await db.SortedSetRangeByRankWithScoresAsync(move.From).ConfigureAwait(false))
-                        await db.SortedSetAddAsync(move.To, entry.Element, entry.Score, SortedSetWhen.NotExists).ConfigureAwait(false);
-                    await db.KeyDeleteAsync(move.From).ConfigureAwait(false);
+                    {
+                        if (!known.Contains(entry.Element.ToString()))
+                            await db.SortedSetAddAsync(move.To, entry.Element, entry.Score, SortedSetWhen.NotExists).ConfigureAwait(false);
+                    }
                     break;
                 default:
                     throw new InvalidOperationException($"queue key {move.From} is a {move.Type}, which no queue key is");
             }
+            await db.KeyDeleteAsync(move.From).ConfigureAwait(false);
         }
     }
 }
