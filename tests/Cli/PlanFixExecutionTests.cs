@@ -135,6 +135,30 @@ public sealed class PlanFixExecutionTests(RealRedisBackend backend, ITestOutputH
     }
 
     [Fact]
+    public async Task Copy_progress_refuses_while_the_stage_runs_and_when_the_old_name_has_nothing()
+    {
+        var oldPath = Write("old.yaml", StateTopology($"ps{_id}"));
+        var newPath = Write("new.yaml", StateTopology($"ps{_id}-v2"));
+        var oldSpec = TopologyLoader.Load(oldPath).Spec!;
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            await PipelineHost.ProvisionTopicsAsync(oldSpec, _kafka.Provisioner, timeout.Token);
+        string[] Copy(string from) => ["copy-progress", newPath, "--stage", $"ps{_id}-v2", "--from-stage", from, "--execute",
+            "--bootstrap-servers", _kafka.BootstrapServers, "--redis", backend.Endpoint];
+
+        var (code, output) = CliRunner.Run(Copy($"ps{_id}-never"));
+        Assert.True(code == 1 && output.Contains("has no epoch key", StringComparison.Ordinal), output);
+
+        await ProduceAsync(oldSpec.State.InputTopic, 1, 6);
+        await using (var running = await StartAsync(oldSpec.State))
+        {
+            await EventuallyAsync(() => running.Counters.Applied == 6, "the old stage");
+            (code, output) = CliRunner.Run(Copy($"ps{_id}"));
+            Assert.True(code == 1 && output.Contains("has live members", StringComparison.Ordinal), output);
+            Assert.False(await backend.Db.KeyExistsAsync($"cc:epoch:ps{_id}-v2"), "a refused copy wrote the epoch");
+        }
+    }
+
+    [Fact]
     public async Task A_renamed_queue_has_every_key_of_the_old_one_and_nothing_is_left_behind()
     {
         var oldQueue = $"q{_id}:notify";
