@@ -5,7 +5,7 @@ using ContactCenter.Topology.Files;
 namespace ContactCenter.Cli;
 
 /// <summary>
-/// <c>contactcenter plan OLD NEW [--format text|json]</c>: exit 0 keeps state, 4 needs an action before deploying,
+/// <c>contactcenter plan OLD NEW [--format text|json]</c>: exit 0 keeps state, 5 needs an action before deploying,
 /// 2 needs a replay, 3 breaks, 1 invalid input. The NEW file's own warnings are printed first.
 /// </summary>
 internal static class PlanCommand
@@ -15,7 +15,7 @@ internal static class PlanCommand
         var oldFile = new Argument<string>("old") { Description = "Topology file running now." };
         var newFile = new Argument<string>("new") { Description = "Topology file to deploy." };
         var format = ReportFormat.Option(ReportFormat.Text, ReportFormat.Json);
-        var command = new Command("plan", "Say whether deploying NEW over OLD keeps state (exit 0), needs an action first (4), needs a replay (2) or breaks (3); 1 = invalid input.");
+        var command = new Command("plan", "Say whether deploying NEW over OLD keeps state (exit 0), needs an action first (5), needs a replay (2) or breaks (3); 1 = invalid input.");
         command.Arguments.Add(oldFile);
         command.Arguments.Add(newFile);
         command.Options.Add(format);

@@ -5,8 +5,8 @@ namespace ContactCenter.Cli;
 /// <summary>
 /// Turns <c>plan</c>'s structured fixes into the command lines an operator runs, against the NEW topology file: each
 /// a real verb with the files' stage, topic, group and key names, the path quoted for a POSIX shell, no placeholders;
-/// the cluster comes from <c>CC_BOOTSTRAP_SERVERS</c> and <c>CC_REDIS</c> (or add <c>--bootstrap-servers</c> /
-/// <c>--redis</c>). A kind no verb does yet is a documented procedure (docs/topologies.md).
+/// the cluster comes from the settings every verb reads (<c>appsettings.json</c> or <c>--config</c>,
+/// <c>CC__Kafka__BootstrapServers</c>, <c>CC__Redis__Endpoint</c>), or add <c>--bootstrap-servers</c> / <c>--redis</c>. A kind no verb does yet is a documented procedure (docs/topologies.md).
 /// </summary>
 internal static class PlanFixCommands
 {

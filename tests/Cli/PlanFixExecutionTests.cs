@@ -76,7 +76,7 @@ public sealed class PlanFixExecutionTests(RealRedisBackend backend, ITestOutputH
 
     private async Task<StateStageHost> StartAsync(StateStageSpec spec)
     {
-        var pod = new StateStageHost(spec, _kafka.BootstrapServers, backend.Redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance));
+        var pod = new StateStageHost(spec, new KafkaClientSettings(_kafka.BootstrapServers), backend.Redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await pod.StartAsync(timeout.Token);
         return pod;
@@ -111,7 +111,7 @@ public sealed class PlanFixExecutionTests(RealRedisBackend backend, ITestOutputH
         if (withItsGroup)
             Assert.Equal(3, PlanAndRunFixes(oldPath, newPath, "copy-progress", "move-group-offsets"));
         else
-            Assert.Equal(4, PlanAndRunFixes(oldPath, newPath, "copy-progress"));
+            Assert.Equal(5, PlanAndRunFixes(oldPath, newPath, "copy-progress"));
 
         await ProduceAsync(newSpec.InputTopic, 2, agents);
         await using (var renamed = await StartAsync(newSpec))

@@ -31,12 +31,12 @@ internal static class DeploymentPlanner
     /// <summary>The worst impact of <paramref name="items"/> (keeps state when there are none).</summary>
     public static PlanImpact Verdict(IReadOnlyList<PlanItem> items) => items.Count == 0 ? PlanImpact.KeepsState : items.Max(i => i.Impact);
 
-    /// <summary><c>plan</c>'s exit code for a verdict: 0 keeps state, 4 needs action, 2 needs a replay, 3 breaks (1 is
-    /// invalid input).</summary>
+    /// <summary><c>plan</c>'s exit code for a verdict: 0 keeps state, 5 needs action, 2 needs a replay, 3 breaks (1 is
+    /// invalid input; 4 is every verb's "cluster unreachable", which plan never is).</summary>
     public static int ExitCode(PlanImpact impact) => impact switch
     {
         PlanImpact.KeepsState => 0,
-        PlanImpact.NeedsAction => 4,
+        PlanImpact.NeedsAction => 5,
         PlanImpact.NeedsReplay => 2,
         _ => 3,
     };
