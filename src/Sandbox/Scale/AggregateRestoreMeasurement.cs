@@ -110,9 +110,12 @@ internal static partial class AggregateRestoreMeasurement
         return AggregateCodec.Encode(aggregate);
     }
 
-    /// <summary>Starts the stage on <paramref name="stateDir"/>, times start to RUNNING (Streamiz runs a task only once its
-    /// store is restored), and stops it gracefully (the store checkpoints on close). Also returns how many entries the
-    /// stores' recovered checkpoints held, as they logged it.</summary>
+    /// <summary>
+    /// Starts the stage on <paramref name="stateDir"/> and times it until every task runs. Streamiz reports the
+    /// application RUNNING as soon as the group assigned the partitions, before the tasks restored their stores, so the
+    /// end is each task's own move to RUNNING, as Streamiz logs it. Then the stage stops gracefully (the store
+    /// checkpoints on close). Also returns how many entries the stores' recovered checkpoints held, as they logged it.
+    /// </summary>
     private static async Task<(double Seconds, long RecoveredEntries)> TimeStartAsync(PipelineSpec spec, string bootstrapServers, string stateDir, CancellationToken ct)
     {
         Directory.CreateDirectory(stateDir);
@@ -120,21 +123,37 @@ internal static partial class AggregateRestoreMeasurement
         using var logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(collected));
         var supplier = AggregateStores.Create(StoreKind.Faster, spec.Aggregate.StoreName, AggregateStoreOptions.For(stateDir));
         var health = new StageHealth(NullLogger.Instance);
-        double seconds;
-        var clock = Stopwatch.StartNew();
+        var partitions = spec.Aggregate.Sources[0].Partitions;
+        TimeSpan started, running;
         await using (var host = new AggregateStageHost(spec.Aggregate, bootstrapServers, supplier, stateDir, logs, health))
         {
+            started = collected.Elapsed;
             await host.StartAsync(ct).ConfigureAwait(false);
-            seconds = clock.Elapsed.TotalSeconds;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromMinutes(10));
+            while (true)
+            {
+                var tasks = collected.Messages.Where(m => TaskRunning().IsMatch(m.Message)).ToList();
+                if (tasks.Select(m => TaskRunning().Match(m.Message).Groups[1].Value).Distinct().Count() >= partitions)
+                {
+                    running = tasks.Max(m => m.At);
+                    break;
+                }
+                await Task.Delay(20, timeout.Token).ConfigureAwait(false);
+            }
         }
         long entries = 0;
-        foreach (var message in collected.Messages)
+        foreach (var (_, message) in collected.Messages)
         {
             if (RecoveredEntries().Match(message) is { Success: true } m) entries += long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         }
-        return (seconds, entries);
+        return ((running - started).TotalSeconds, entries);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"recovered checkpoint #\d+ \((\d+) entries\)")]
     private static partial System.Text.RegularExpressions.Regex RecoveredEntries();
+
+    /// <summary>Streamiz's log line when a task starts processing (after its restore, if any).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"Task (\d+-\d+) state transition from \w+ to RUNNING")]
+    private static partial System.Text.RegularExpressions.Regex TaskRunning();
 }

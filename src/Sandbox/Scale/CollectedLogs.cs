@@ -7,17 +7,22 @@ namespace ContactCenter.Sandbox.Scale;
 /// stores said about themselves (e.g. how many entries a recovered checkpoint held).</summary>
 internal sealed class CollectedLogs : ILoggerProvider
 {
-    private readonly ConcurrentQueue<string> _messages = new();
+    private readonly ConcurrentQueue<(TimeSpan At, string Message)> _messages = new();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
-    public IReadOnlyList<string> Messages => _messages.ToArray();
+    /// <summary>Every message kept, with when it was logged (since this provider was made).</summary>
+    public IReadOnlyList<(TimeSpan At, string Message)> Messages => _messages.ToArray();
 
-    public ILogger CreateLogger(string categoryName) => new Collector(_messages);
+    /// <summary>Time since this provider was made, on the clock of <see cref="Messages"/>.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    public ILogger CreateLogger(string categoryName) => new Collector(_messages, _clock);
 
     public void Dispose()
     {
     }
 
-    private sealed class Collector(ConcurrentQueue<string> messages) : ILogger
+    private sealed class Collector(ConcurrentQueue<(TimeSpan, string)> messages, System.Diagnostics.Stopwatch clock) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -25,7 +30,7 @@ internal sealed class CollectedLogs : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel)) messages.Enqueue(formatter(state, exception));
+            if (IsEnabled(logLevel)) messages.Enqueue((clock.Elapsed, formatter(state, exception)));
         }
     }
 }

@@ -80,6 +80,12 @@ public sealed class FasterStoreOptions
     /// </summary>
     internal FASTER.core.CheckpointType CheckpointType { get; init; } = FASTER.core.CheckpointType.Snapshot;
 
+    /// <summary>
+    /// How long an open waits for another store still holding the directory (<see cref="StoreDirectoryLock"/>: a
+    /// previous owner closing, when pods share a state directory) before it fails. Default 15 s.
+    /// </summary>
+    public TimeSpan DirectoryLockWait { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Logger for recovery decisions; <c>null</c> uses Streamiz's logger factory.</summary>
     public ILogger? Logger { get; init; }
 
