@@ -13,11 +13,13 @@ internal sealed class ScaledPod : IDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly StreamWriter _log;
 
-    private ScaledPod(string name, Process process)
+    private ScaledPod(string name, Process process, string logFile)
     {
         Name = name;
         _process = process;
+        _log = new StreamWriter(logFile) { AutoFlush = true };
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data == "ready") _ready.TrySetResult();
@@ -26,6 +28,7 @@ internal sealed class ScaledPod : IDisposable
         {
             if (e.Data is not { } line) return;
             _stderr.Enqueue(line);
+            lock (_log) _log.WriteLine(line);
             // Keep the last lines only: a pod logs for the whole run.
             while (_stderr.Count > 200 && _stderr.TryDequeue(out string? _)) { }
         };
@@ -37,7 +40,8 @@ internal sealed class ScaledPod : IDisposable
 
     public int Id => _process.Id;
 
-    /// <summary>Starts <c>dotnet <paramref name="dll"/> run ARGS --http-port 0</c> in <paramref name="workDir"/>.</summary>
+    /// <summary>Starts <c>dotnet <paramref name="dll"/> run ARGS --http-port 0</c> in <paramref name="workDir"/>; its whole
+    /// log (stderr) goes to <c>workDir/NAME.log</c>.</summary>
     public static ScaledPod Start(string name, string dll, string workDir, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -52,7 +56,8 @@ internal sealed class ScaledPod : IDisposable
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.ArgumentList.Add("--http-port");
         info.ArgumentList.Add("0");
-        return new ScaledPod(name, Process.Start(info) ?? throw new InvalidOperationException($"could not start pod {name}"));
+        return new ScaledPod(name, Process.Start(info) ?? throw new InvalidOperationException($"could not start pod {name}"),
+            Path.Combine(workDir, name + ".log"));
     }
 
     /// <summary>Waits until the pod printed <c>ready</c> (joined its groups, restored its stores).</summary>
@@ -105,5 +110,6 @@ internal sealed class ScaledPod : IDisposable
             // Already gone.
         }
         _process.Dispose();
+        lock (_log) _log.Dispose();
     }
 }

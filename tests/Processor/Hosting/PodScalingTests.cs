@@ -19,6 +19,7 @@ public sealed class PodScalingTests(ITestOutputHelper output) : IDisposable
     [InlineData(true)]
     public async Task Pods_scaling_1_3_6_2_and_a_kill_under_traffic_end_exact(bool sharedStateDir)
     {
+        output.WriteLine($"work directory {_dir}");
         var report = await PodScaleScenario.RunAsync(new PodScaleOptions
         {
             TopologyFile = Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml"),
@@ -42,6 +43,8 @@ public sealed class PodScalingTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose()
     {
+        // CC_KEEP_SCALE_DIR keeps the pods' logs (NAME.log) and state for a post-mortem.
+        if (Environment.GetEnvironmentVariable("CC_KEEP_SCALE_DIR") is not null) return;
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 }
