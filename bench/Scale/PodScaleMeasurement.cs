@@ -62,8 +62,9 @@ internal static class PodScaleMeasurement
                 throw new InvalidOperationException("the restored store did not hold every agent");
 
             static bool Clean(PodScaleReport r) => r.Exact && r.ExitCodes.All(c => c == 0);
-            return new PodScaleResult(perPod.MaxGracefulPauseMs, shared.MaxGracefulPauseMs, Math.Max(perPod.MaxKillPauseMs, shared.MaxKillPauseMs),
-                Clean(perPod) && Clean(shared), restore.ChangelogSeconds, restore.SharedCheckpointSeconds, restore.JoinSeconds, agents, scaleAgents);
+            return new PodScaleResult(Math.Round(perPod.MaxGracefulPauseMs), Math.Round(shared.MaxGracefulPauseMs),
+                Math.Round(Math.Max(perPod.MaxKillPauseMs, shared.MaxKillPauseMs)), Clean(perPod) && Clean(shared),
+                Math.Round(restore.ChangelogSeconds, 2), Math.Round(restore.SharedCheckpointSeconds, 2), Math.Round(restore.JoinSeconds, 2), agents, scaleAgents);
         }
         finally
         {
