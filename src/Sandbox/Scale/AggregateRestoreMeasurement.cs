@@ -126,7 +126,7 @@ internal static partial class AggregateRestoreMeasurement
         var health = new StageHealth(NullLogger.Instance);
         var partitions = spec.Aggregate.Sources[0].Partitions;
         TimeSpan started, running;
-        await using (var host = new AggregateStageHost(spec.Aggregate, bootstrapServers, supplier, stateDir, logs, health))
+        await using (var host = new AggregateStageHost(spec.Aggregate, new KafkaClientSettings(bootstrapServers), supplier, stateDir, logs, health))
         {
             started = collected.Elapsed;
             await host.StartAsync(ct).ConfigureAwait(false);
