@@ -23,6 +23,7 @@ namespace ContactCenter.Stores.Faster;
 public sealed partial class FasterKeyValueStore
 {
     private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromMinutes(5);
+
     private readonly Dictionary<(string Topic, int Partition), long> restored = new();
     private ProcessorContext? context;
     private StreamizTaskCheckpoint? taskCheckpoint;
@@ -65,6 +66,7 @@ public sealed partial class FasterKeyValueStore
         if (open) throw new InvalidOperationException($"Store {Name} is already open");
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
+        directoryLock = StoreDirectoryLock.Acquire(directory, options.DirectoryLockWait);
         var checkpointDir = Path.Combine(directory, "checkpoints");
         var hasCheckpoint = System.IO.Directory.Exists(checkpointDir)
             && System.IO.Directory.EnumerateFiles(checkpointDir, "*", SearchOption.AllDirectories).Any();

@@ -95,6 +95,12 @@ public sealed class FasterStoreOptions
     /// quarter of an hour or so, and a recovery that reads at most the base (memory + index) and 256 MiB of delta.</summary>
     public long FullCheckpointAfterDeltaBytes { get; init; } = -1;
 
+    /// <summary>
+    /// How long an open waits for another store still holding the directory (<see cref="StoreDirectoryLock"/>: a
+    /// previous owner closing, when pods share a state directory) before it fails. Default 15 s.
+    /// </summary>
+    public TimeSpan DirectoryLockWait { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Logger for recovery decisions; <c>null</c> uses Streamiz's logger factory.</summary>
     public ILogger? Logger { get; init; }
 
