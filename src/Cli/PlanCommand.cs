@@ -38,7 +38,7 @@ internal static class PlanCommand
             }
             return 1;
         }
-        var items = DeploymentPlanner.Plan(oldResult.Model, newResult.Model, newPath);
+        var items = DeploymentPlanner.Plan(oldResult.Model, newResult.Model, newPath, oldPath);
         var verdict = DeploymentPlanner.Verdict(items);
         if (json)
         {

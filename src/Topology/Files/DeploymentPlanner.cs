@@ -25,7 +25,7 @@ internal static class DeploymentPlanner
     /// <summary>The worst impact of <paramref name="items"/> (keeps state when there are none).</summary>
     public static PlanImpact Verdict(IReadOnlyList<PlanItem> items) => items.Count == 0 ? PlanImpact.KeepsState : items.Max(i => i.Impact);
 
-    internal static IReadOnlyList<PlanItem> Plan(TopologyModel old, TopologyModel @new, string newPath)
+    internal static IReadOnlyList<PlanItem> Plan(TopologyModel old, TopologyModel @new, string newPath, string? oldPath = null)
     {
         var items = new List<PlanItem>();
         var file = newPath;
@@ -55,8 +55,7 @@ internal static class DeploymentPlanner
                 Add(PlanImpact.KeepsState, subject, $"renamed from '{o.Name.Value}' (only the name stages use for it)");
             if (o.Partitions.Value != n.Partitions.Value)
                 Add(PlanImpact.Breaks, subject, $"partitions {o.Partitions.Value} -> {n.Partitions.Value}: keys move to other partitions, so stores, changelogs and the offsets recorded in Redis no longer line up with the data",
-                    $"create new topics with {n.Partitions.Value} partitions (source and derived), re-produce into them, deploy with a new store and group"
-                    + (ReaderOf(@new, n.Name.Value) is { } reader ? $", then {Replay(reader)}" : "") + $"; or keep {o.Partitions.Value} partitions");
+                    $"migrate under traffic (new topics, a bridge, shadow stages, a cut-over; docs/migrate.md): {Run($"migrate {Quote(oldPath ?? "OLD.yaml")} {Quote(file)}")} (a dry run that checks the cluster), then the same with --execute; or keep {o.Partitions.Value} partitions");
             if (o.Key.Value != n.Key.Value)
                 Add(PlanImpact.Breaks, subject, $"key '{o.Key.Value}' -> '{n.Key.Value}': existing records are partitioned and stored by the old key",
                     "re-key into a new topic and rebuild every stage downstream from it; or keep the old key");
