@@ -76,15 +76,16 @@ internal sealed class RepartitionScenario(RepartitionOptions options, TextWriter
             _progress.WriteLine($"pipeline {old.Name} running");
 
             var simulation = new AgentSimulation(options.Agents, options.Seed);
-            var keys = simulation.Agents.Select(a => old.State.KeyPattern.Replace("{key}", a.Id, StringComparison.Ordinal)).ToList();
-            var reader = new ReaderSampler(redis, keys);
+            var history = new StateHistory(old);
+            var keys = simulation.Agents.Select(a => (a.Id, old.State.KeyPattern.Replace("{key}", a.Id, StringComparison.Ordinal))).ToList();
+            var reader = new ReaderSampler(redis, keys, history);
             using var stopReader = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var reading = reader.RunAsync(stopReader.Token);
 
             // Which topic each source's producer writes to: the old ones until it switches.
             var topics = old.Aggregate.Sources.ToDictionary(s => s.Name, s => (s.Topic, s.OpHeader));
             using var stopTraffic = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var traffic = Task.Run(() => Produce(broker.BootstrapServers, simulation, topics, stopTraffic.Token), ct);
+            var traffic = Task.Run(() => Produce(broker.BootstrapServers, simulation, history, topics, stopTraffic.Token), ct);
 
             await Task.Delay(options.Duration / 4, ct);
             var migrationClock = Stopwatch.StartNew();
@@ -160,7 +161,7 @@ internal sealed class RepartitionScenario(RepartitionOptions options, TextWriter
         }
     }
 
-    private void Produce(string bootstrap, AgentSimulation simulation, Dictionary<string, (string Topic, string OpHeader)> topics, CancellationToken ct)
+    private void Produce(string bootstrap, AgentSimulation simulation, StateHistory history, Dictionary<string, (string Topic, string OpHeader)> topics, CancellationToken ct)
     {
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(bootstrap)).Build();
         string? failure = null;
@@ -176,6 +177,7 @@ internal sealed class RepartitionScenario(RepartitionOptions options, TextWriter
                 var nowMs = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), lastMs + 1);
                 lastMs = nowMs;
                 var ev = simulation.Next(nowMs);
+                history.Record(ev); // before it can reach Redis
                 (string Topic, string OpHeader) target;
                 lock (topics) target = topics[ev.Source];
                 producer.Produce(target.Topic, ExpectedState.ToMessage(ev, target.OpHeader), r => { if (r.Error.IsError) failure ??= r.Error.Reason; });

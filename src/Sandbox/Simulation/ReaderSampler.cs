@@ -6,40 +6,50 @@ namespace ContactCenter.Sandbox.Simulation;
 
 /// <summary>What a reader of the agents' hashes saw while it sampled them.</summary>
 /// <param name="Reads">Agent reads made.</param>
-/// <param name="Regressions">Reads that showed an agent older than a read before it had (its fence's source timestamp
-/// went down: an older hash, or a tombstone older than the hash it replaced).</param>
+/// <param name="Regressions">Reads that showed an agent older than a read before it had: a part of it at a version
+/// below one an earlier read proved (or a state no produced event explains).</param>
 /// <param name="Missing">Reads that found neither hash nor tombstone for an agent a read before it had seen.</param>
 internal sealed record ReaderSummary(long Reads, long Sweeps, long Regressions, long Missing, IReadOnlyList<string> Samples);
 
 /// <summary>
 /// A reader like a supervisor's screen: reads every agent's hash over and over, each read atomic with its tombstone
 /// (MULTI: HGETALL of <c>cc:agent:{id}</c> and GET of its <c>:tomb</c>), and counts what no reader may ever see: an agent
-/// going back to an older state, or one that was there disappearing without a deletion.
+/// going back to an older state, or one that was there disappearing without a deletion. "Older" is judged per part by
+/// version against <see cref="StateHistory"/>: a read proves each part is at least its lowest consistent version, and a
+/// later read whose highest consistent version is below that went back.
 /// </summary>
-internal sealed class ReaderSampler(IConnectionMultiplexer redis, IReadOnlyList<string> keys)
+internal sealed class ReaderSampler(IConnectionMultiplexer redis, IReadOnlyList<(string Agent, string Key)> agents, StateHistory history)
 {
-    private readonly long[] _seen = Enumerable.Repeat(-1L, keys.Count).ToArray(); // newest source timestamp read, -1 never seen
+    private readonly Dictionary<string, long>[] _floors = agents.Select(_ => new Dictionary<string, long>(StringComparer.Ordinal)).ToArray();
+    private readonly bool[] _seen = new bool[agents.Count];
     private readonly List<string> _samples = [];
     private long _reads, _sweeps, _regressions, _missing;
 
-    public ReaderSummary Summary => new(Interlocked.Read(ref _reads), Interlocked.Read(ref _sweeps), Interlocked.Read(ref _regressions), Interlocked.Read(ref _missing), _samples.ToList());
+    public ReaderSummary Summary
+    {
+        get
+        {
+            lock (_samples)
+                return new(Interlocked.Read(ref _reads), Interlocked.Read(ref _sweeps), Interlocked.Read(ref _regressions), Interlocked.Read(ref _missing), _samples.ToList());
+        }
+    }
 
-    /// <summary>Sweeps over every key until cancelled.</summary>
+    /// <summary>Sweeps over every agent until cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
         var db = redis.GetDatabase();
         const int Window = 128;
         while (!ct.IsCancellationRequested)
         {
-            for (var first = 0; first < keys.Count && !ct.IsCancellationRequested; first += Window)
+            for (var first = 0; first < agents.Count && !ct.IsCancellationRequested; first += Window)
             {
-                var count = Math.Min(Window, keys.Count - first);
+                var count = Math.Min(Window, agents.Count - first);
                 var reads = new (Task<HashEntry[]> Hash, Task<RedisValue> Tomb, Task<bool> Done)[count];
                 for (var i = 0; i < count; i++)
                 {
                     var tx = db.CreateTransaction();
-                    var hash = tx.HashGetAllAsync(keys[first + i]);
-                    var tomb = tx.StringGetAsync(FenceScript.TombstoneKey(keys[first + i]));
+                    var hash = tx.HashGetAllAsync(agents[first + i].Key);
+                    var tomb = tx.StringGetAsync(FenceScript.TombstoneKey(agents[first + i].Key));
                     reads[i] = (hash, tomb, tx.ExecuteAsync());
                 }
                 try
@@ -57,29 +67,32 @@ internal sealed class ReaderSampler(IConnectionMultiplexer redis, IReadOnlyList<
         }
     }
 
-    private void Observe(int index, HashEntry[] hash, RedisValue tomb)
+    private void Observe(int index, HashEntry[] entries, RedisValue tomb)
     {
         Interlocked.Increment(ref _reads);
-        long? at = null;
-        if (hash.Length > 0)
+        var (agent, key) = agents[index];
+        Dictionary<string, string>? hash = null;
+        if (entries.Length > 0)
+            hash = entries.Where(e => !FenceScript.IsFenceField(e.Name!)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+        else if (!tomb.HasValue)
         {
-            var t = hash.FirstOrDefault(e => e.Name == FenceScript.TimestampField).Value;
-            at = t.HasValue ? long.Parse((string)t!, NumberStyles.None, CultureInfo.InvariantCulture) : 0;
-        }
-        else if (Fence.FromTombstone(tomb) is { } fence)
-        {
-            at = fence.TimestampMs;
-        }
-        var before = _seen[index];
-        if (at is not { } now)
-        {
-            if (before >= 0) Record(ref _missing, $"{keys[index]}: gone without a tombstone after a read at {before}");
+            if (_seen[index]) Record(ref _missing, $"{key}: gone without a tombstone after it was read");
             return;
         }
-        if (now < before)
-            Record(ref _regressions, $"{keys[index]}: read at {now} after a read at {before}");
-        else
-            _seen[index] = now;
+        _seen[index] = true;
+        var floors = _floors[index];
+        foreach (var (part, (low, high)) in history.Explain(agent, hash))
+        {
+            if (high < 0)
+            {
+                Record(ref _regressions, $"{key}: part {part} in a state no produced event explains");
+                continue;
+            }
+            if (floors.TryGetValue(part, out var floor) && high < floor)
+                Record(ref _regressions, $"{key}: part {part} read at version {high} after a read proved version {floor}");
+            if (!floors.TryGetValue(part, out floor) || low > floor)
+                floors[part] = low;
+        }
     }
 
     private void Record(ref long counter, string sample)
