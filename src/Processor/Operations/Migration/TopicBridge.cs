@@ -66,13 +66,15 @@ internal sealed class TopicBridge
         }
         var positions = _checkpoint.ReadAsync().GetAwaiter().GetResult();
         var alreadyCopied = CopiedSinceCheckpoint(positions, ct);
+        _logger.LogInformation("Bridge starts from {Positions} checkpointed positions; {Skip} records to skip", positions.Count, alreadyCopied.Count);
         var target = _topics.ToDictionary(t => t.From, t => t.To, StringComparer.Ordinal);
 
         var config = KafkaClientDefaults.Consumer(_bootstrap, $"cc.migrate.bridge.{Guid.NewGuid():N}");
         config.FetchWaitMaxMs = 100;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
-        consumer.Assign(_topics.SelectMany(t => Enumerable.Range(0, t.FromPartitions).Select(p =>
-            new TopicPartitionOffset(t.From, p, positions.TryGetValue(BridgeCheckpoint.In(t.From, p), out var next) ? new Offset(next) : Offset.Beginning))));
+        var starts = _topics.SelectMany(t => Enumerable.Range(0, t.FromPartitions).Select(p =>
+            new TopicPartitionOffset(t.From, p, positions.TryGetValue(BridgeCheckpoint.In(t.From, p), out var next) ? new Offset(next) : Offset.Beginning))).ToList();
+        consumer.Assign(starts);
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(_bootstrap)).Build();
 
         var pending = new Dictionary<string, long>(StringComparer.Ordinal);
