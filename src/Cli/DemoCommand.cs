@@ -46,6 +46,7 @@ internal static class DemoCommand
         };
         scenario.AcceptOnlyFromAmong("agent-state", "provisioning", "repartition");
         var migrateTo = new Option<string>("--migrate-to") { Description = "repartition: the topology migrated to.", DefaultValueFactory = _ => RepartitionTopology };
+        var interrupt = new Option<bool>("--interrupt") { Description = "repartition: stop migrate and the new stages' pod once each mid-way and start them again." };
         var latency = new Option<TimeSpan>("--latency")
         {
             Description = "provisioning: the simulated service's latency per call.",
@@ -58,7 +59,7 @@ internal static class DemoCommand
 
         var command = new Command("demo", "Run the agent pipeline on an embedded broker and Redis with simulated contact-center traffic, then verify Redis.")
         {
-            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort, broker, scenario, latency, failureRate, workers, migrateTo,
+            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort, broker, scenario, latency, failureRate, workers, migrateTo, interrupt,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -73,6 +74,7 @@ internal static class DemoCommand
                     Store = parse.GetValue(store),
                     Broker = parse.GetValue(broker),
                     Seed = parse.GetValue(seed),
+                    InterruptMidway = parse.GetValue(interrupt),
                 }, parse.GetValue(topology)!, parse.GetValue(migrateTo)!, parse.GetValue(json),
                     parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
             }

@@ -28,6 +28,10 @@ internal sealed record RepartitionOptions
     public int Seed { get; init; } = 42;
     public BrokerKind Broker { get; init; } = LocalKafka.DefaultKind;
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Stops <c>migrate</c> and the new stages' pod once each while the shadow catches up, and starts both again
+    /// (the pod with an empty state folder, as on another node): the migration must resume and still end exact.</summary>
+    public bool InterruptMidway { get; init; }
 }
 
 /// <summary>The one JSON line <c>demo --scenario repartition --json</c> ends with.</summary>
@@ -89,22 +93,43 @@ internal sealed class RepartitionScenario(RepartitionOptions options, TextWriter
 
             await Task.Delay(options.Duration / 4, ct);
             var migrationClock = Stopwatch.StartNew();
-            var runner = new MigrationRunner(plan, broker.BootstrapServers, redis, broker.Provisioner, logs.CreateLogger("ContactCenter.Migrate"),
-                new MigrationOptions { MaxLag = 1000, DrainIdle = TimeSpan.FromSeconds(3) });
             var cutOver = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var shadowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            runner.Shadowing += () => shadowing.TrySetResult();
-            runner.CutOver += () => cutOver.TrySetResult();
-            runner.Progress += p => _progress.WriteLine(ProgressLine(p, reader.Summary));
+            var kill = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            Task<MigrationPhase> Migrate(CancellationToken token)
+            {
+                var runner = new MigrationRunner(plan, broker.BootstrapServers, redis, broker.Provisioner, logs.CreateLogger("ContactCenter.Migrate"),
+                    new MigrationOptions { MaxLag = 1000, DrainIdle = TimeSpan.FromSeconds(3) });
+                runner.Shadowing += () => shadowing.TrySetResult();
+                runner.CutOver += () => cutOver.TrySetResult();
+                runner.Progress += p => _progress.WriteLine(ProgressLine(p, reader.Summary));
+                return runner.RunAsync(1, token);
+            }
+            async Task<PipelineHost> StartNewPods(string folder)
+            {
+                var pods = new PipelineHost(@new, logs) { FetchWaitMaxMs = fetchWait };
+                await pods.StartAsync(broker.BootstrapServers, broker.Provisioner, redis,
+                    AggregateStores.Create(options.Store, @new.Aggregate.StoreName, AggregateStoreOptions.For(Path.Combine(stateDir, folder))), Path.Combine(stateDir, folder), ct);
+                pods.State.Acknowledged += RecordLag;
+                return pods;
+            }
             _progress.WriteLine($"migration {plan.Id} starts under traffic");
-            var migrating = runner.RunAsync(1, ct);
+            var migrating = Migrate(kill.Token);
             await Task.WhenAny(shadowing.Task, migrating);
             if (migrating.IsFaulted) await migrating;
-            newPipeline = new PipelineHost(@new, logs) { FetchWaitMaxMs = fetchWait };
-            await newPipeline.StartAsync(broker.BootstrapServers, broker.Provisioner, redis,
-                AggregateStores.Create(options.Store, @new.Aggregate.StoreName, AggregateStoreOptions.For(Path.Combine(stateDir, "new"))), Path.Combine(stateDir, "new"), ct);
-            newPipeline.State.Acknowledged += RecordLag;
+            newPipeline = await StartNewPods("new");
             _progress.WriteLine($"shadow stages of {@new.Name} running (generation 1: no hash changes until the cut-over)");
+            if (options.InterruptMidway)
+            {
+                await kill.CancelAsync();
+                try { await migrating; } catch (OperationCanceledException) { }
+                kill.Dispose();
+                _progress.WriteLine($"migrate stopped mid-way ({(cutOver.Task.IsCompleted ? "after" : "before")} the cut-over); started again");
+                migrating = Migrate(ct);
+                await newPipeline.DisposeAsync();
+                newPipeline = await StartNewPods("new-2");
+                _progress.WriteLine("the new stages' pod stopped mid-way; started again on an empty state folder");
+            }
 
             await Task.WhenAny(cutOver.Task, migrating);
             if (migrating.IsFaulted) await migrating;

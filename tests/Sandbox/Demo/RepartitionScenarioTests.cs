@@ -25,4 +25,17 @@ public sealed class RepartitionScenarioTests
         Assert.Equal(0, summary.GetProperty("readerMissing").GetInt64());
         Assert.True(summary.GetProperty("migrationSeconds").GetDouble() > 0);
     }
+
+    [Fact]
+    public void Stopping_migrate_and_the_new_pod_mid_way_resumes_and_still_ends_exact()
+    {
+        var (code, output) = CliRunner.Run("demo", "--scenario", "repartition", "--agents", "300", "--rate", "500", "--duration", "24s", "--interrupt", "--json");
+        Assert.True(code == 0, output);
+        Assert.Contains("migrate stopped mid-way", output);
+        Assert.Contains("started again on an empty state folder", output);
+        var summary = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
+        Assert.Equal(0, summary.GetProperty("mismatches").GetInt32());
+        Assert.Equal(0, summary.GetProperty("readerRegressions").GetInt64());
+        Assert.Equal(0, summary.GetProperty("readerMissing").GetInt64());
+    }
 }
