@@ -19,6 +19,7 @@ internal static class CommandCatalog
         yield return DescribeCommand.Create();
         yield return DiagramCommand.Create();
         yield return PlanCommand.Create();
+        yield return MigrateCommand.Create();
         yield return ReplayCommand.Create();
         yield return ResetCommand.Create();
         yield return PurgeKeysCommand.Create();

@@ -37,10 +37,12 @@ internal static class DemoCommand
         chaos.AcceptOnlyFromAmong("none", "redis-loss");
         var scenario = new Option<string>("--scenario")
         {
-            Description = "agent-state (live agent traffic, checked against Redis) or provisioning (bulk on-boarding through the durable queue and workers against a simulated service).",
+            Description = "agent-state (live agent traffic, checked against Redis), provisioning (bulk on-boarding through the durable queue and workers against a simulated service) or repartition (6 -> 12 partitions migrated under traffic with a reader sampling agents).",
             DefaultValueFactory = _ => "agent-state",
         };
-        scenario.AcceptOnlyFromAmong("agent-state", "provisioning");
+        scenario.AcceptOnlyFromAmong("agent-state", "provisioning", "repartition");
+        var migrateTo = new Option<string>("--migrate-to") { Description = "repartition: the topology migrated to.", DefaultValueFactory = _ => RepartitionTopology };
+        var interrupt = new Option<bool>("--interrupt") { Description = "repartition: stop migrate and the new stages' pod once each mid-way and start them again." };
         var latency = new Option<TimeSpan>("--latency")
         {
             Description = "provisioning: the simulated service's latency per call.",
@@ -53,10 +55,25 @@ internal static class DemoCommand
 
         var command = new Command("demo", "Run the agent pipeline on an embedded broker and Redis with simulated contact-center traffic, then verify Redis.")
         {
-            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort, broker, scenario, latency, failureRate, workers,
+            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort, broker, scenario, latency, failureRate, workers, migrateTo, interrupt,
         };
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(scenario) == "repartition")
+            {
+                return await RunRepartitionAsync(new RepartitionOptions
+                {
+                    Agents = parse.GetValue(agents),
+                    Rate = parse.GetResult(rate) is { Implicit: false } ? parse.GetValue(rate) : new RepartitionOptions().Rate,
+                    Duration = parse.GetResult(duration) is { Implicit: false } ? parse.GetValue(duration) : new RepartitionOptions().Duration,
+                    Redis = parse.GetValue(redis),
+                    Store = parse.GetValue(store),
+                    Broker = parse.GetValue(broker),
+                    Seed = parse.GetValue(seed),
+                    InterruptMidway = parse.GetValue(interrupt),
+                }, parse.GetValue(topology)!, parse.GetValue(migrateTo)!, parse.GetValue(json),
+                    parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
+            }
             if (parse.GetValue(scenario) == "provisioning")
             {
                 return await RunProvisioningAsync(new ProvisioningScenarioOptions
@@ -123,6 +140,45 @@ internal static class DemoCommand
             return ok ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>The topology <c>--scenario repartition</c> migrates to unless <c>--migrate-to</c> names another.</summary>
+    public const string RepartitionTopology = "topologies/agent-state-p12.yaml";
+
+    private static async Task<int> RunRepartitionAsync(RepartitionOptions options, string oldFile, string newFile, bool json,
+        TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        if (options.Agents < 1 || options.Rate < 1 || options.Duration < TimeSpan.FromSeconds(8))
+        {
+            error.WriteLine("demo: --agents and --rate must be positive and --duration at least 8s for the repartition scenario");
+            return 2;
+        }
+        var old = TopologyLoader.Load(TopologyFiles.Resolve(oldFile));
+        var @new = TopologyLoader.Load(TopologyFiles.Resolve(newFile));
+        foreach (var diagnostic in old.Diagnostics.Concat(@new.Diagnostics))
+            error.WriteLine(diagnostic);
+        if (old.Spec is null || @new.Spec is null)
+            return 2;
+        var summary = await new RepartitionScenario(options, json ? error : output).RunAsync(old.Spec, @new.Spec, ct);
+        var exact = summary.Mismatches == 0 && summary.ReaderRegressions == 0 && summary.ReaderMissing == 0;
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(new
+            {
+                mismatches = summary.Mismatches, partitionsBefore = summary.PartitionsBefore, partitionsAfter = summary.PartitionsAfter,
+                readerRegressions = summary.ReaderRegressions, readerMissing = summary.ReaderMissing,
+                migrationSeconds = summary.MigrationSeconds, maxLagMs = summary.MaxLagMs,
+            }));
+            foreach (var sample in summary.Samples) error.WriteLine("  " + sample);
+            return exact ? 0 : 1;
+        }
+        output.WriteLine();
+        output.WriteLine($"partitions    {summary.PartitionsBefore} -> {summary.PartitionsAfter} in {summary.MigrationSeconds:F1} s under {summary.Events:N0} events");
+        output.WriteLine($"reader        {summary.ReaderReads:N0} reads: {summary.ReaderRegressions} regressions, {summary.ReaderMissing} missing");
+        output.WriteLine($"max lag       {summary.MaxLagMs} ms from a source event to Redis applying its state");
+        foreach (var sample in summary.Samples) output.WriteLine("  " + sample);
+        output.WriteLine(exact ? "check         ok: Redis exact, no reader saw an agent go back or disappear" : $"check         FAILED: {summary.Mismatches} mismatches");
+        return exact ? 0 : 1;
     }
 
     /// <summary>The topology <c>--scenario provisioning</c> runs unless <c>--topology</c> names another.</summary>

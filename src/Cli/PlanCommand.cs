@@ -55,7 +55,7 @@ internal static class PlanCommand
         {
             output.WriteLine($"{Label(item.Impact),-13} {item.Subject}: {item.Reason}");
             foreach (var fix in item.Fixes)
-                output.WriteLine($"{"",-13} fix: {PlanFixCommands.Text(fix, newPath)}");
+                output.WriteLine($"{"",-13} fix: {PlanFixCommands.Text(fix, newPath, oldPath)}");
         }
         if (items.Count == 0) output.WriteLine("no changes that affect state");
         output.WriteLine($"verdict: {Label(verdict).ToLowerInvariant()} (exit {exitCode})");
@@ -89,7 +89,7 @@ internal static class PlanCommand
                     kind = PlanFixCommands.KindName(f.Kind),
                     stage = f.Stage,
                     arguments = f.Arguments.ToDictionary(a => a.Key, a => a.Value),
-                    command = PlanFixCommands.Command(f, newPath),
+                    command = PlanFixCommands.Command(f, newPath, oldPath),
                     procedure = PlanFixCommands.Procedure(f),
                 }),
             }),

@@ -12,6 +12,7 @@ internal static class PlanFixCommands
 {
     /// <summary>The docs section that describes the procedure for kinds without a single command.</summary>
     public const string MigrateProcedure = "docs/topologies.md, \"Changing a partition count or a record key\"";
+    public const string MigrateRunbook = "docs/migrate.md, \"The runbook\"";
     public const string RebuildStoreProcedure = "docs/topologies.md, \"Rebuilding a merge stage's store\"";
 
     /// <summary>The fix's kind as printed and in JSON (<c>copy-progress</c>).</summary>
@@ -28,8 +29,9 @@ internal static class PlanFixCommands
     };
 
     /// <summary>The command line that applies <paramref name="fix"/> for <paramref name="newPath"/>; null for a kind no
-    /// verb does yet (<see cref="Procedure"/> says where it is described).</summary>
-    public static string? Command(PlanFix fix, string newPath)
+    /// verb does yet (<see cref="Procedure"/> says where it is described). <paramref name="oldPath"/> is the deployed
+    /// file, which <c>migrate</c> reads beside the new one.</summary>
+    public static string? Command(PlanFix fix, string newPath, string? oldPath = null)
     {
         var file = Quote(newPath);
         var stage = fix.Stage is { } s ? Quote(s) : string.Empty;
@@ -46,6 +48,8 @@ internal static class PlanFixCommands
                 : $"contactcenter copy-progress {file} --stage {stage} --from-stage {Arg("from-stage")} --execute",
             PlanFixKind.MoveQueue => $"contactcenter move-queue {file} --from {Arg("from-queue")} --to {Arg("to-queue")} --execute",
             PlanFixKind.PurgeKeys => $"contactcenter purge-keys {file} --key-pattern {Arg("key-pattern")} --execute",
+            // A dry run first: it checks the cluster and prints the plan; the runbook adds --execute.
+            PlanFixKind.Migrate when fix.Argument("change") == "partitions" => $"contactcenter migrate {Quote(oldPath ?? "OLD.yaml")} {file}",
             _ => null,
         };
     }
@@ -53,15 +57,17 @@ internal static class PlanFixCommands
     /// <summary>The documented procedure a fix needs beyond (or instead of) its command; null when the command is all.</summary>
     public static string? Procedure(PlanFix fix) => fix.Kind switch
     {
+        PlanFixKind.Migrate when fix.Argument("change") == "partitions" => MigrateRunbook,
         PlanFixKind.Migrate => MigrateProcedure,
         PlanFixKind.RebuildStore => RebuildStoreProcedure,
         _ => null,
     };
 
     /// <summary>One line for the text report: the backquoted command, with its procedure when it has one.</summary>
-    public static string Text(PlanFix fix, string newPath) => (Command(fix, newPath), Procedure(fix)) switch
+    public static string Text(PlanFix fix, string newPath, string? oldPath = null) => (Command(fix, newPath, oldPath), Procedure(fix)) switch
     {
         ({ } command, null) => $"`{command}`",
+        ({ } command, MigrateRunbook) => $"`{command}` (a dry run that checks the cluster), then the same with --execute ({MigrateRunbook})",
         ({ } command, { } procedure) => $"`{command}` with the stage's pods stopped and its store emptied ({procedure})",
         (null, { } procedure) => $"{KindName(fix.Kind)} {fix.Argument("entry")} ({fix.Argument("change")} {fix.Argument("from")} -> {fix.Argument("to")}): no verb yet, follow {procedure}",
         _ => KindName(fix.Kind),

@@ -2,8 +2,9 @@ using System.Globalization;
 
 namespace ContactCenter.Stores.Redis;
 
-/// <summary>The (partition, offset, source timestamp) that wrote a hash or a tombstone.</summary>
-public readonly record struct Fence(int Partition, long Offset, long TimestampMs)
+/// <summary>The (partition, offset, source timestamp, generation) that wrote a hash or a tombstone; generation 0 when no
+/// migration did (<see cref="StageGeneration"/>).</summary>
+public readonly record struct Fence(int Partition, long Offset, long TimestampMs, long Generation = 0)
 {
     /// <summary>Reads the hash's <c>_p</c>, <c>_o</c>, <c>_t</c> fields; null when the partition or the offset is missing.</summary>
     public static Fence? FromHash(IReadOnlyDictionary<string, string> hash)
@@ -14,21 +15,24 @@ public readonly record struct Fence(int Partition, long Offset, long TimestampMs
             || !long.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
             return null;
         var t = hash.TryGetValue(FenceScript.TimestampField, out var ts) && long.TryParse(ts, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
-        return new Fence(partition, offset, t);
+        var g = hash.TryGetValue(FenceScript.GenerationField, out var gs) && long.TryParse(gs, NumberStyles.None, CultureInfo.InvariantCulture, out var gp) ? gp : 0;
+        return new Fence(partition, offset, t, g);
     }
 
-    /// <summary>Reads a tombstone value <c>p:o:t</c>; null when it is not one.</summary>
+    /// <summary>Reads a tombstone value <c>p:o:t</c> or, written by a generation, <c>p:o:t:g</c>; null when it is not one.</summary>
     public static Fence? FromTombstone(string? value)
     {
         if (value is null)
             return null;
         var parts = value.Split(':');
-        if (parts.Length != 3
+        long g = 0;
+        if (parts.Length is not (3 or 4)
             || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var partition)
             || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
-            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var t))
+            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var t)
+            || (parts.Length == 4 && !long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out g)))
             return null;
-        return new Fence(partition, offset, t);
+        return new Fence(partition, offset, t, g);
     }
 }
 
@@ -44,17 +48,21 @@ public static class FenceRule
     /// (<paramref name="currentFields"/>, without fence fields; only read for a replay of the same record).
     /// <paramref name="fenceTimestampMs"/> is the timestamp compared with a fence from another partition: the write's own,
     /// or, for a write that others were coalesced into, the newest of theirs (<see cref="Coalesce"/>).
+    /// <paramref name="generation"/> is the writer's (0: no migration) and <paramref name="cutOver"/> whether its cut-over
+    /// key exists: before that a generation's write applies nowhere.
     /// </summary>
     public static bool Applies(AgentStateWrite write, Fence? hashFence, Fence? tombstone, IReadOnlyDictionary<string, string>? currentFields,
-        long? fenceTimestampMs = null)
+        long? fenceTimestampMs = null, long generation = 0, bool cutOver = true)
     {
         ArgumentNullException.ThrowIfNull(write);
+        if (generation != 0 && !cutOver)
+            return false;
         var held = hashFence ?? tombstone;
         if (held is not { } fence)
             return true;
-        var same = write.Replay && fence.Partition == write.Partition && fence.Offset == write.Offset;
+        var same = write.Replay && fence.Partition == write.Partition && fence.Offset == write.Offset && fence.Generation == generation;
         if (!same)
-            return Newer(write, fenceTimestampMs ?? write.SourceTimestampMs, fence);
+            return Newer(write, fenceTimestampMs ?? write.SourceTimestampMs, generation, fence);
         if (write.IsTombstone)
             return false;
         if (hashFence is null)
@@ -70,8 +78,13 @@ public static class FenceRule
         return false;
     }
 
-    private static bool Newer(AgentStateWrite write, long timestampMs, Fence fence) =>
-        fence.Partition == write.Partition ? write.Offset > fence.Offset : timestampMs >= fence.TimestampMs;
+    private static bool Newer(AgentStateWrite write, long timestampMs, long generation, Fence fence)
+    {
+        // Another generation counts offsets of other partitions: an older one never wins, a newer one wins by timestamp.
+        if (fence.Generation != generation)
+            return generation > fence.Generation && timestampMs >= fence.TimestampMs;
+        return fence.Partition == write.Partition ? write.Offset > fence.Offset : timestampMs >= fence.TimestampMs;
+    }
 
     /// <summary>
     /// Whether <paramref name="next"/>, the next write of the same key in a batch, can stand for both itself and

@@ -51,6 +51,9 @@ internal static class FenceScript
     public const string OffsetField = "_o";
     /// <summary>Hash field holding the source timestamp of the write that produced the hash.</summary>
     public const string TimestampField = "_t";
+    /// <summary>Hash field holding the generation of the write that produced the hash; absent for generation 0 (no
+    /// migration ever wrote the key, see <see cref="StageGeneration"/>).</summary>
+    public const string GenerationField = "_g";
     /// <summary>Suffix of the key that keeps a deleted agent's fence.</summary>
     public const string TombstoneSuffix = ":tomb";
 
@@ -69,49 +72,77 @@ internal static class FenceScript
           return a > b
         end
         -- Same partition: the higher offset wins. Another partition (offsets do not compare): the later or equal
-        -- source timestamp wins; tf is the newest timestamp of the writes coalesced into this one.
-        local function newer(p, o, tf, sp, so, st)
+        -- source timestamp wins; tf is the newest timestamp of the writes coalesced into this one. Another generation
+        -- (a migration's other offset space, see Generation): an older one never wins, a newer one wins like another
+        -- partition.
+        local function newer(p, o, tf, g, sp, so, st, sg)
+          if sg ~= g then
+            if gt(sg, g) then return false end
+            return not gt(st or '0', tf)
+          end
           if sp == p then return gt(o, so) end
           return not gt(st or '0', tf)
+        end
+        """;
+
+    /// <summary>
+    /// A migration's writes (<see cref="StageGeneration"/>): when the call's last ARGV is 'g', the one before it is the
+    /// generation of every write of the call and its last KEY is the generation's cut-over key. Until that key exists
+    /// the writes change nothing (the shadow only records its progress); other calls are generation 0, always cut over.
+    /// </summary>
+    private const string Generation = """
+        local gen, cut, nargs = '0', true, #ARGV
+        if ARGV[nargs] == 'g' then
+          gen = ARGV[nargs - 1]
+          cut = redis.call('EXISTS', KEYS[#KEYS]) == 1
+          nargs = nargs - 2
         end
         """;
 
     /// <summary>One write: returns 1 (applied), 0 (stale or unchanged) or the error text of a refused read.</summary>
     private const string ApplyWrite = """
         local function apply(hkey, tkey, p, o, t, tf, mode, first, last, ttl)
+          if not cut then return 0 end
           local replay = mode == 'U' or mode == 'D'
           -- The fence fields and the write's own fields, by position; HLEN tells whether the hash has others.
-          local ask = { '_p', '_o', '_t' }
+          local ask = { '_p', '_o', '_t', '_g' }
           for i = first, last, 2 do ask[#ask + 1] = ARGV[i] end
           local held = redis.pcall('HMGET', hkey, unpack(ask))
           if held.err then return held.err end
-          local sp, so, st = held[1], held[2], held[3]
+          local sp, so, st, sg = held[1], held[2], held[3], held[4]
           local tomb = false
           if not (sp and so) then
             tomb = redis.pcall('GET', tkey)
             if type(tomb) == 'table' and tomb.err then return tomb.err end
-            sp, so, st = nil, nil, nil
-            if tomb then sp, so, st = string.match(tomb, '^(%d+):(%d+):(%d+)$') end
+            sp, so, st, sg = nil, nil, nil, nil
+            if tomb then
+              sp, so, st, sg = string.match(tomb, '^(%d+):(%d+):(%d+):(%d+)$')
+              if not sp then sp, so, st = string.match(tomb, '^(%d+):(%d+):(%d+)$') end
+            end
           end
+          sg = sg or '0'
           if sp and so then
-            local same = replay and sp == p and so == o
+            local same = replay and sp == p and so == o and sg == gen
             if same and mode == 'D' then return 0 end
-            if not (same or newer(p, o, tf, sp, so, st)) then return 0 end
+            if not (same or newer(p, o, tf, gen, sp, so, st, sg)) then return 0 end
           end
 
           if mode == 'd' or mode == 'D' then
             redis.call('DEL', hkey)
-            redis.call('SET', tkey, p .. ':' .. o .. ':' .. t, 'PX', ttl)
+            local fence = p .. ':' .. o .. ':' .. t
+            if gen ~= '0' then fence = fence .. ':' .. gen end
+            redis.call('SET', tkey, fence, 'PX', ttl)
             return 1
           end
           -- Only what differs: changed fields and fence fields are set, fields the new state lacks are removed.
           local set, n, present = {}, 0, 0
-          local fence = { p, o, t }
-          for j = 1, 3 do
+          -- Generation 0 keeps no _g field (an older generation never applies over a newer one's _g); HMGET's nil is false.
+          local fence = { p, o, t, gen ~= '0' and gen or false }
+          for j = 1, 4 do
             if held[j] then present = present + 1 end
             if held[j] ~= fence[j] then set[n + 1] = ask[j]; set[n + 2] = fence[j]; n = n + 2 end
           end
-          local j = 4
+          local j = 5
           for i = first, last, 2 do
             if held[j] then present = present + 1 end
             if held[j] ~= ARGV[i + 1] then set[n + 1] = ARGV[i]; set[n + 2] = ARGV[i + 1]; n = n + 2 end
@@ -119,7 +150,7 @@ internal static class FenceScript
           end
           local extra = redis.call('HLEN', hkey) - present
           if extra > 0 then
-            local keep = { _p = true, _o = true, _t = true }
+            local keep = { _p = true, _o = true, _t = true, _g = true }
             for i = first, last, 2 do keep[ARGV[i]] = true end
             local gone = {}
             for _, f in ipairs(redis.call('HKEYS', hkey)) do
@@ -150,7 +181,7 @@ internal static class FenceScript
 
         local results = {}
         local k = parts
-        while a <= #ARGV do
+        while a <= nargs do
           local p, o, t, tf, mode = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
           local first = a + 6
           local last = first + 2 * tonumber(ARGV[a + 5]) - 1
@@ -178,13 +209,13 @@ internal static class FenceScript
         """;
 
     /// <summary>The whole script.</summary>
-    public static readonly string Source = Helpers + "\n" + ApplyWrite + "\n" + Driver;
+    public static readonly string Source = Helpers + "\n" + Generation + "\n" + ApplyWrite + "\n" + Driver;
 
     /// <summary>SHA1 of <see cref="Source"/>: the script is sent once (EVAL) and called by this hash afterwards (EVALSHA).</summary>
     public static readonly byte[] Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(Source));
 
     public static bool IsFenceField(string field) =>
-        field is PartitionField or OffsetField or TimestampField;
+        field is PartitionField or OffsetField or TimestampField or GenerationField;
 
     public static RedisKey TombstoneKey(string key) => key + TombstoneSuffix;
 
@@ -196,7 +227,19 @@ internal static class FenceScript
     /// </summary>
     /// <param name="progressKey">The progress key of a partition.</param>
     /// <param name="floor">Highest offset of a partition the writer saw acknowledged, or null.</param>
+    /// <param name="generation">A migration's generation and its cut-over key (<see cref="StageGeneration"/>); null for
+    /// generation 0, which adds nothing to the call.</param>
     public static (RedisKey[] Keys, RedisValue[] Args) Call(ReadOnlySpan<FenceWrite> writes, long tombstoneTtlMs,
+        Func<int, RedisKey> progressKey, Func<int, long?> floor, StageGeneration? generation = null)
+    {
+        var (keys, args) = Call(writes, tombstoneTtlMs, progressKey, floor);
+        if (generation is not { } g)
+            return (keys, args);
+        // The Generation section: the cut-over key last in KEYS, the generation and the marker 'g' last in ARGV.
+        return ([.. keys, g.CutOverKey], [.. args, g.Number, "g"]);
+    }
+
+    private static (RedisKey[] Keys, RedisValue[] Args) Call(ReadOnlySpan<FenceWrite> writes, long tombstoneTtlMs,
         Func<int, RedisKey> progressKey, Func<int, long?> floor)
     {
         // Partitions whose progress this call moves: a replay never moves it, so it has no floor to hold Redis to either.

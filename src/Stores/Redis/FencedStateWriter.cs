@@ -34,6 +34,8 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private readonly Task _loop;
     private long _pending;
     private bool _sendScriptText = true; // loop only: until Redis answered one call, it may not hold the script
+    private bool _generationRead; // loop only: the stage's generation is read once, before its first batch
+    private StageGeneration? _generation;
     private int _disposed;
     private volatile Exception? _fault;
 
@@ -216,6 +218,8 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private async Task WriteBatchAsync(List<AgentStateWrite> batch)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (!_generationRead)
+            await ReadGenerationAsync().ConfigureAwait(false);
         var (writes, slotOf) = WriteCoalescing.Coalesce(batch);
         var callSize = _options.WritesPerCall;
         var callCount = (writes.Count + callSize - 1) / callSize;
@@ -223,7 +227,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
         for (var c = 0; c < callCount; c++)
         {
             var slice = CollectionsMarshal.AsSpan(writes).Slice(c * callSize, Math.Min(callSize, writes.Count - c * callSize));
-            calls[c] = FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null);
+            calls[c] = FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null, _generation);
         }
 
         var slotResults = new long[writes.Count];
@@ -318,6 +322,29 @@ public sealed class FencedStateWriter : IAsyncDisposable
         for (var i = 0; i < batch.Count; i++)
             results[i] = slotOf[i] < 0 ? 0 : slotResults[slotOf[i]]; // a superseded write counts as stale
         Acknowledge(batch, results, rejected, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// The generation this stage writes as (<see cref="StageGeneration"/>: set by a migration for the stages of the new
+    /// topology, absent otherwise), read once, retried like a batch while Redis is away.
+    /// </summary>
+    private async Task ReadGenerationAsync()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                _generation = await StageGeneration.ReadAsync(_db, _stage).ConfigureAwait(false);
+                _generationRead = true;
+                if (_generation is { } g)
+                    _logger.LogInformation("Fenced writer for stage {Stage} writes as generation {Generation}", _stage, g.Number);
+                return;
+            }
+            catch (Exception error) when (RedisFailures.IsTransient(error))
+            {
+                await Task.Delay(RedisFailures.Backoff(attempt, _options.MaxRetryDelay), _stop.Token).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Result slot of a write Redis refused for itself.</summary>

@@ -116,6 +116,21 @@ internal sealed partial class PodProcess : IDisposable
     }
 
     /// <summary>Produces <paramref name="count"/> simulated events to the topology's sources and waits for their acks.</summary>
+    /// <summary>Starts any verb of the CLI (<paramref name="args"/> as given) in <paramref name="workDir"/>.</summary>
+    public static PodProcess StartCli(string workDir, params string[] args)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workDir,
+        };
+        info.ArgumentList.Add(Dll());
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        return new PodProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the CLI"));
+    }
+
     public static async Task ProduceAsync(IProducer<byte[]?, byte[]?> producer, PipelineSpec spec, AgentSimulation simulation, int count)
     {
         var topics = spec.Aggregate.Sources.ToDictionary(s => s.Name, s => s.Topic);
