@@ -32,14 +32,13 @@ internal static class MigrateCommand
             Description = "After the cut-over, finish once the old sources stayed idle this long (producers switched); 0 stops at the cut-over.",
             DefaultValueFactory = _ => TimeSpan.FromSeconds(30), CustomParser = DurationParser.Parse,
         };
-        var bootstrap = ClusterAddresses.BootstrapOption();
-        var redis = ClusterAddresses.RedisOption();
         var command = new Command("migrate", "Change partition counts under traffic: bridge into new topics, shadow stages, cut over (dry run unless --execute).")
         {
-            execute, rollback, format, maxLag, drainIdle, bootstrap, redis,
+            execute, rollback, format, maxLag, drainIdle,
         };
         command.Arguments.Add(oldFile);
         command.Arguments.Add(newFile);
+        var cluster = ClusterOptions.AddTo(command, kafka: true, redis: true);
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -61,48 +60,39 @@ internal static class MigrateCommand
                 MaxLag = parse.GetValue(maxLag),
                 DrainIdle = parse.GetValue(drainIdle) is { } idle && idle > TimeSpan.Zero ? idle : null,
             };
-            var bootstrapServers = parse.GetValue(bootstrap) ?? Environment.GetEnvironmentVariable(ClusterAddresses.BootstrapVariable);
-            var redisEndpoint = parse.GetValue(redis) ?? Environment.GetEnvironmentVariable(ClusterAddresses.RedisVariable);
             var executing = parse.GetValue(execute);
             if (parse.GetValue(rollback) && !executing)
             {
                 Render(output, json, plan, options, null, "rollback dry run: add --execute to forget the migration and delete its topics");
                 return plan.Refusals.Count > 0 ? 2 : 0;
             }
-            if (string.IsNullOrWhiteSpace(bootstrapServers) || string.IsNullOrWhiteSpace(redisEndpoint))
+            // Without a cluster configured (no flags, no --config, no CC__ variables) a dry run still prints the plan.
+            var configured = cluster.Bind(parse, TextWriter.Null);
+            if (configured is null)
             {
                 if (executing)
                 {
-                    error.WriteLine($"migrate: --bootstrap-servers and --redis are needed to execute (or set {ClusterAddresses.BootstrapVariable} and {ClusterAddresses.RedisVariable})");
-                    return 2;
+                    cluster.Bind(parse, error);
+                    return ExitCodes.InvalidInput;
                 }
                 Render(output, json, plan, options, null, "dry run; the cluster was not checked (no --bootstrap-servers / --redis)");
                 return plan.Refusals.Count > 0 ? 2 : 0;
             }
-
-            IConnectionMultiplexer connection;
-            try
-            {
-                connection = await RedisConnector.ConnectAsync(redisEndpoint);
-            }
-            catch (RedisConnectionException ex)
-            {
-                error.WriteLine($"migrate: cannot reach Redis at {redisEndpoint}: {ex.Message.Split('\n')[0]}");
-                return 2;
-            }
-            using (connection)
+            var kafka = cluster.Kafka(configured);
+            await ClusterOptions.EnsureKafkaAsync(kafka, ct);
+            using (var connection = await ClusterOptions.ConnectRedisAsync(configured, ct))
             {
                 var db = connection.GetDatabase();
                 if (parse.GetValue(rollback))
                 {
                     try
                     {
-                        if (await MigrationRollback.RefusalAsync(plan, bootstrapServers, db) is { } refused)
+                        if (await MigrationRollback.RefusalAsync(plan, kafka, db) is { } refused)
                         {
                             error.WriteLine("migrate: cannot roll back: " + refused);
                             return 2;
                         }
-                        foreach (var line in await MigrationRollback.RunAsync(plan, bootstrapServers, connection))
+                        foreach (var line in await MigrationRollback.RunAsync(plan, kafka, connection))
                             output.WriteLine("rolled back: " + line);
                         return 0;
                     }
@@ -116,7 +106,7 @@ internal static class MigrateCommand
                 PreflightResult preflight;
                 try
                 {
-                    preflight = await MigrationPreflight.CheckAsync(plan, bootstrapServers, db);
+                    preflight = await MigrationPreflight.CheckAsync(plan, kafka, db);
                 }
                 catch (InvalidOperationException failure)
                 {
@@ -131,8 +121,8 @@ internal static class MigrateCommand
 
                 using var logs = Logs.Create(LogLevel.Information, LogLevel.Warning);
                 var logger = logs.CreateLogger("ContactCenter.Migrate");
-                using var provisioner = new AdminTopicProvisioner(bootstrapServers);
-                var runner = new MigrationRunner(plan, bootstrapServers, connection, provisioner, logger, options);
+                using var provisioner = new AdminTopicProvisioner(kafka);
+                var runner = new MigrationRunner(plan, kafka, connection, provisioner, logger, options);
                 runner.Progress += p => error.WriteLine(ProgressLine(p));
                 runner.CutOver += () => output.WriteLine($"cut over: readers see stage {plan.New.State.Name}; switch producers to {string.Join(", ", plan.Bridge.Select(b => b.To))}");
                 output.WriteLine($"shadowing: stage {plan.New.State.Name} writes as generation {preflight.Generation}; start the pods of {newPath} now");

@@ -70,11 +70,12 @@ internal sealed class RepartitionScenario(RepartitionOptions options, TextWriter
         var stateDir = Path.Combine(Path.GetTempPath(), "contactcenter-repartition", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(stateDir);
         var fetchWait = broker.Kind == BrokerKind.Mock ? KafkaClientDefaults.MockStageFetchWaitMaxMs : KafkaClientDefaults.StageFetchWaitMaxMs;
-        PipelineHost? oldPipeline = new(old, logs) { FetchWaitMaxMs = fetchWait };
+        var kafka = new KafkaClientSettings(broker.BootstrapServers) { StageFetchWaitMaxMs = fetchWait, ClientId = "repartition-demo" };
+        PipelineHost? oldPipeline = new(old, logs);
         PipelineHost? newPipeline = null;
         try
         {
-            await oldPipeline.StartAsync(broker.BootstrapServers, broker.Provisioner, redis,
+            await oldPipeline.StartAsync(kafka, broker.Provisioner, redis,
                 AggregateStores.Create(options.Store, old.Aggregate.StoreName, AggregateStoreOptions.For(Path.Combine(stateDir, "old"))), Path.Combine(stateDir, "old"), ct);
             oldPipeline.State.Acknowledged += RecordLag;
             _progress.WriteLine($"pipeline {old.Name} running");
@@ -98,7 +99,7 @@ internal sealed class RepartitionScenario(RepartitionOptions options, TextWriter
             var kill = CancellationTokenSource.CreateLinkedTokenSource(ct);
             Task<MigrationPhase> Migrate(CancellationToken token)
             {
-                var runner = new MigrationRunner(plan, broker.BootstrapServers, redis, broker.Provisioner, logs.CreateLogger("ContactCenter.Migrate"),
+                var runner = new MigrationRunner(plan, kafka, redis, broker.Provisioner, logs.CreateLogger("ContactCenter.Migrate"),
                     new MigrationOptions { MaxLag = 1000, DrainIdle = TimeSpan.FromSeconds(3) });
                 runner.Shadowing += () => shadowing.TrySetResult();
                 runner.CutOver += () => cutOver.TrySetResult();
@@ -107,8 +108,8 @@ internal sealed class RepartitionScenario(RepartitionOptions options, TextWriter
             }
             async Task<PipelineHost> StartNewPods(string folder)
             {
-                var pods = new PipelineHost(@new, logs) { FetchWaitMaxMs = fetchWait };
-                await pods.StartAsync(broker.BootstrapServers, broker.Provisioner, redis,
+                var pods = new PipelineHost(@new, logs);
+                await pods.StartAsync(kafka, broker.Provisioner, redis,
                     AggregateStores.Create(options.Store, @new.Aggregate.StoreName, AggregateStoreOptions.For(Path.Combine(stateDir, folder))), Path.Combine(stateDir, folder), ct);
                 pods.State.Acknowledged += RecordLag;
                 return pods;

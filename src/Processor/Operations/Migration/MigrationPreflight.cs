@@ -23,7 +23,7 @@ internal static class MigrationPreflight
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     /// <param name="copyRecordsPerSecond">What the bridge is assumed to copy per second, to judge retention.</param>
-    public static async Task<PreflightResult> CheckAsync(MigrationPlan plan, string bootstrap, IDatabase db, double copyRecordsPerSecond = 20_000)
+    public static async Task<PreflightResult> CheckAsync(MigrationPlan plan, KafkaClientSettings kafka, IDatabase db, double copyRecordsPerSecond = 20_000)
     {
         var refusals = new List<string>(plan.Refusals);
         var state = new MigrationState(db, plan.Id);
@@ -34,7 +34,7 @@ internal static class MigrationPreflight
             && await db.KeyExistsAsync(FenceScript.OffsetsKey(RedisKeyspace.OffsetsPrefix, plan.New.State.Name, 0)).ConfigureAwait(false))
             refusals.Add($"stage {plan.New.State.Name} already wrote to Redis without a generation (pods of the new topology ran before the migration): stop them, delete cc:offsets:{plan.New.State.Name}:* and its group's offsets, then migrate");
 
-        using var admin = new AdminClientBuilder(KafkaClientDefaults.Admin(bootstrap)).Build();
+        using var admin = new AdminClientBuilder(kafka.Admin("migrate")).Build();
         Metadata metadata;
         try
         {
@@ -42,7 +42,7 @@ internal static class MigrationPreflight
         }
         catch (KafkaException e)
         {
-            throw new InvalidOperationException($"cannot reach Kafka at {bootstrap}: {e.Error.Reason}", e);
+            throw new InvalidOperationException($"cannot reach Kafka at {kafka.BootstrapServers}: {e.Error.Reason}", e);
         }
         var existing = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
         var existingNew = new List<string>();
@@ -63,7 +63,7 @@ internal static class MigrationPreflight
             }
         }
 
-        using var probe = new ConsumerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Consumer(bootstrap, $"cc.migrate.preflight.{Guid.NewGuid():N}")).Build();
+        using var probe = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer($"cc.migrate.preflight.{Guid.NewGuid():N}")).Build();
         foreach (var bridged in plan.Bridge)
         {
             if (!existing.TryGetValue(bridged.From, out var partitions))

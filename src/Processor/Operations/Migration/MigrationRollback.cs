@@ -16,12 +16,12 @@ namespace ContactCenter.Processor.Operations.Migration;
 internal static class MigrationRollback
 {
     /// <summary>Why it cannot roll back now (null: it can).</summary>
-    public static async Task<string?> RefusalAsync(MigrationPlan plan, string bootstrap, IDatabase db)
+    public static async Task<string?> RefusalAsync(MigrationPlan plan, KafkaClientSettings kafka, IDatabase db)
     {
         var (phase, _, _, _) = await new MigrationState(db, plan.Id).ReadAsync().ConfigureAwait(false);
         if (phase is MigrationPhase.CutOver or MigrationPhase.Done || await StageGeneration.IsCutOverAsync(db, plan.New.State.Name).ConfigureAwait(false))
             return $"migration {plan.Id} has cut over: hashes carry its generation, which pods of OLD cannot overwrite; go forward instead ({plan.RollbackPath[1]})";
-        using var admin = new AdminClientBuilder(KafkaClientDefaults.Admin(bootstrap)).Build();
+        using var admin = new AdminClientBuilder(kafka.Admin("migrate")).Build();
         try
         {
             var groups = await admin.DescribeConsumerGroupsAsync([plan.New.Aggregate.ApplicationId, plan.New.State.GroupId]).ConfigureAwait(false);
@@ -37,7 +37,7 @@ internal static class MigrationRollback
     }
 
     /// <summary>Forgets the migration and deletes its topics; returns what it removed, one line each.</summary>
-    public static async Task<IReadOnlyList<string>> RunAsync(MigrationPlan plan, string bootstrap, IConnectionMultiplexer redis)
+    public static async Task<IReadOnlyList<string>> RunAsync(MigrationPlan plan, KafkaClientSettings kafka, IConnectionMultiplexer redis)
     {
         var db = redis.GetDatabase();
         var done = new List<string>();
@@ -50,7 +50,7 @@ internal static class MigrationRollback
         progress.Add(StageEpoch.Key(RedisKeyspace.EpochPrefix, plan.New.State.Name));
         await db.KeyDeleteAsync(progress.ToArray()).ConfigureAwait(false);
         done.Add($"deleted stage {plan.New.State.Name}'s progress and epoch ({progress.Count} keys)");
-        using var admin = new AdminClientBuilder(KafkaClientDefaults.Admin(bootstrap)).Build();
+        using var admin = new AdminClientBuilder(kafka.Admin("migrate")).Build();
         var topics = plan.Topics.Select(t => t.Name).ToList();
         try
         {

@@ -16,7 +16,7 @@ namespace ContactCenter.Processor.Operations.Migration;
 /// switched. Every phase is recorded in Redis (<see cref="MigrationState"/>) before the next begins and the bridge resumes
 /// from its own checkpoint, so a killed run is started again with the same command.
 /// </summary>
-internal sealed class MigrationRunner(MigrationPlan plan, string bootstrap, IConnectionMultiplexer redis, ITopicProvisioner provisioner,
+internal sealed class MigrationRunner(MigrationPlan plan, KafkaClientSettings kafka, IConnectionMultiplexer redis, ITopicProvisioner provisioner,
     ILogger logger, MigrationOptions options)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
@@ -54,10 +54,10 @@ internal sealed class MigrationRunner(MigrationPlan plan, string bootstrap, ICon
 
         if (phase == MigrationPhase.Shadowing)
             Shadowing?.Invoke();
-        var bridge = new TopicBridge(bootstrap, plan.Bridge, db, plan.Id, logger, options.BridgeBatch);
+        var bridge = new TopicBridge(kafka, plan.Bridge, db, plan.Id, logger, options.BridgeBatch);
         using var stopBridge = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var bridging = bridge.RunAsync(stopBridge.Token);
-        using var probe = new ConsumerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Consumer(bootstrap, plan.New.Aggregate.ApplicationId)).Build();
+        using var probe = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer(plan.New.Aggregate.ApplicationId)).Build();
         var clock = Stopwatch.StartNew();
         var caughtUp = 0;
         var idleSince = (TimeSpan?)null;

@@ -30,7 +30,7 @@ internal sealed class TopicBridge
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CheckpointEvery = TimeSpan.FromMilliseconds(200);
-    private readonly string _bootstrap;
+    private readonly KafkaClientSettings _kafka;
     private readonly IReadOnlyList<BridgedTopic> _topics;
     private readonly BridgeCheckpoint _checkpoint;
     private readonly ILogger _logger;
@@ -41,9 +41,9 @@ internal sealed class TopicBridge
     private double _rate;
     private bool _idle;
 
-    public TopicBridge(string bootstrap, IReadOnlyList<BridgedTopic> topics, IDatabase db, string migration, ILogger logger, int batch = 2000)
+    public TopicBridge(KafkaClientSettings kafka, IReadOnlyList<BridgedTopic> topics, IDatabase db, string migration, ILogger logger, int batch = 2000)
     {
-        _bootstrap = bootstrap;
+        _kafka = kafka;
         _topics = topics;
         _checkpoint = new BridgeCheckpoint(db, migration);
         _logger = logger;
@@ -69,13 +69,13 @@ internal sealed class TopicBridge
         _logger.LogInformation("Bridge starts from {Positions} checkpointed positions; {Skip} records to skip", positions.Count, alreadyCopied.Count);
         var target = _topics.ToDictionary(t => t.From, t => t.To, StringComparer.Ordinal);
 
-        var config = KafkaClientDefaults.Consumer(_bootstrap, $"cc.migrate.bridge.{Guid.NewGuid():N}");
+        var config = _kafka.Consumer($"cc.migrate.bridge.{Guid.NewGuid():N}");
         config.FetchWaitMaxMs = 100;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
         var starts = _topics.SelectMany(t => Enumerable.Range(0, t.FromPartitions).Select(p =>
             new TopicPartitionOffset(t.From, p, positions.TryGetValue(BridgeCheckpoint.In(t.From, p), out var next) ? new Offset(next) : Offset.Beginning))).ToList();
         consumer.Assign(starts);
-        using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(_bootstrap)).Build();
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(_kafka.Producer("migrate-bridge")).Build();
 
         var pending = new Dictionary<string, long>(StringComparer.Ordinal);
         string? failure = null;
@@ -189,7 +189,7 @@ internal sealed class TopicBridge
     private HashSet<string> CopiedSinceCheckpoint(IReadOnlyDictionary<string, long> positions, CancellationToken ct)
     {
         var origins = new HashSet<string>(StringComparer.Ordinal);
-        var config = KafkaClientDefaults.Consumer(_bootstrap, $"cc.migrate.bridge-resume.{Guid.NewGuid():N}");
+        var config = _kafka.Consumer($"cc.migrate.bridge-resume.{Guid.NewGuid():N}");
         config.EnablePartitionEof = true;
         config.FetchWaitMaxMs = 10;
         using var reader = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();

@@ -39,7 +39,7 @@ public sealed class MigrationProcessTests(ITestOutputHelper output) : IDisposabl
         var old = TopologyLoader.Load(oldFile).Spec!;
         var @new = TopologyLoader.Load(newFile).Spec!;
         await using var oldPipeline = new PipelineHost(old, NullLoggerFactory.Instance);
-        await oldPipeline.StartAsync(broker.BootstrapServers, broker.Provisioner, redis,
+        await oldPipeline.StartAsync(new KafkaClientSettings(broker.BootstrapServers), broker.Provisioner, redis,
             AggregateStores.Create(StoreKind.Faster, old.Aggregate.StoreName, AggregateStoreOptions.For(Path.Combine(_dir, "old"))), Path.Combine(_dir, "old"), CancellationToken.None);
 
         var simulation = new AgentSimulation(300, 7);

@@ -49,7 +49,7 @@ public sealed class TopicBridgeTests(RealRedisBackend backend, Xunit.Abstraction
 
     private async Task<BridgeProgress> BridgeUntilAsync(IDatabase db, long handled)
     {
-        var bridge = new TopicBridge(_broker.BootstrapServers, [new BridgedTopic("s", "src", 6, "dst", 12)], db, _id, new TestLog(log), batch: 100);
+        var bridge = new TopicBridge(new KafkaClientSettings(_broker.BootstrapServers), [new BridgedTopic("s", "src", 6, "dst", 12)], db, _id, new TestLog(log), batch: 100);
         using var stop = new CancellationTokenSource();
         var run = bridge.RunAsync(stop.Token);
         var deadline = DateTime.UtcNow.AddSeconds(60);
