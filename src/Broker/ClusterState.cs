@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ContactCenter.Broker.Groups;
 using ContactCenter.Broker.Log;
+using ContactCenter.Broker.Transactions;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Broker;
@@ -23,7 +24,11 @@ internal sealed class ClusterState : IDisposable
         Options = options;
         Logger = logger;
         Groups = new GroupCoordinator(options);
+        Transactions = new TransactionCoordinator(this);
     }
+
+    /// <summary>The transaction coordinator (one for the cluster, like the group state).</summary>
+    public TransactionCoordinator Transactions { get; }
 
     public KafkaBrokerOptions Options { get; }
 
@@ -111,12 +116,14 @@ internal sealed class ClusterState : IDisposable
             if (meta is null) continue;
             TryCreate(Path.GetFileName(directory), meta.Partitions, meta.Replication, meta.Configs, out _);
         }
+        Transactions.Recover();
     }
 
     public void Dispose()
     {
         foreach (var topic in _topics.Values) topic.Dispose();
         Groups.Dispose();
+        Transactions.Dispose();
     }
 
     /// <summary>The value of a topic config: explicitly set, else Kafka's default.</summary>

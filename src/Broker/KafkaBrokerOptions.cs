@@ -31,6 +31,12 @@ public sealed record KafkaBrokerOptions
     /// </summary>
     public string? DataDirectory { get; init; }
 
-    /// <summary>How often retention and session expiry are checked.</summary>
+    /// <summary>
+    /// Longest <c>transaction.timeout.ms</c> a transactional producer may ask for (Kafka's
+    /// <c>transaction.max.timeout.ms</c>, 15 minutes); a longer one gets INVALID_TRANSACTION_TIMEOUT.
+    /// </summary>
+    public TimeSpan MaxTransactionTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often retention, session expiry and transaction timeouts are checked.</summary>
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 }
