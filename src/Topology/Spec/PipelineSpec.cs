@@ -44,6 +44,16 @@ public sealed record SourceSpec(
 }
 
 /// <summary>The merge stage: all sources into one aggregate per key, one processor, one store.</summary>
+/// <summary>What a crash may do to a stage's outputs (topology file: <c>processing-guarantee</c>).</summary>
+public enum ProcessingGuarantee
+{
+    /// <summary>Outputs may be emitted again after a crash (the default).</summary>
+    AtLeastOnce,
+
+    /// <summary>Outputs and input offsets are committed together in Kafka transactions; read_committed readers see each once.</summary>
+    ExactlyOnce,
+}
+
 public sealed record AggregateStageSpec(
     string Name,
     string ApplicationId,
@@ -58,6 +68,9 @@ public sealed record AggregateStageSpec(
 
     /// <summary>What the stage accepts from a record (topology file: <c>limits</c>).</summary>
     public RecordLimits Limits { get; init; } = RecordLimits.Default;
+
+    /// <summary>Exactly-once: Streamiz's EXACTLY_ONCE (one transactional producer per stream thread, KIP-447 style).</summary>
+    public ProcessingGuarantee Guarantee { get; init; } = ProcessingGuarantee.AtLeastOnce;
 }
 
 /// <summary>The materializing stage: derived aggregate topic into one Redis hash per key, fenced.</summary>
@@ -79,6 +92,12 @@ public sealed record StateStageSpec(
 
     /// <summary>What the stage accepts from a record (topology file: <c>limits</c>).</summary>
     public RecordLimits Limits { get; init; } = RecordLimits.Default;
+
+    /// <summary>
+    /// Read the input with isolation level read_committed (records of aborted or open transactions are never seen):
+    /// set when this stage or the stage writing its input is exactly-once.
+    /// </summary>
+    public bool ReadCommitted { get; init; }
 }
 
 /// <summary>A stateless record processor on a flat field record (filter, map/rename, dedup).</summary>
