@@ -11,6 +11,16 @@ public sealed record PipelineSpec(
 {
     /// <summary>Stages that hand records to a durable Redis queue (side effects run in a worker pool).</summary>
     public IReadOnlyList<QueueStageSpec> QueueStages { get; init; } = [];
+
+    /// <summary>
+    /// This pipeline with the aggregate stage at <paramref name="guarantee"/> (what <c>demo --guarantee</c> and the
+    /// benchmarks override); the state stage reads read_committed exactly when the aggregate stage is exactly-once.
+    /// </summary>
+    public PipelineSpec WithGuarantee(ProcessingGuarantee guarantee) => this with
+    {
+        Aggregate = Aggregate with { Guarantee = guarantee },
+        State = State with { ReadCommitted = guarantee == ProcessingGuarantee.ExactlyOnce },
+    };
 }
 
 /// <summary>Maps a field of an input record to a field of the output record.</summary>
