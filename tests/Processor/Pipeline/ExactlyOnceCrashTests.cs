@@ -114,14 +114,15 @@ public sealed class ExactlyOnceCrashTests(ITestOutputHelper output) : IDisposabl
         }).Build();
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         var records = new List<(string, string?)>();
-        var ends = 0;
+        var ended = new HashSet<int>();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (ends < partitions)
+        while (ended.Count < partitions)
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"read {records.Count} records and {ends} of {partitions} end marks");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"read {records.Count} records and {ended.Count} of {partitions} end marks");
             var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
             if (result?.Message is not { } message) continue;
-            if (message.Key == End) ends++; else records.Add((message.Key, message.Value));
+            if (message.Key == End) ended.Add(result.Partition.Value); // the first end mark of a partition ends it
+            else if (!ended.Contains(result.Partition.Value)) records.Add((message.Key, message.Value));
         }
         return records;
     }
