@@ -13,9 +13,21 @@ namespace ContactCenter.Tests.Broker;
 [Trait("Kind", "Integration")]
 public sealed class TransactionConformanceTests : IDisposable
 {
-    private readonly KafkaBroker _broker = KafkaBroker.Start(3);
+    private KafkaBroker _broker = KafkaBroker.Start(3);
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"cc-txn-data-{Guid.NewGuid():N}");
 
-    public void Dispose() => _broker.Dispose();
+    public void Dispose()
+    {
+        _broker.Dispose();
+        try { Directory.Delete(_dataDir, recursive: true); } catch (DirectoryNotFoundException) { } catch (IOException) { }
+    }
+
+    /// <summary>This test's broker replaced by one persisting to <see cref="_dataDir"/> (a restart when called again).</summary>
+    private void StartPersistent()
+    {
+        _broker.Dispose();
+        _broker = KafkaBroker.Start(3, new KafkaBrokerOptions { DataDirectory = _dataDir });
+    }
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 
@@ -224,5 +236,45 @@ public sealed class TransactionConformanceTests : IDisposable
         Assert.ThrowsAny<KafkaException>(() => producer.CommitTransaction(TimeSpan.FromSeconds(20)));
         Assert.Empty(ReadAll(topic, IsolationLevel.ReadCommitted, 1));
         Assert.Equal(5, ReadAll(topic, IsolationLevel.ReadUncommitted, 1).Count);
+    }
+
+    [Fact]
+    public void After_a_restart_committed_transactions_stay_visible_and_an_open_one_is_aborted_and_fenced()
+    {
+        StartPersistent();
+        var topic = Unique("kept");
+        _broker.CreateTopic(topic, 2);
+        var id = Unique("tid");
+        short epochBefore;
+        using (var producer = Transactional(id))
+        {
+            producer.InitTransactions(TimeSpan.FromSeconds(20));
+            producer.BeginTransaction();
+            Send(producer, topic, "committed", 10);
+            producer.CommitTransaction(TimeSpan.FromSeconds(20));
+            producer.BeginTransaction();
+            Send(producer, topic, "open", 10);           // left open when the broker stops
+            epochBefore = _broker.Cluster.Transactions.Describe(id)!.Value.Epoch;
+            StartPersistent();                          // the broker goes away with the transaction open
+        }
+
+        var state = _broker.Cluster.Transactions.Describe(id)!.Value;
+        Assert.Equal(TransactionStatus.CompleteAbort, state.Status);
+        Assert.True(state.Epoch > epochBefore, "the open transaction's producer must be fenced");
+        for (var p = 0; p < 2; p++)
+        {
+            var log = _broker.Cluster.Partition(topic, p)!;
+            Assert.Equal(log.HighWatermark, log.LastStableOffset);
+        }
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"committed-{i}").Order(), ReadAll(topic, IsolationLevel.ReadCommitted, 2).Order());
+
+        using var successor = Transactional(id);        // the same transactional id carries on after the restart
+        successor.InitTransactions(TimeSpan.FromSeconds(20));
+        successor.BeginTransaction();
+        Send(successor, topic, "after", 4);
+        successor.CommitTransaction(TimeSpan.FromSeconds(20));
+        var after = _broker.Cluster.Transactions.Describe(id)!.Value;
+        Assert.Equal((state.ProducerId, TransactionStatus.CompleteCommit), (after.ProducerId, after.Status));
+        Assert.True(after.Epoch > state.Epoch);
     }
 }
