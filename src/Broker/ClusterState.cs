@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ContactCenter.Broker.Groups;
 using ContactCenter.Broker.Log;
+using ContactCenter.Broker.Transactions;
 using Microsoft.Extensions.Logging;
 
 namespace ContactCenter.Broker;
@@ -24,10 +25,14 @@ internal sealed class ClusterState : IDisposable
         Logger = logger;
         Groups = new GroupCoordinator(options);
         if (options.SaslUsers is { } users) SaslUsers = new Security.SaslUsers(users);
+        Transactions = new TransactionCoordinator(this);
     }
 
     /// <summary>The credentials SASL listeners check (built from <see cref="KafkaBrokerOptions.SaslUsers"/>), or null.</summary>
     public Security.SaslUsers? SaslUsers { get; }
+
+    /// <summary>The transaction coordinator (one for the cluster, like the group state).</summary>
+    public TransactionCoordinator Transactions { get; }
 
     public KafkaBrokerOptions Options { get; }
 
@@ -158,12 +163,14 @@ internal sealed class ClusterState : IDisposable
             if (meta is null) continue;
             TryCreate(Path.GetFileName(directory), meta.Partitions, meta.Replication, meta.Configs, out _);
         }
+        Transactions.Recover();
     }
 
     public void Dispose()
     {
         foreach (var topic in _topics.Values) topic.Dispose();
         Groups.Dispose();
+        Transactions.Dispose();
     }
 
     /// <summary>The value of a topic config: explicitly set, else Kafka's default.</summary>

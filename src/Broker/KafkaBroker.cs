@@ -124,6 +124,7 @@ public sealed class KafkaBroker : IDisposable, IAsyncDisposable
         try
         {
             _cluster.Groups.Tick();
+            _cluster.Transactions.Tick();
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var compacted = false;
             foreach (var topic in _cluster.Topics)

@@ -44,7 +44,13 @@ public sealed record KafkaBrokerOptions
     /// <summary>How often <see cref="Log.FsyncMode.Interval"/> forces written data to the disk (Kafka's <c>log.flush.interval.ms</c>).</summary>
     public TimeSpan FsyncInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often retention and session expiry are checked.</summary>
+    /// <summary>
+    /// Longest <c>transaction.timeout.ms</c> a transactional producer may ask for (Kafka's
+    /// <c>transaction.max.timeout.ms</c>, 15 minutes); a longer one gets INVALID_TRANSACTION_TIMEOUT.
+    /// </summary>
+    public TimeSpan MaxTransactionTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often retention, session expiry and transaction timeouts are checked.</summary>
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>

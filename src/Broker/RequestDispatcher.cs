@@ -42,6 +42,10 @@ internal static class RequestDispatcher
             case ApiKey.DescribeGroups: DescribeGroupsHandler.Handle(ctx, reader, response); break;
             case ApiKey.ListGroups: ListGroupsHandler.Handle(ctx, reader, response); break;
             case ApiKey.InitProducerId: InitProducerIdHandler.Handle(ctx, reader, response); break;
+            case ApiKey.AddPartitionsToTxn: AddPartitionsToTxnHandler.Handle(ctx, reader, response); break;
+            case ApiKey.AddOffsetsToTxn: AddOffsetsToTxnHandler.Handle(ctx, reader, response); break;
+            case ApiKey.EndTxn: EndTxnHandler.Handle(ctx, reader, response); break;
+            case ApiKey.TxnOffsetCommit: TxnOffsetCommitHandler.Handle(ctx, reader, response); break;
             case ApiKey.CreateTopics: CreateTopicsHandler.Handle(ctx, reader, response); break;
             case ApiKey.DeleteTopics: DeleteTopicsHandler.Handle(ctx, reader, response); break;
             case ApiKey.DescribeConfigs: DescribeConfigsHandler.Handle(ctx, reader, response); break;

@@ -4,6 +4,7 @@ using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Workers;
 using ContactCenter.Stores;
 using ContactCenter.Topology.Files;
+using ContactCenter.Topology.Spec;
 using ContactCenter.Sandbox.Demo;
 using ContactCenter.Sandbox.Kafka;
 using ContactCenter.Sandbox.Simulation;
@@ -51,11 +52,16 @@ internal static class DemoCommand
         };
         var failureRate = new Option<double>("--failure-rate") { Description = "provisioning: share of calls the service fails (0..1).", DefaultValueFactory = _ => 0.05 };
         var workers = new Option<int>("--workers") { Description = "provisioning: side effects in flight at once.", DefaultValueFactory = _ => new WorkerOptions().Concurrency };
+        var guarantee = new Option<string?>("--guarantee")
+        {
+            Description = "Processing guarantee of the aggregate stage: at-least-once or exactly-once (Kafka transactions; native broker only). Default: what the topology file says.",
+        };
+        guarantee.AcceptOnlyFromAmong("at-least-once", "exactly-once");
         var httpPort = new Option<int>("--http-port") { Description = "Port of /healthz, /readyz and /metrics while the demo runs (any free port when taken; 0 = any).", DefaultValueFactory = _ => 8080 };
 
         var command = new Command("demo", "Run the agent pipeline on an embedded broker and Redis with simulated contact-center traffic, then verify Redis.")
         {
-            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort, broker, scenario, latency, failureRate, workers, migrateTo, interrupt,
+            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort, broker, scenario, latency, failureRate, workers, migrateTo, interrupt, guarantee,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -117,11 +123,19 @@ internal static class DemoCommand
                 Console.Error.WriteLine(diagnostic);
             if (loaded.Spec is null)
                 return 2;
+            var spec = loaded.Spec;
+            if (parse.GetValue(guarantee) is { } chosen)
+                spec = spec.WithGuarantee(chosen == "exactly-once" ? ProcessingGuarantee.ExactlyOnce : ProcessingGuarantee.AtLeastOnce);
+            if (spec.Aggregate.Guarantee == ProcessingGuarantee.ExactlyOnce && options.Broker == BrokerKind.Mock)
+            {
+                Console.Error.WriteLine("exactly-once needs the native broker: librdkafka's mock shows aborted records to read_committed readers (use --broker native)");
+                return 2;
+            }
 
             // With --json, stdout carries only the summary line; progress goes to stderr.
             var progress = options.Json ? Console.Error : Console.Out;
             var page = loaded.Model is { } model ? TopologyDiagram.Svg(model) : "";
-            var summary = await new DemoRunner(options, progress) { TopologySvg = page }.RunAsync(loaded.Spec, ct);
+            var summary = await new DemoRunner(options, progress) { TopologySvg = page }.RunAsync(spec, ct);
             if (options.Json)
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(summary));

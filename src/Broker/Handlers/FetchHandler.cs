@@ -1,3 +1,4 @@
+using ContactCenter.Broker.Log;
 using ContactCenter.Broker.Protocol;
 
 namespace ContactCenter.Broker.Handlers;
@@ -6,7 +7,8 @@ namespace ContactCenter.Broker.Handlers;
 /// Fetch v4-11 without fetch sessions (session id 0: every request is a full fetch). A long poll: the answer goes
 /// out as soon as <c>min_bytes</c> are available or <c>max_wait_ms</c> passed, woken by appends to any requested
 /// partition; each partition returns as many stored batches as fit its <c>partition_max_bytes</c> and the
-/// request's <c>max_bytes</c> (the first batch always, whole).
+/// request's <c>max_bytes</c> (the first batch always, whole). A read_committed fetch (isolation level 1) stops at
+/// the last stable offset and lists the aborted transactions its batches overlap, which the client drops.
 /// </summary>
 internal static class FetchHandler
 {
@@ -17,6 +19,8 @@ internal static class FetchHandler
         public short Error;
         public long HighWatermark = -1;
         public long LogStart = -1;
+        public long LastStable = -1;
+        public readonly List<AbortedTransaction> Aborted = [];
         public readonly List<ReadOnlyMemory<byte>> Batches = [];
     }
 
@@ -27,7 +31,7 @@ internal static class FetchHandler
         var maxWaitMs = request.Int32();
         var minBytes = request.Int32();
         var maxBytes = request.Int32();
-        request.Int8(); // isolation level: nothing is transactional here
+        var readCommitted = request.Int8() == 1; // isolation level
         if (v >= 7) { request.Int32(); request.Int32(); } // session id / epoch
         var topics = request.Array(r =>
         {
@@ -50,7 +54,7 @@ internal static class FetchHandler
         List<PartitionAnswer> answers;
         while (true)
         {
-            answers = Read(ctx, topics, maxBytes, out var total, out var anyError);
+            answers = Read(ctx, topics, maxBytes, readCommitted, out var total, out var anyError);
             var remaining = deadline - Environment.TickCount64;
             if (total >= minBytes || anyError || remaining <= 0 || ctx.Cancellation.IsCancellationRequested) break;
 
@@ -81,9 +85,10 @@ internal static class FetchHandler
             {
                 var answer = answers[index++];
                 response.Int32(p.Partition).Int16(answer.Error).Int64(answer.HighWatermark)
-                    .Int64(answer.HighWatermark);   // last stable offset: no transactions
+                    .Int64(answer.LastStable);
                 if (v >= 5) response.Int64(answer.LogStart);
-                response.Int32(0);                  // aborted transactions: none (an empty array)
+                response.Int32(answer.Aborted.Count); // read_committed: the aborted transactions these batches overlap
+                foreach (var aborted in answer.Aborted) response.Int64(aborted.ProducerId).Int64(aborted.FirstOffset);
                 if (v >= 11) response.Int32(-1);    // preferred read replica: the leader
                 var size = 0;
                 foreach (var batch in answer.Batches) size += batch.Length;
@@ -94,7 +99,7 @@ internal static class FetchHandler
     }
 
     private static List<PartitionAnswer> Read(RequestContext ctx, List<(string Name, List<PartitionRequest> Partitions)> topics,
-        int maxBytes, out int total, out bool anyError)
+        int maxBytes, bool readCommitted, out int total, out bool anyError)
     {
         var answers = new List<PartitionAnswer>();
         total = 0;
@@ -110,7 +115,7 @@ internal static class FetchHandler
                 if (log.Leader != ctx.Node.Id) { answer.Error = ErrorCode.NotLeaderOrFollower; anyError = true; continue; }
                 var budget = Math.Min(p.MaxBytes, maxBytes - total);
                 answer.Error = log.Read(p.Offset, Math.Max(budget, 0), atLeastOne: total == 0, answer.Batches,
-                    out answer.HighWatermark, out answer.LogStart);
+                    out answer.HighWatermark, out answer.LogStart, out answer.LastStable, readCommitted, answer.Aborted);
                 if (answer.Error != ErrorCode.None) { anyError = true; continue; }
                 foreach (var batch in answer.Batches) total += batch.Length;
             }

@@ -2,7 +2,7 @@ using ContactCenter.Broker.Protocol;
 
 namespace ContactCenter.Broker.Handlers;
 
-/// <summary>ListOffsets v1-5: latest (-1), earliest (-2) or the first offset at or after a timestamp (time index).</summary>
+/// <summary>ListOffsets v1-5: latest (-1: the last stable offset for read_committed), earliest (-2) or the first offset at or after a timestamp (time index).</summary>
 internal static class ListOffsetsHandler
 {
     private const long Latest = -1;
@@ -12,7 +12,7 @@ internal static class ListOffsetsHandler
     {
         var v = ctx.Version;
         request.Int32(); // replica id
-        if (v >= 2) request.Int8(); // isolation level
+        var readCommitted = v >= 2 && request.Int8() == 1; // isolation level
         var topics = request.Array(r => (Name: r.String(), Partitions: r.Array(rr =>
         {
             var partition = rr.Int32();
@@ -31,7 +31,7 @@ internal static class ListOffsetsHandler
                 long timestamp = -1, offset = -1;
                 if (log is null) error = ErrorCode.UnknownTopicOrPartition;
                 else if (log.Leader != ctx.Node.Id) error = ErrorCode.NotLeaderOrFollower;
-                else if (p.Timestamp == Latest) offset = log.HighWatermark;
+                else if (p.Timestamp == Latest) offset = readCommitted ? log.LastStableOffset : log.HighWatermark;
                 else if (p.Timestamp == Earliest) offset = log.LogStartOffset;
                 else if (p.Timestamp < 0) error = ErrorCode.UnsupportedVersion; // -3 (max timestamp) needs v7
                 else if (log.OffsetForTimestamp(p.Timestamp) is { } found) (offset, timestamp) = found;

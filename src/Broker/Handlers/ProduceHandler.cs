@@ -5,7 +5,8 @@ namespace ContactCenter.Broker.Handlers;
 
 /// <summary>
 /// Produce v3-7: record batches (magic 2) are checked (framing, CRC-32C, size, idempotent sequence) and stored as
-/// received with their base offset assigned. acks=0 gets no response, as on Kafka.
+/// received with their base offset assigned. Transactional batches must belong to their producer's open transaction;
+/// control batches (transaction markers) are refused from clients. acks=0 gets no response, as on Kafka.
 /// </summary>
 internal static class ProduceHandler
 {
@@ -15,7 +16,7 @@ internal static class ProduceHandler
     public static bool Handle(RequestContext ctx, KafkaReader request, KafkaWriter response)
     {
         var v = ctx.Version;
-        request.NullableString(); // transactional id: transactions are not supported
+        request.NullableString(); // transactional id: the batches' producer id and epoch are what the coordinator checks
         var acks = request.Int16();
         request.Int32(); // timeout
         var results = new List<(string Topic, List<PartitionResult> Partitions)>();
@@ -74,6 +75,7 @@ internal static class ProduceHandler
             if (!RecordBatch.CrcMatches(bytes.Span)) return new PartitionResult(index, ErrorCode.CorruptMessage, -1, -1);
             if (header.Length > maxBatch) return new PartitionResult(index, ErrorCode.MessageTooLarge, -1, -1);
             if (header.LastOffsetDelta < 0 || header.RecordCount < 0) return new PartitionResult(index, ErrorCode.InvalidRecord, -1, -1);
+            if (header.IsControl) return new PartitionResult(index, ErrorCode.InvalidRecord, -1, -1); // markers come from the coordinator only
             batches.Add((header, bytes));
             rest = rest[header.Length..];
         }
@@ -82,7 +84,11 @@ internal static class ProduceHandler
         long first = -1;
         foreach (var (header, bytes) in batches)
         {
-            var result = log.Append(bytes.Span, header, leaderEpoch: 0); // copied into the log: the frame goes back to its pool
+            // Copied into the log: the frame goes back to its pool. Transactional batches are checked against their
+            // producer's open transaction first (fenced epoch, partition not added).
+            var result = header.IsTransactional
+                ? ctx.Cluster.Transactions.AppendTransactional(log, bytes, header)
+                : log.Append(bytes.Span, header, leaderEpoch: 0);
             if (result.Error != ErrorCode.None) return new PartitionResult(index, result.Error, -1, result.LogStartOffset);
             if (first < 0) first = result.BaseOffset;
         }

@@ -14,6 +14,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
     private readonly Lock _gate = new();
     private readonly List<Stored> _batches = [];
     private readonly ProducerSequences _producers = new();
+    private readonly TransactionIndex _transactions = new();
     private readonly LogArena _arena = new();
     private TaskCompletionSource _appended = NewSignal();
     private long _bytes;
@@ -33,6 +34,12 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
 
     public long LogStartOffset { get { lock (_gate) return _logStart; } }
     public long HighWatermark { get { lock (_gate) return _next; } }
+
+    /// <summary>The first offset of the earliest open transaction, else the high watermark: where read_committed readers stop.</summary>
+    public long LastStableOffset { get { lock (_gate) return _transactions.LastStableOffset(_next); } }
+
+    /// <summary>True while <paramref name="producerId"/> has written to this partition in a transaction not yet ended by a marker.</summary>
+    public bool HasOpenTransaction(long producerId) { lock (_gate) return _transactions.IsOpen(producerId); }
     public long SizeInBytes { get { lock (_gate) return _bytes; } }
 
     private long _logStart;
@@ -59,6 +66,8 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
             _bytes += data.Length;
             _next = last + 1;
             _producers.Appended(header, header.BaseOffset);
+            if (header.IsControl) _producers.Fence(header.ProducerId, header.ProducerEpoch);
+            _transactions.Track(header, header.BaseOffset, data);
         }
     }
 
@@ -113,18 +122,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
             var verdict = _producers.Check(header);
             if (verdict.Error != ErrorCode.None) return new AppendResult(verdict.Error, -1, _logStart);
             if (verdict.IsDuplicate) return new AppendResult(ErrorCode.None, verdict.DuplicateOf, _logStart);
-            baseOffset = _next;
-            var data = _arena.Copy(received);
-            RecordBatch.SetBaseOffset(data.Span, baseOffset);
-            RecordBatch.SetPartitionLeaderEpoch(data.Span, leaderEpoch);
-            var last = baseOffset + header.LastOffsetDelta;
-            var maxSoFar = _batches.Count == 0 ? header.MaxTimestamp : Math.Max(_batches[^1].MaxTimestampSoFar, header.MaxTimestamp);
-            _batches.Add(new Stored(baseOffset, last, maxSoFar, data));
-            _bytes += data.Length;
-            _next = last + 1;
-            _producers.Appended(header, baseOffset);
-            _appends++;
-            file?.Append(data.Span);
+            baseOffset = AppendLocked(received, header, leaderEpoch);
             wake = _appended;
             _appended = NewSignal();
         }
@@ -133,25 +131,75 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
     }
 
     /// <summary>
+    /// Appends a transaction marker (see <see cref="ControlBatch"/>) for <paramref name="producerId"/>: it closes the
+    /// producer's open transaction here and fences its older epochs. Returns the marker's offset.
+    /// </summary>
+    public long AppendMarker(long producerId, short producerEpoch, bool commit, long timestampMs)
+    {
+        var marker = ControlBatch.Marker(producerId, producerEpoch, commit, timestampMs);
+        RecordBatch.TryRead(marker, out var header);
+        TaskCompletionSource wake;
+        long offset;
+        lock (_gate)
+        {
+            offset = AppendLocked(marker, header, leaderEpoch: 0);
+            _producers.Fence(producerId, producerEpoch);
+            wake = _appended;
+            _appended = NewSignal();
+        }
+        wake.TrySetResult();
+        return offset;
+    }
+
+    private long AppendLocked(ReadOnlySpan<byte> received, in RecordBatch header, int leaderEpoch)
+    {
+        var baseOffset = _next;
+        var data = _arena.Copy(received);
+        RecordBatch.SetBaseOffset(data.Span, baseOffset);
+        RecordBatch.SetPartitionLeaderEpoch(data.Span, leaderEpoch);
+        var last = baseOffset + header.LastOffsetDelta;
+        var maxSoFar = _batches.Count == 0 ? header.MaxTimestamp : Math.Max(_batches[^1].MaxTimestampSoFar, header.MaxTimestamp);
+        _batches.Add(new Stored(baseOffset, last, maxSoFar, data));
+        _bytes += data.Length;
+        _next = last + 1;
+        _producers.Appended(header, baseOffset);
+        _transactions.Track(header, baseOffset, data.Span);
+        _appends++;
+        file?.Append(data.Span);
+        return baseOffset;
+    }
+
+    /// <summary>
     /// The batches from the one holding <paramref name="offset"/> on, up to <paramref name="maxBytes"/>; the first
     /// batch is returned whole even when larger, if <paramref name="atLeastOne"/> (KIP-74), so a consumer never sticks.
+    /// A read_committed read stops at the last stable offset and lists the aborted transactions its batches overlap.
     /// </summary>
-    public short Read(long offset, int maxBytes, bool atLeastOne, List<ReadOnlyMemory<byte>> into, out long highWatermark, out long logStart)
+    public short Read(long offset, int maxBytes, bool atLeastOne, List<ReadOnlyMemory<byte>> into, out long highWatermark, out long logStart,
+        bool readCommitted = false, List<AbortedTransaction>? aborted = null) =>
+        Read(offset, maxBytes, atLeastOne, into, out highWatermark, out logStart, out _, readCommitted, aborted);
+
+    public short Read(long offset, int maxBytes, bool atLeastOne, List<ReadOnlyMemory<byte>> into, out long highWatermark, out long logStart,
+        out long lastStable, bool readCommitted, List<AbortedTransaction>? aborted)
     {
         lock (_gate)
         {
             highWatermark = _next;
             logStart = _logStart;
+            lastStable = _transactions.LastStableOffset(_next);
             if (offset < _logStart || offset > _next) return ErrorCode.OffsetOutOfRange;
+            var limit = readCommitted ? lastStable : _next;
             var index = FirstEndingAtOrAfter(offset);
             var total = 0;
-            for (var i = index; i < _batches.Count; i++)
+            var end = offset;
+            for (var i = index; i < _batches.Count && _batches[i].BaseOffset < limit; i++)
             {
                 var data = _batches[i].Data;
                 if (total + data.Length > maxBytes && !(atLeastOne && total == 0)) break;
                 into.Add(data);
                 total += data.Length;
+                end = _batches[i].LastOffset + 1;
             }
+            if (readCommitted && aborted is not null && end > offset) _transactions.Overlapping(offset, end, aborted);
             return ErrorCode.None;
         }
     }
@@ -198,11 +246,19 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
         {
             if (_batches.Count < 2 || _appends == _appendsAtLastCompaction) return 0;
             _appendsAtLastCompaction = _appends;
+            // Only what is decided may be cleaned: nothing from the last batch or the last stable offset on, and
+            // records of aborted transactions neither count as a key's latest value nor are rewritten.
+            var lastStable = _transactions.LastStableOffset(_next);
+            var cleanable = FirstEndingAtOrAfter(lastStable);
+            if (cleanable > _batches.Count - 1) cleanable = _batches.Count - 1;
+            var aborted = _transactions.AbortedByProducer();
             var parsed = new LogCompactor.BatchRecords?[_batches.Count];
             var latest = new Dictionary<byte[], long>(ByteKeyComparer.Instance);
-            for (var i = 0; i < _batches.Count; i++)
+            for (var i = 0; i < cleanable; i++)
             {
-                parsed[i] = LogCompactor.Records(_batches[i].Data.Span);
+                if (IsAborted(_batches[i], aborted)) continue;
+                try { parsed[i] = LogCompactor.Records(_batches[i].Data.Span); }
+                catch (InvalidDataException) { parsed[i] = null; }
                 if (parsed[i] is null) continue;
                 foreach (var record in parsed[i]!.Spans)
                     if (record.Key is not null) latest[record.Key] = record.Offset;
@@ -212,7 +268,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
             for (var i = 0; i < _batches.Count; i++)
             {
                 var stored = _batches[i];
-                if (i == _batches.Count - 1 || parsed[i] is not { } batch) { kept.Add(stored); continue; }
+                if (i >= cleanable || parsed[i] is not { } batch) { kept.Add(stored); continue; }
                 var records = batch.Spans;
                 RecordBatch.TryRead(stored.Data.Span, out var header);
                 var tombstonesExpired = nowMs - header.MaxTimestamp > deleteRetentionMs;
@@ -240,6 +296,15 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
         }
     }
 
+    private static bool IsAborted(in Stored stored, Dictionary<long, List<(long First, long Last)>> aborted)
+    {
+        if (aborted.Count == 0 || !RecordBatch.TryRead(stored.Data.Span, out var header) || !header.IsTransactional) return false;
+        if (!aborted.TryGetValue(header.ProducerId, out var ranges)) return false;
+        foreach (var (first, last) in ranges)
+            if (stored.BaseOffset >= first && stored.BaseOffset <= last) return true;
+        return false;
+    }
+
     /// <summary>
     /// Drops whole batches from the head while the log is over <paramref name="retentionBytes"/> or its batches are
     /// older than <paramref name="retentionMs"/> (by their max timestamp); the last batch always stays. -1 disables.
@@ -263,6 +328,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
             _batches.RemoveRange(0, drop);
             _bytes = bytes;
             _logStart = Math.Max(_logStart, _batches[0].BaseOffset);
+            _transactions.TrimBefore(_logStart);
             file?.Rewrite(_batches.Select(b => b.Data));
             return drop;
         }

@@ -55,6 +55,16 @@ internal sealed class ProducerSequences
         while (state.Recent.Count > Remembered) state.Recent.Dequeue();
     }
 
+    /// <summary>
+    /// A transaction marker of <paramref name="epoch"/> was written: older epochs of the producer are refused from now
+    /// on (a zombie cannot append after the coordinator moved on), and a newer epoch starts its sequences over.
+    /// </summary>
+    public void Fence(long producerId, short epoch)
+    {
+        if (_producers.TryGetValue(producerId, out var state) && state.Epoch >= epoch) return;
+        _producers[producerId] = new State { Epoch = epoch, LastSequence = -1 };
+    }
+
     private static int LastSequenceOf(in RecordBatch batch) =>
         (int)(((long)batch.BaseSequence + batch.LastOffsetDelta) % ((long)int.MaxValue + 1));
 }

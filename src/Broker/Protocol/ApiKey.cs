@@ -23,6 +23,10 @@ internal static class ApiKey
     public const short CreateTopics = 19;
     public const short DeleteTopics = 20;
     public const short InitProducerId = 22;
+    public const short AddPartitionsToTxn = 24;
+    public const short AddOffsetsToTxn = 25;
+    public const short EndTxn = 26;
+    public const short TxnOffsetCommit = 28;
     public const short DescribeConfigs = 32;
 
     // Admin APIs (issue 23).
@@ -56,6 +60,10 @@ internal static class ApiKey
         (CreateTopics, 0, 4),
         (DeleteTopics, 0, 3),
         (InitProducerId, 0, 1),
+        (AddPartitionsToTxn, 0, 2),
+        (AddOffsetsToTxn, 0, 2),
+        (EndTxn, 0, 2),
+        (TxnOffsetCommit, 0, 2),
         (DescribeConfigs, 0, 3),
         // Admin APIs (issue 23).
         (DeleteRecords, 0, 1),

@@ -29,6 +29,12 @@ internal static class ErrorCode
     public const short InvalidConfig = 40;
     public const short OutOfOrderSequenceNumber = 45;
     public const short InvalidProducerEpoch = 47;
+    public const short InvalidProducerIdMapping = 49;
+    public const short InvalidTransactionTimeout = 50;
+    public const short ConcurrentTransactions = 51;
+    public const short InvalidTxnState = 48;
+    public const short OperationNotAttempted = 55;
+    public const short ProducerFenced = 90;
     public const short InvalidRecord = 87;
     public const short UnknownServerError = -1;
     public const short GroupIdNotFound = 69;

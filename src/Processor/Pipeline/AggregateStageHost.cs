@@ -24,6 +24,12 @@ internal sealed class AggregateStageHost : IAsyncDisposable
     /// <summary>Heartbeat interval of the stage's consumer: how late a member may learn that a rebalance began.</summary>
     internal const int RebalanceHeartbeatMs = 500;
 
+    /// <summary>Commit (and transaction) interval of an exactly-once stage.</summary>
+    internal const int ExactlyOnceCommitIntervalMs = 100;
+
+    /// <summary>transaction.timeout.ms of an exactly-once stage's producer.</summary>
+    internal const int ExactlyOnceTransactionTimeoutMs = 10_000;
+
     /// <summary>How long an idle stream thread waits on its consumer for the next record before it loops again.</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
 
@@ -55,6 +61,15 @@ internal sealed class AggregateStageHost : IAsyncDisposable
             AllowAutoCreateTopics = false,
             Logger = new StreamizLoggerFactory(logs),
         };
+        if (spec.Guarantee == Topology.Spec.ProcessingGuarantee.ExactlyOnce)
+        {
+            // Outputs (user-aggregate, the changelog) and the input offsets go out in one transaction per commit.
+            // Kafka Streams' EOS defaults: commit every 100 ms (what a read_committed reader waits at most), and a
+            // 10 s transaction timeout, which bounds how long a killed instance's open transaction holds readers back.
+            config.Guarantee = Streamiz.Kafka.Net.ProcessingGuarantee.EXACTLY_ONCE;
+            config.CommitIntervalMs = ExactlyOnceCommitIntervalMs;
+            config.TransactionTimeoutMs = ExactlyOnceTransactionTimeoutMs;
+        }
         kafka.Apply(config, spec.Name);
         _stream = new KafkaStream(topology, config, new LongPollKafkaSupplier(config, IdleWait));
         _stream.StateChanged += (_, next) =>

@@ -148,6 +148,8 @@ internal sealed class StateStageHost : IAsyncDisposable
         // The broker answers a waiting fetch as soon as data arrives, so a long wait costs no latency (see
         // KafkaClientDefaults.StageFetchWaitMaxMs; the mock needs a short one).
         var config = _kafka.StageConsumer(_spec.GroupId, _spec.Name);
+        // Input written by an exactly-once stage: aborted transactions (a crashed writer's) are never applied.
+        if (_spec.ReadCommitted) config.IsolationLevel = IsolationLevel.ReadCommitted;
         if (!string.IsNullOrEmpty(GroupInstanceId))
             config.GroupInstanceId = GroupInstanceId;
         var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)

@@ -50,6 +50,7 @@ internal static class TopologyCompiler
         {
             DeadLetterPartitions = DeadLetterPartitions(model, mergeStage),
             Limits = model.Limits,
+            Guarantee = mergeStage.ExactlyOnce ? ProcessingGuarantee.ExactlyOnce : ProcessingGuarantee.AtLeastOnce,
         };
 
         var stateStage = redisStages[0];
@@ -61,6 +62,7 @@ internal static class TopologyCompiler
         {
             DeadLetterPartitions = DeadLetterPartitions(model, stateStage),
             Limits = model.Limits,
+            ReadCommitted = stateStage.ExactlyOnce || (stateStage.Reads[0].Value == output.Name.Value && mergeStage.ExactlyOnce),
         };
 
         var queues = model.Stages

@@ -157,6 +157,8 @@ internal static class TopologyFormat
             new("stores", new ListType(Store), false, "State stores of the stage."),
             new("sinks", new ListType(Name, 1), true, "Sinks the stage writes its output to."),
             new("dead-letter", Name, true, "Kafka sink receiving records the stage cannot process."),
+            new("processing-guarantee", new StringType(values: ["at-least-once", "exactly-once"]), false,
+                "at-least-once: a crash may emit an output again. exactly-once: a merge stage writes its outputs and commits its input offsets in Kafka transactions (Streamiz EXACTLY_ONCE), so a read_committed reader sees each output once; a stage reading a topic is then read_committed.", "at-least-once"),
             Description("stage"),
         ]);
 

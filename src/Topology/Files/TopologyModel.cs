@@ -147,6 +147,11 @@ internal sealed class StageDef
     public required IReadOnlyList<StoreDef> Stores { get; init; }
     public required IReadOnlyList<Loc<string>> Sinks { get; init; }
     public required Loc<string> DeadLetter { get; init; }
+
+    /// <summary><c>processing-guarantee</c>: at-least-once (absent) or exactly-once.</summary>
+    public Loc<string>? ProcessingGuarantee { get; init; }
+
+    public bool ExactlyOnce => ProcessingGuarantee?.Value == "exactly-once";
     public string? Description { get; init; }
 
     public MergeDef? Merge => Processors.OfType<MergeDef>().FirstOrDefault();

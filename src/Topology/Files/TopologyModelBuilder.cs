@@ -116,6 +116,7 @@ internal static class TopologyModelBuilder
             Processors = processors, Stores = stores,
             Sinks = o.List<Loc<string>>("sinks"),
             DeadLetter = deadLetter,
+            ProcessingGuarantee = o.Str("processing-guarantee"),
             Description = o.Str("description")?.Value,
         };
     }

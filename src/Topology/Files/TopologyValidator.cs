@@ -141,6 +141,12 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
         else if (!Known(stage.DeadLetter.Value))
             diags.Error(stage.DeadLetter.Pos, $"dead-letter '{stage.DeadLetter.Value}' is not a sink{EditDistance.Hint(stage.DeadLetter.Value, model.Sinks.Where(s => s.Kind == SinkKind.Kafka).Select(s => s.Name.Value))}");
 
+        // Exactly-once covers what Kafka transactions cover: a merge stage's Kafka outputs and its input offsets. A
+        // queue stage's side effects (HTTP calls) happen outside any transaction; the file must not promise more.
+        if (stage.ExactlyOnce && stage.Merge is null && stage.Sinks.Any(s => model.Sink(s.Value)?.Kind == SinkKind.Queue))
+            diags.Warning(stage.ProcessingGuarantee!.Pos,
+                $"stage '{stageName}' is exactly-once but writes to a queue: its side effects run outside Kafka transactions (at least once); exactly-once here only makes it read read_committed");
+
         // A consumer group's committed offsets and its task assignment span everything it reads: mixing source
         // topics with a topic the pipeline derives couples their lag and rebalances, so it is refused.
         var firstSource = reads.FirstOrDefault(r => !r.Derived);

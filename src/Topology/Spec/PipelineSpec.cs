@@ -11,6 +11,16 @@ public sealed record PipelineSpec(
 {
     /// <summary>Stages that hand records to a durable Redis queue (side effects run in a worker pool).</summary>
     public IReadOnlyList<QueueStageSpec> QueueStages { get; init; } = [];
+
+    /// <summary>
+    /// This pipeline with the aggregate stage at <paramref name="guarantee"/> (what <c>demo --guarantee</c> and the
+    /// benchmarks override); the state stage reads read_committed exactly when the aggregate stage is exactly-once.
+    /// </summary>
+    public PipelineSpec WithGuarantee(ProcessingGuarantee guarantee) => this with
+    {
+        Aggregate = Aggregate with { Guarantee = guarantee },
+        State = State with { ReadCommitted = guarantee == ProcessingGuarantee.ExactlyOnce },
+    };
 }
 
 /// <summary>Maps a field of an input record to a field of the output record.</summary>
@@ -48,6 +58,16 @@ public sealed record SourceSpec(
 }
 
 /// <summary>The merge stage: all sources into one aggregate per key, one processor, one store.</summary>
+/// <summary>What a crash may do to a stage's outputs (topology file: <c>processing-guarantee</c>).</summary>
+public enum ProcessingGuarantee
+{
+    /// <summary>Outputs may be emitted again after a crash (the default).</summary>
+    AtLeastOnce,
+
+    /// <summary>Outputs and input offsets are committed together in Kafka transactions; read_committed readers see each once.</summary>
+    ExactlyOnce,
+}
+
 public sealed record AggregateStageSpec(
     string Name,
     string ApplicationId,
@@ -62,6 +82,9 @@ public sealed record AggregateStageSpec(
 
     /// <summary>What the stage accepts from a record (topology file: <c>limits</c>).</summary>
     public RecordLimits Limits { get; init; } = RecordLimits.Default;
+
+    /// <summary>Exactly-once: Streamiz's EXACTLY_ONCE (one transactional producer per stream thread, KIP-447 style).</summary>
+    public ProcessingGuarantee Guarantee { get; init; } = ProcessingGuarantee.AtLeastOnce;
 }
 
 /// <summary>The materializing stage: derived aggregate topic into one Redis hash per key, fenced.</summary>
@@ -83,6 +106,12 @@ public sealed record StateStageSpec(
 
     /// <summary>What the stage accepts from a record (topology file: <c>limits</c>).</summary>
     public RecordLimits Limits { get; init; } = RecordLimits.Default;
+
+    /// <summary>
+    /// Read the input with isolation level read_committed (records of aborted or open transactions are never seen):
+    /// set when this stage or the stage writing its input is exactly-once.
+    /// </summary>
+    public bool ReadCommitted { get; init; }
 }
 
 /// <summary>A stateless record processor on a flat field record (filter, map/rename, dedup).</summary>

@@ -73,7 +73,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, last.ExitCode);
     }
 
-    private static async Task<List<string>> WaitForExpectedStateAsync(PipelineSpec spec, AgentSimulation simulation, StackExchange.Redis.IConnectionMultiplexer redis)
+    internal static async Task<List<string>> WaitForExpectedStateAsync(PipelineSpec spec, AgentSimulation simulation, StackExchange.Redis.IConnectionMultiplexer redis)
     {
         var db = redis.GetDatabase();
         var until = DateTime.UtcNow.AddSeconds(90);
