@@ -62,7 +62,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         var processors = new RecordProcessorChain(spec.Processors, new RedisDedupStore(redis.GetDatabase(), spec.Name, _logger, _stop.Token));
         _records = new StateRecordProcessor(spec, processors, _deadLetters, Counters, queue);
         _loss = new RedisLossWatch(spec, bootstrapServers, redis, processors, logs.CreateLogger($"ContactCenter.{spec.Name}.Recovery"),
-            () => _acknowledged, p => _position.TryGetValue(p, out var next) ? next : null);
+            p => _position.TryGetValue(p, out var next) ? next : null, _writer.SetFloor);
     }
 
     /// <summary>Where snapshot files are loaded from when Redis is found empty (and written to, with <see cref="SnapshotEvery"/>).</summary>
@@ -141,8 +141,8 @@ internal sealed class StateStageHost : IAsyncDisposable
             config.GroupInstanceId = GroupInstanceId;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler(SeekPastSnapshot)
-            .SetPartitionsRevokedHandler((_, partitions) => { foreach (var tpo in partitions) Counters.OnRevoked(tpo.Partition.Value); })
-            .SetPartitionsLostHandler((_, partitions) => { foreach (var tpo in partitions) Counters.OnRevoked(tpo.Partition.Value); })
+            .SetPartitionsRevokedHandler((_, partitions) => Revoke(partitions))
+            .SetPartitionsLostHandler((_, partitions) => Revoke(partitions))
             .SetErrorHandler((_, error) =>
             {
                 if (error.IsFatal) _health.Fail(_spec.Name, $"fatal Kafka error: {error.Reason}");
@@ -216,6 +216,17 @@ internal sealed class StateStageHost : IAsyncDisposable
         }).ToList();
     }
 
+    /// <summary>Partitions no longer ours: their loss checks and rebuilds stop here (the next owner takes them over).</summary>
+    private void Revoke(List<TopicPartitionOffset> partitions)
+    {
+        foreach (var tpo in partitions)
+        {
+            Counters.OnRevoked(tpo.Partition.Value);
+            _position.TryRemove(tpo.Partition.Value, out _);
+        }
+        _loss.Revoke(partitions.Select(p => p.Partition.Value));
+    }
+
     private void OnAcknowledged(BatchAcknowledged batch)
     {
         _records.OnAcknowledged(batch);
@@ -257,7 +268,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         }
         try
         {
-            var loaded = await RedisSnapshots.LoadAsync(_redis, _spec.Name, _spec.KeyPattern, RedisKeyspace.OffsetsPrefix, file, _stop.Token);
+            var loaded = await StageRestore.LoadSnapshotAsync(_redis, _spec, file, _stop.Token);
             _logger.LogWarning("Redis had no state of stage {Stage}: loaded {Hashes} hashes and {Tombstones} tombstones from {File}; the tail after its offsets is replayed",
                 _spec.Name, loaded.Hashes, loaded.Tombstones, file);
             return true;
