@@ -11,6 +11,8 @@ namespace ContactCenter.Cli;
 /// </summary>
 internal static class BrokerCommand
 {
+    public const string Name = "broker";
+
     public static Command Create()
     {
         var brokers = new Option<int>("--brokers")
@@ -35,7 +37,7 @@ internal static class BrokerCommand
         {
             Description = "native only: keep topics, records and committed offsets in this directory and load them at start.",
         };
-        var command = new Command("broker", "Run an embedded Kafka-protocol cluster until Ctrl-C.")
+        var command = new Command(Name, "Run an embedded Kafka-protocol cluster until Ctrl-C.")
         {
             brokers, bootstrapFile, topics, kind, dataDir,
         };
@@ -65,10 +67,11 @@ internal static class BrokerCommand
     private static async Task<int> RunAsync(BrokerKind kind, string? dataDir, int brokerCount, FileInfo? bootstrapFile,
         IReadOnlyList<TopicRequest> topics, CancellationToken ct)
     {
-        // System.CommandLine cancels ct on Ctrl-C; SIGTERM (docker stop, kill) must end the run just as cleanly.
+        // Every stop signal, however many and whenever they come (during start, while disposing the cluster, after this
+        // method returned), only asks for the stop: System.CommandLine's own handler is off for this verb (Program.cs),
+        // and ours stays registered for the life of the process, so no signal ever reaches a disposed token source.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        StopSignals.Listen(stop);
 
         using var broker = LocalKafka.Start(kind, brokerCount, dataDirectory: dataDir);
         foreach (var topic in topics)
@@ -96,12 +99,35 @@ internal static class BrokerCommand
             if (bootstrapFile is not null) TryDelete(bootstrapFile);
         }
         Console.Error.WriteLine("Embedded Kafka stopped.");
+        StopSignals.Listen(null);
         return 0;
+    }
 
-        void Stop(PosixSignalContext context)
+    /// <summary>SIGTERM and SIGINT for the life of the process: each cancels the run listening now, if any.</summary>
+    private static class StopSignals
+    {
+        private static readonly Lock Gate = new();
+        private static CancellationTokenSource? _listener;
+        private static PosixSignalRegistration? _sigterm, _sigint;
+
+        public static void Listen(CancellationTokenSource? listener)
+        {
+            lock (Gate)
+            {
+                _listener = listener;
+                _sigterm ??= PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+                _sigint ??= PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            }
+        }
+
+        private static void OnSignal(PosixSignalContext context)
         {
             context.Cancel = true; // we shut down ourselves, after disposing the cluster
-            stop.Cancel();
+            lock (Gate)
+            {
+                try { _listener?.Cancel(); }
+                catch (ObjectDisposedException) { /* that run already ended */ }
+            }
         }
     }
 
