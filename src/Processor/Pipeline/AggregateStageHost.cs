@@ -28,7 +28,8 @@ internal sealed class AggregateStageHost : IAsyncDisposable
         ILoggerFactory logs, StageHealth health, int fetchWaitMaxMs = KafkaClientDefaults.StageFetchWaitMaxMs)
     {
         _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
-        var topology = AggregateTopologyBuilder.Build(spec, store, _deadLetters, Counters);
+        Partitions = new PartitionGuard(logs.CreateLogger($"ContactCenter.{spec.Name}"));
+        var topology = AggregateTopologyBuilder.Build(spec, store, _deadLetters, Counters, Partitions);
         var config = new StreamConfig<ByteArraySerDes, ByteArraySerDes>
         {
             ApplicationId = spec.ApplicationId,
@@ -68,6 +69,9 @@ internal sealed class AggregateStageHost : IAsyncDisposable
             }
         };
     }
+
+    /// <summary>The per-record co-partitioning check: records found on another partition than their key's, per source.</summary>
+    public PartitionGuard Partitions { get; }
 
     /// <summary>What the stage did with the records it consumed.</summary>
     public StageCounters Counters { get; } = new();

@@ -102,6 +102,8 @@ internal sealed class PipelineHost : IAsyncDisposable
             yield return (source.Topic, source.Partitions);
         yield return (aggregate.OutputTopic, aggregate.OutputPartitions);
         yield return (AggregateTopologyBuilder.ChangelogTopic(aggregate), partitions);
+        foreach (var source in aggregate.Sources.Where(s => s.Repartition))
+            yield return (AggregateTopologyBuilder.RepartitionTopic(aggregate, source), source.Partitions);
         yield return (aggregate.DeadLetterTopic, aggregate.DeadLetterPartitions);
         if (spec.State.DeadLetterTopic != aggregate.DeadLetterTopic)
             yield return (spec.State.DeadLetterTopic, spec.State.DeadLetterPartitions);
