@@ -17,10 +17,10 @@ internal static class PurgeKeysCommand
     {
         var topology = new Argument<string>("topology") { Description = "The topology now deployed: its own keys are never deleted." };
         var pattern = new Option<string>("--key-pattern") { Description = "The old key pattern, with {key}, e.g. \"cc:agent:{key}\".", Required = true };
-        var redis = ClusterAddresses.RedisOption();
         var execute = new Option<bool>("--execute") { Description = "Delete (default: count and list a few)." };
-        var command = new Command("purge-keys", "Delete the hashes an old Redis key pattern left behind (dry run by default).") { pattern, redis, execute };
+        var command = new Command("purge-keys", "Delete the hashes an old Redis key pattern left behind (dry run by default).") { pattern, execute };
         command.Arguments.Add(topology);
+        var cluster = ClusterOptions.AddTo(command, kafka: false, redis: true);
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -31,8 +31,8 @@ internal static class PurgeKeysCommand
                 error.WriteLine("purge-keys: --key-pattern must hold {key} exactly once");
                 return 2;
             }
-            if (ClusterAddresses.Resolve(parse.GetValue(redis), ClusterAddresses.RedisVariable, "--redis", error, "purge-keys") is not { } endpoint)
-                return 2;
+            if (cluster.Bind(parse, error) is not { } settings)
+                return ExitCodes.InvalidInput;
             var path = TopologyFiles.Resolve(parse.GetValue(topology)!);
             var loaded = TopologyLoader.Load(path);
             if (loaded.Spec is not { } spec)
@@ -47,7 +47,7 @@ internal static class PurgeKeysCommand
                 error.WriteLine($"purge-keys: {old} is the key pattern {path} writes; nothing to purge");
                 return 2;
             }
-            using var connection = await RedisConnector.ConnectAsync(endpoint);
+            using var connection = await ClusterOptions.ConnectRedisAsync(settings, ct);
             var db = connection.GetDatabase();
             var glob = RedisStateReader.KeyGlob(old);
             var doomed = new List<string>();

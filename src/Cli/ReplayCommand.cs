@@ -26,8 +26,6 @@ internal static class ReplayCommand
     {
         var topology = new Argument<string>("topology") { Description = "Topology file (the corrected one, after a bad deploy)." };
         var stage = new Option<string>("--stage") { Description = "Stage to replay (the state stage).", Required = true };
-        var bootstrap = ClusterAddresses.BootstrapOption();
-        var redis = ClusterAddresses.RedisOption();
         var from = new Option<string>("--from") { Description = "earliest | OFFSET | P:OFFSET,... | DATETIME | redis (the stage's progress in Redis).", DefaultValueFactory = _ => "earliest" };
         var to = new Option<string>("--to") { Description = "Exclusive end: now | latest-at-start | OFFSET | DATETIME.", DefaultValueFactory = _ => "now" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Apply to an in-memory shadow and print the diff against live Redis (default)." };
@@ -35,10 +33,17 @@ internal static class ReplayCommand
         var diffOut = new Option<string?>("--diff-out") { Description = "Dry run: write one JSON line per added, changed or removed agent, with its field changes." };
         var keys = new Option<string?>("--keys") { Description = "Only these agents (record keys), e.g. a-1,a-2 (default: all)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON summary object on stdout (ranges and progress go to stderr)." };
+        var progressEvery = new Option<TimeSpan>("--progress-every")
+        {
+            Description = "Without a terminal (logs, pipes): print progress lines this often, e.g. 5s (default).",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(5),
+            CustomParser = r => DurationParser.Parse(r),
+        };
         var command = new Command("replay", "Replay a range of a stage's input into Redis: dry run with a diff, or --execute.")
         {
-            stage, bootstrap, redis, from, to, keys, dryRun, execute, diffOut, json,
+            stage, from, to, keys, dryRun, execute, diffOut, json, progressEvery,
         };
+        var cluster = ClusterOptions.AddTo(command, kafka: true, redis: true);
         command.Arguments.Add(topology);
         command.SetAction(async (parse, ct) =>
         {
@@ -49,9 +54,9 @@ internal static class ReplayCommand
                 error.WriteLine("replay: --dry-run and --execute exclude each other");
                 return 2;
             }
-            if (ClusterAddresses.Resolve(parse.GetValue(bootstrap), ClusterAddresses.BootstrapVariable, "--bootstrap-servers", error, "replay") is not { } bootstrapServers
-                || ClusterAddresses.Resolve(parse.GetValue(redis), ClusterAddresses.RedisVariable, "--redis", error, "replay") is not { } redisEndpoint)
-                return 2;
+            if (cluster.Bind(parse, error) is not { } settings)
+                return ExitCodes.InvalidInput;
+            var kafka = cluster.Kafka(settings);
             var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!);
             var spec = LoadStage(topologyPath, parse.GetValue(stage)!, error, "replay");
             if (spec is null)
@@ -69,7 +74,7 @@ internal static class ReplayCommand
                 error.WriteLine("replay: --diff-out belongs to the dry run (run it without --execute first)");
                 return 2;
             }
-            if (diffPath is not null && OutputGuard.Check("--diff-out", diffPath, [topologyPath]) is { } refused)
+            if (diffPath is not null && OutputGuard.CheckWritable("--diff-out", diffPath, [topologyPath]) is { } refused)
             {
                 error.WriteLine(refused);
                 return 2;
@@ -79,11 +84,12 @@ internal static class ReplayCommand
 
             var startedAt = DateTimeOffset.UtcNow;
             
-            using var connection = await RedisConnector.ConnectAsync(redisEndpoint);
+            await ClusterOptions.EnsureKafkaAsync(kafka, ct);
+            using var connection = await ClusterOptions.ConnectRedisAsync(settings, ct);
             var redisOffsets = await RedisStateReader.ReadOffsetsAsync(connection.GetDatabase(), spec.Name);
             IReadOnlyList<PartitionRange> ranges;
             var errors = new List<string>();
-            using (var log = new KafkaPartitionLog(bootstrapServers, spec.InputTopic, spec.GroupId + ".replay"))
+            using (var log = new KafkaPartitionLog(kafka, spec.InputTopic, spec.GroupId + ".replay"))
             {
                 var times = new OffsetForTime(log, new BrokerTimeIndex(log.Consumer, spec.InputTopic));
                 ranges = ReplayRange.Resolve(start, end, spec.InputPartitions, log, times, redisOffsets, startedAt, errors);
@@ -99,14 +105,14 @@ internal static class ReplayCommand
             info.WriteLine($"replay {spec.Name} from {spec.InputTopic} ({(executing ? "execute: fenced writes to Redis" : "dry run: Redis is only read")})");
             WriteRanges(info, ranges);
 
-            var replay = new StateReplay(spec, bootstrapServers, connection)
+            var replay = new StateReplay(spec, kafka, connection)
             {
                 Keys = parse.GetValue(keys)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
             };
             ReplayResult result;
             try
             {
-                result = await WithProgressAsync(error, ranges, progress => replay.RunAsync(ranges, executing, progress, ct));
+                result = await WithProgressAsync(error, parse.GetValue(progressEvery), ranges, progress => replay.RunAsync(ranges, executing, progress, ct));
             }
             catch (Exception failure) when (failure is not OperationCanceledException)
             {
@@ -151,12 +157,13 @@ internal static class ReplayCommand
         output.WriteLine($"{"total",9}  {"",12}  {"",12}  {ranges.Sum(r => r.Records),10}");
     }
 
-    internal static async Task<ReplayResult> WithProgressAsync(TextWriter error, IReadOnlyList<PartitionRange> ranges,
+    /// <param name="plainInterval">without a terminal (logs, pipes): how often progress lines are printed.</param>
+    internal static async Task<ReplayResult> WithProgressAsync(TextWriter error, TimeSpan plainInterval, IReadOnlyList<PartitionRange> ranges,
         Func<IProgress<ReplayProgress>, Task<ReplayResult>> run)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
         if (!console.Profile.Capabilities.Interactive)
-            return await WithPlainProgressAsync(error, ranges, run);
+            return await WithPlainProgressAsync(error, plainInterval, ranges, run);
         var bar = new Progress(console)
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn(), new RemainingTimeColumn());
@@ -174,11 +181,8 @@ internal static class ReplayCommand
         });
     }
 
-    /// <summary>How often progress lines are printed when the output is not a terminal (logs, pipes).</summary>
-    internal static TimeSpan PlainProgressInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Without a terminal: one line per unfinished partition every <see cref="PlainProgressInterval"/>, and the totals at the end.</summary>
-    private static async Task<ReplayResult> WithPlainProgressAsync(TextWriter error, IReadOnlyList<PartitionRange> ranges,
+    /// <summary>Without a terminal: one line per unfinished partition every <paramref name="interval"/>, and the totals at the end.</summary>
+    private static async Task<ReplayResult> WithPlainProgressAsync(TextWriter error, TimeSpan interval, IReadOnlyList<PartitionRange> ranges,
         Func<IProgress<ReplayProgress>, Task<ReplayResult>> run)
     {
         var done = ranges.ToDictionary(r => r.Partition, _ => 0L);
@@ -205,7 +209,7 @@ internal static class ReplayCommand
             {
                 while (true)
                 {
-                    await Task.Delay(PlainProgressInterval, stop.Token);
+                    await Task.Delay(interval, stop.Token);
                     Print(final: false);
                 }
             }

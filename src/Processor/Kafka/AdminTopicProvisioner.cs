@@ -21,18 +21,18 @@ internal sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
     private readonly IAdminClient _admin;
     private readonly short _replicationFactor;
 
-    /// <summary>Provisions topics on the cluster at <paramref name="bootstrapServers"/>, cluster-default replication.</summary>
-    public AdminTopicProvisioner(string bootstrapServers) : this(bootstrapServers, replicationFactor: -1) { }
+    /// <summary>Provisions topics on the cluster of <paramref name="kafka"/>, cluster-default replication.</summary>
+    public AdminTopicProvisioner(KafkaClientSettings kafka) : this(kafka, replicationFactor: -1) { }
 
     /// <summary>
     /// Provisions topics with an explicit <paramref name="replicationFactor"/> (-1 = the broker's
     /// <c>default.replication.factor</c>).
     /// </summary>
-    public AdminTopicProvisioner(string bootstrapServers, short replicationFactor)
+    public AdminTopicProvisioner(KafkaClientSettings kafka, short replicationFactor)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
+        ArgumentException.ThrowIfNullOrWhiteSpace(kafka.BootstrapServers);
         _replicationFactor = replicationFactor;
-        _admin = new AdminClientBuilder(KafkaClientDefaults.Admin(bootstrapServers)).Build();
+        _admin = new AdminClientBuilder(kafka.Admin("topics")).Build();
     }
 
     /// <inheritdoc />

@@ -58,7 +58,7 @@ internal sealed class LocalKafka : IDisposable
 
     /// <summary>A one-line description for logs: which broker, how many nodes.</summary>
     public string Description => _native is not null
-        ? $"native Kafka-protocol broker, {_native.BrokerCount} broker(s)"
+        ? $"embedded Kafka-protocol broker, {_native.BrokerCount} broker(s)"
         : $"librdkafka {LibrdkafkaMockCluster.NativeVersion} mock cluster, {_mock!.BrokerCount} broker(s)";
 
     public void Dispose()

@@ -52,7 +52,7 @@ public sealed class RecoveryRunbookTests(ITestOutputHelper log) : IDisposable
 
     private static async Task<StateStageHost> StartPodAsync(StateStageSpec spec, string bootstrap, IConnectionMultiplexer redis)
     {
-        var pod = new StateStageHost(spec, bootstrap, redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance));
+        var pod = new StateStageHost(spec, new KafkaClientSettings(bootstrap), redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await pod.StartAsync(timeout.Token);
         return pod;
@@ -88,7 +88,7 @@ public sealed class RecoveryRunbookTests(ITestOutputHelper log) : IDisposable
         await using var pipeline = new PipelineHost(spec);
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
-            await pipeline.StartAsync(_broker.BootstrapServers, new MockTopicProvisioner(_broker), (await NewRedisAsync()).Redis,
+            await pipeline.StartAsync(new KafkaClientSettings(_broker.BootstrapServers), new MockTopicProvisioner(_broker), (await NewRedisAsync()).Redis,
                 AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName), _dir, timeout.Token, PipelineHost.Stages.Aggregate);
         }
         var (liveEndpoint, live) = await NewRedisAsync();

@@ -40,7 +40,7 @@ public sealed class ForeignPartitionerTests(RealRedisBackend backend) : IDisposa
     {
         var host = new PipelineHost(spec);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await host.StartAsync(_broker.BootstrapServers, new MockTopicProvisioner(_broker), backend.Redis,
+        await host.StartAsync(new KafkaClientSettings(_broker.BootstrapServers), new MockTopicProvisioner(_broker), backend.Redis,
             AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName), _stateDir, timeout.Token);
         return host;
     }
