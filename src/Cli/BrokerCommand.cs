@@ -63,11 +63,18 @@ internal static class BrokerCommand
     private static async Task<int> RunAsync(BrokerKind kind, string? dataDir, int brokerCount, FileInfo? bootstrapFile,
         IReadOnlyList<TopicRequest> topics, CancellationToken ct)
     {
-        // Every stop signal, however many and whenever they come (during start, while disposing the cluster, after this
-        // method returned), only asks for the stop: System.CommandLine's own handler is off for this verb (Program.cs),
-        // and ours stays registered for the life of the process, so no signal ever reaches a disposed token source.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        StopSignals.Listen(stop);
+        // Every stop signal, however many and whenever they come (during start, while the cluster is disposed, after this
+        // method returned), only asks for the stop: System.CommandLine's own handler is off for this verb (Program.cs), the
+        // token source is never disposed (so cancelling it never throws) and the registrations stay for the life of the
+        // process (a GC handle keeps them from being finalized, which would unregister them), so no signal ends the
+        // process with another exit code.
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        foreach (var signal in (PosixSignal[])[PosixSignal.SIGTERM, PosixSignal.SIGINT])
+            GCHandle.Alloc(PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true; // we shut down ourselves, after disposing the cluster
+                stop.Cancel();
+            }));
 
         using var broker = LocalKafka.Start(kind, brokerCount, dataDirectory: dataDir);
         foreach (var topic in topics)
@@ -95,36 +102,7 @@ internal static class BrokerCommand
             if (bootstrapFile is not null) TryDelete(bootstrapFile);
         }
         Console.Error.WriteLine("Embedded Kafka stopped.");
-        StopSignals.Listen(null);
         return 0;
-    }
-
-    /// <summary>SIGTERM and SIGINT for the life of the process: each cancels the run listening now, if any.</summary>
-    private static class StopSignals
-    {
-        private static readonly Lock Gate = new();
-        private static CancellationTokenSource? _listener;
-        private static PosixSignalRegistration? _sigterm, _sigint;
-
-        public static void Listen(CancellationTokenSource? listener)
-        {
-            lock (Gate)
-            {
-                _listener = listener;
-                _sigterm ??= PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-                _sigint ??= PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            }
-        }
-
-        private static void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true; // we shut down ourselves, after disposing the cluster
-            lock (Gate)
-            {
-                try { _listener?.Cancel(); }
-                catch (ObjectDisposedException) { /* that run already ended */ }
-            }
-        }
     }
 
     // Write to a sibling temp file and rename, so that a script polling for the file never reads half a line.
