@@ -12,4 +12,8 @@ var parse = root.Parse(args);
 var invocation = new InvocationConfiguration();
 if (parse.CommandResult.Command.Name is RunCommand.Name or BrokerCommand.Name)
     invocation.ProcessTerminationTimeout = null;
-return await parse.InvokeAsync(invocation);
+var exit = await parse.InvokeAsync(invocation);
+// The verb's exit code ends the process even when a library left a thread behind that still waits for a broker or a
+// Redis that went away (Streamiz's stream threads are foreground threads: the runtime would wait for them).
+Environment.Exit(exit);
+return exit;

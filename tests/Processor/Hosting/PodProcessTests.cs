@@ -141,41 +141,73 @@ public sealed class PodProcessTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    [Fact]
-    public async Task A_drain_that_cannot_finish_ends_at_the_grace_period_with_exit_1()
+    public enum Outage { RedisStopped, RedisPaused, BrokerKilled }
+
+    /// <summary>
+    /// Whatever is down while records are in flight (Redis refusing connections, Redis hung by SIGSTOP, the broker
+    /// killed), SIGTERM ends the pod within its grace period with exit 0: each stage's stop has its share of the grace
+    /// period and leaves behind (logged) what waits for the missing piece; nothing is lost, as unacknowledged or
+    /// uncommitted records are redelivered and fenced.
+    /// </summary>
+    [Theory]
+    [InlineData(Outage.RedisStopped)]
+    [InlineData(Outage.RedisPaused)]
+    [InlineData(Outage.BrokerKilled)]
+    public async Task SIGTERM_with_a_piece_down_exits_0_within_the_grace_period(Outage outage)
     {
-        using var broker = LibrdkafkaMockCluster.Start(1);
+        var broker = LibrdkafkaMockCluster.Start(1);
         await using var redisServer = await RedisServerProcess.StartAsync();
         var (spec, topologyFile) = Topology();
         await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);
-        var grace = TimeSpan.FromSeconds(4);
+        var grace = TimeSpan.FromSeconds(6);
         using var pod = PodProcess.Start(_dir, null, "--topology", topologyFile, "--bootstrap-servers", broker.BootstrapServers,
             "--redis", redisServer.Endpoint, "--create-topics", "false", "--state-dir", Path.Combine(_dir, "state"),
             "--grace-period", $"{grace.TotalSeconds}s");
+        var redisPid = redisServer.ProcessId;
         try
         {
             await pod.WaitForReadyAsync(TimeSpan.FromSeconds(90));
             var url = await pod.UrlAsync(TimeSpan.FromSeconds(1));
-            // Redis away while records arrive: the state stage holds writes it cannot flush.
-            await redisServer.StopAsync();
-            using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(broker.BootstrapServers)).Build();
-            await PodProcess.ProduceAsync(producer, spec, new AgentSimulation(agents: 50, seed: 13), 500);
-            await WaitUntilAsync(async () => Metrics.Parse((await GetAsync(url + "/metrics")).Body).Sum("cc_writer_queue_depth") > 0,
-                TimeSpan.FromSeconds(30), "writes wait for Redis");
+            using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientDefaults.Producer(broker.BootstrapServers)).Build())
+            {
+                if (outage == Outage.RedisStopped) await redisServer.StopAsync();
+                if (outage == Outage.RedisPaused) Assert.Equal(0, Kill(redisPid, SigStop));
+                await PodProcess.ProduceAsync(producer, spec, new AgentSimulation(agents: 50, seed: 13), 500);
+            }
+            if (outage == Outage.BrokerKilled)
+            {
+                // The aggregate stage has work in hand and commits to make when the broker goes.
+                await WaitUntilAsync(async () => Metrics.Parse((await GetAsync(url + "/metrics")).Body).Sum("cc_process_total") > 0,
+                    TimeSpan.FromSeconds(30), "records in the stages");
+                broker.Dispose();
+                await Task.Delay(1000);
+            }
+            else
+            {
+                await WaitUntilAsync(async () => Metrics.Parse((await GetAsync(url + "/metrics")).Body).Sum("cc_writer_queue_depth") > 0,
+                    TimeSpan.FromSeconds(30), "writes wait for Redis");
+            }
 
             var stopping = Stopwatch.StartNew();
             pod.Signal(PodProcess.SigTerm);
-            Assert.True(await pod.WaitForExitAsync(grace + TimeSpan.FromSeconds(10)), $"the pod did not exit near its grace period\n{pod.Output}");
-            output.WriteLine($"exit {pod.ExitCode} {stopping.ElapsedMilliseconds} ms after SIGTERM (grace {grace.TotalSeconds} s)");
-            Assert.Equal(1, pod.ExitCode);
-            Assert.True(stopping.Elapsed < grace + TimeSpan.FromSeconds(3), $"stopped after {stopping.Elapsed}");
-            Assert.Contains(pod.Stderr, l => l.Contains("did not drain within the grace period", StringComparison.Ordinal));
+            Assert.True(await pod.WaitForExitAsync(grace + TimeSpan.FromSeconds(20)), $"the pod did not exit near its grace period\n{pod.Output}");
+            output.WriteLine($"{outage}: exit {pod.ExitCode} {stopping.ElapsedMilliseconds} ms after SIGTERM (grace {grace.TotalSeconds} s)");
+            Assert.True(pod.ExitCode == 0, $"exit {pod.ExitCode}\n{pod.Output}");
+            Assert.True(stopping.Elapsed < grace, $"stopped after {stopping.Elapsed}, grace {grace}\n{pod.Output}");
         }
         finally
         {
+            if (outage == Outage.RedisPaused) Kill(redisPid, SigCont);
+            broker.Dispose();
             output.WriteLine(pod.Output);
         }
     }
+
+    private const int SigStop = 19;
+    private const int SigCont = 18;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private (ContactCenter.Topology.Spec.PipelineSpec Spec, string File) Topology()
     {
