@@ -141,6 +141,37 @@ public sealed class PodProcessTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>With the cluster gone, /readyz says not ready (naming it) once Readiness:BrokerUnreachableAfter has passed.</summary>
+    [Fact]
+    public async Task A_pod_whose_broker_is_gone_is_not_ready_after_the_bound()
+    {
+        var broker = LibrdkafkaMockCluster.Start(1);
+        await using var redisServer = await RedisServerProcess.StartAsync();
+        var (spec, topologyFile) = Topology();
+        await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);
+        using var pod = PodProcess.Start(_dir, new Dictionary<string, string> { ["CC__Readiness__BrokerUnreachableAfter"] = "00:00:03" },
+            "--topology", topologyFile, "--bootstrap-servers", broker.BootstrapServers,
+            "--redis", redisServer.Endpoint, "--create-topics", "false", "--state-dir", Path.Combine(_dir, "state"), "--grace-period", "5s");
+        try
+        {
+            await pod.WaitForReadyAsync(TimeSpan.FromSeconds(90));
+            var url = await pod.UrlAsync(TimeSpan.FromSeconds(1));
+            await WaitUntilAsync(async () => (await GetAsync(url + "/readyz")).Code == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready with the broker up");
+            var gone = Stopwatch.StartNew();
+            broker.Dispose();
+            await WaitUntilAsync(async () => (await GetAsync(url + "/readyz")).Code != HttpStatusCode.OK, TimeSpan.FromSeconds(30), "not ready without a broker");
+            var (_, body) = await GetAsync(url + "/readyz");
+            output.WriteLine($"not ready {gone.ElapsedMilliseconds} ms after the broker went: {body}");
+            Assert.Contains("Kafka cluster has not answered", body);
+            Assert.InRange(gone.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(15));
+        }
+        finally
+        {
+            broker.Dispose();
+            output.WriteLine(pod.Output);
+        }
+    }
+
     public enum Outage { RedisStopped, RedisPaused, BrokerKilled }
 
     /// <summary>
