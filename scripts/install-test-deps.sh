@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs that NuGet cannot provide: a real redis-server, and Debian's chromium with
-# chromium-driver for the test that drives the pod's page in a real headless browser.
-# Idempotent: does nothing when both are already on PATH (or in /usr/bin).
+# Installs what the test suite needs that NuGet cannot provide: a real redis-server, Debian's chromium with
+# chromium-driver for the test that drives the pod's page in a real headless browser, and the broker conformance
+# suite's independent Kafka clients: kafka-python (Debian's python3-kafka) and kafkajs (npm, pinned by
+# tests/Broker/Clients/node/package-lock.json, installed there with `npm ci`).
+# Idempotent: does nothing when everything is already there.
 # The tests start their own redis-server on a free loopback port, so the system
 # service is stopped and disabled after installing: nothing is left listening on 6379.
 set -euo pipefail
@@ -14,7 +16,34 @@ have_chromium() {
   { command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; } && { command -v chromedriver >/dev/null 2>&1 || [ -x /usr/bin/chromedriver ]; }
 }
 
+have_node() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1
+}
+
+have_kafka_python() {
+  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import kafka' >/dev/null 2>&1
+}
+
+KAFKAJS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/Broker/Clients/node"
+install_kafkajs() {
+  if [ -d "$KAFKAJS_DIR/node_modules/kafkajs" ]; then
+    echo "kafkajs already installed in $KAFKAJS_DIR"
+  else
+    (cd "$KAFKAJS_DIR" && npm ci --no-audit --no-fund)
+  fi
+}
+
 PACKAGES=()
+if have_node; then
+  echo "node already installed: $(command -v node)"
+else
+  PACKAGES+=(nodejs npm)
+fi
+if have_kafka_python; then
+  echo "kafka-python already installed for /usr/bin/python3"
+else
+  PACKAGES+=(python3 python3-kafka)
+fi
 if have_redis; then
   echo "redis-server already installed: $(command -v redis-server || echo /usr/bin/redis-server)"
 else
@@ -26,6 +55,7 @@ else
   PACKAGES+=(chromium chromium-driver)
 fi
 if [ ${#PACKAGES[@]} -eq 0 ]; then
+  install_kafkajs
   exit 0
 fi
 
@@ -62,4 +92,7 @@ fi
 
 have_redis || { echo "error: redis-server still not found after install" >&2; exit 1; }
 have_chromium || { echo "error: chromium or chromedriver still not found after install" >&2; exit 1; }
+have_node || { echo "error: node or npm still not found after install" >&2; exit 1; }
+have_kafka_python || { echo "error: python3-kafka still not importable by /usr/bin/python3 after install" >&2; exit 1; }
+install_kafkajs
 echo "installed: ${PACKAGES[*]}"

@@ -1,3 +1,4 @@
+using ContactCenter.Bench.Common;
 using System.Diagnostics;
 using System.Text.Json;
 using Confluent.Kafka;
@@ -17,7 +18,14 @@ internal static class BrokerBenchCommand
 {
     private sealed record Result(string Broker, double RecordsPerSecond, double P50Ms, double P99Ms, double IdleCpuPercent);
 
-    public static int Run(IReadOnlyList<string> args)
+    public static Task<int> RunAsync(IReadOnlyList<string> args) =>
+        BenchRuns.RepeatAsync("broker", BenchRuns.Count(args), _ =>
+        {
+            var calibration = ReferenceWorkload.Measure();
+            return Task.FromResult(new RunOutcome(RunOnce(args), true, ReferenceWorkload.Name, calibration));
+        });
+
+    private static Dictionary<string, double> RunOnce(IReadOnlyList<string> args)
     {
         var quick = args.Contains("--quick");
         // 6 partitions as the issue states; 40k records of ~100 bytes per partition stay under the mock's retention
@@ -62,14 +70,13 @@ internal static class BrokerBenchCommand
         Console.WriteLine($"{"broker",-8} {"records/s",12} {"p50 ms",8} {"p99 ms",8} {"idle CPU %",11}");
         foreach (var r in results)
             Console.WriteLine($"{r.Broker,-8} {r.RecordsPerSecond,12:N0} {r.P50Ms,8:F1} {r.P99Ms,8:F1} {r.IdleCpuPercent,11:F1}");
-        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
+        return new Dictionary<string, double>
         {
             ["throughputVsMock"] = Math.Round(native.RecordsPerSecond / mock.RecordsPerSecond, 2),
             ["recordsPerSecond"] = Math.Round(native.RecordsPerSecond),
             ["idleCpuPercent"] = Math.Round(native.IdleCpuPercent, 1),
             ["produceToConsumeP99Ms"] = Math.Round(native.P99Ms, 1),
-        }));
-        return 0;
+        };
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using ContactCenter.Bench.Common;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -32,7 +33,15 @@ namespace ContactCenter.Bench.Feed;
 /// </summary>
 internal static class FeedBenchCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) =>
+        BenchRuns.RepeatAsync("feed", BenchRuns.Count(args), async _ =>
+        {
+            var calibration = ReferenceWorkload.Measure();
+            var (figures, passed) = await RunOnceAsync(args);
+            return new RunOutcome(figures, passed, ReferenceWorkload.Name, calibration);
+        });
+
+    private static async Task<(Dictionary<string, double> Figures, bool Passed)> RunOnceAsync(string[] args)
     {
         var quick = args.Contains("--quick");
         var latencySeconds = quick ? 20 : 60;
@@ -137,10 +146,8 @@ internal static class FeedBenchCommand
         var ratio = crowded / alone;
         var load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
         try { Directory.Delete(stateDir, true); } catch (IOException) { }
-        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        return (new Dictionary<string, double>
         {
-            ["bench"] = "feed",
-            ["quick"] = quick,
             ["latency_clients"] = latencyClients,
             ["rate_events_per_s"] = rate,
             ["latency_sse_events"] = latency.TotalCount,
@@ -154,9 +161,7 @@ internal static class FeedBenchCommand
             ["at_rate_1000_clients"] = Math.Round(crowdedAtRate),
             ["at_rate_ratio"] = Math.Round(crowdedAtRate / aloneAtRate, 3),
             ["clients_dropped"] = feed.Dropped,
-            ["loadavg_1m"] = double.Parse(load, CultureInfo.InvariantCulture),
-        }));
-        return p99 <= 50 && ratio >= 0.9 ? 0 : 1;
+        }, p99 <= 50 && ratio >= 0.9);
     }
 
     /// <summary><c>feed-clients URL N</c>: opens N streams, prints <c>connected N</c>, reads them until a line arrives

@@ -16,7 +16,7 @@ namespace ContactCenter.Bench.Pipeline;
 /// <item><c>end</c>: the phase's latency percentiles and what the process spent since <c>phase</c>;</item>
 /// <item><c>quit</c>: stops the design and exits.</item>
 /// </list>
-/// Options: <c>--design engine|join-chain --topology F --bootstrap B --redis R --threads N [--alloc-profile]</c>.
+/// Options: <c>--design bare|engine|join-chain --topology F --bootstrap B --redis R --threads N [--alloc-profile]</c>.
 /// <list type="bullet">
 /// </list>
 /// </summary>
@@ -37,6 +37,7 @@ internal static class PipelineWorker
         var acks = new AckRecorder();
         IBenchDesign running = design switch
         {
+            "bare" => new BareRelayDesign(spec, Option("--bootstrap"), Option("--redis"), acks),
             "engine" => new EngineDesign(spec, Option("--bootstrap"), Option("--redis"), stateDir, acks),
             "join-chain" => new JoinChainDesign(spec, Option("--bootstrap"), Option("--redis"), stateDir, int.Parse(Option("--threads")), acks),
             _ => throw new ArgumentException($"unknown design '{design}'"),

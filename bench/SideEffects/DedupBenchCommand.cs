@@ -1,3 +1,4 @@
+using ContactCenter.Bench.Common;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -22,29 +23,35 @@ namespace ContactCenter.Bench.SideEffects;
 /// </summary>
 internal static class DedupBenchCommand
 {
+    /// <summary>Every timed phase lasts at least this long (after its untimed warm-up messages), whatever its message count.</summary>
+    private static readonly TimeSpan MinimumPhase = TimeSpan.FromSeconds(10);
+
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         var quick = args.Contains("--quick");
         var messages = quick ? 200 : 1_000;
-        using var broker = LocalKafka.Start(BrokerKind.Embedded, 1);
-        using var garnet = EmbeddedGarnet.Start();
-        using var redis = await RedisConnector.ConnectAsync(garnet.Endpoint);
-
-        var redisP99 = await RedisDedupAsync(redis, messages);
-        Console.Error.WriteLine($"redis first-write-wins: p99 {redisP99:F2} ms");
-        var ours = KafkaHop(broker, "ours", messages, lingerMs: 0, fetchWaitMs: 1);
-        Console.Error.WriteLine($"kafka hop, engine settings: p99 {ours:F1} ms");
-        var streamsDefaults = KafkaHop(broker, "streams-defaults", quick ? messages / 4 : messages / 2, lingerMs: 100, fetchWaitMs: 500);
-        Console.Error.WriteLine($"kafka hop, Kafka Streams default settings: p99 {streamsDefaults:F1} ms");
-        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
+        return await BenchRuns.RepeatAsync("dedup", BenchRuns.Count(args), async _ =>
         {
-            ["redisDedupP99Ms"] = Math.Round(redisP99, 3),
-            ["kafkaHopDedupP99Ms"] = Math.Round(streamsDefaults, 1),
-            ["kafkaHopOursP99Ms"] = Math.Round(ours, 1),
-            ["ratio"] = Math.Round(streamsDefaults / Math.Max(redisP99, 0.001), 1),
-            ["ratioOurs"] = Math.Round(ours / Math.Max(redisP99, 0.001), 1),
-        }));
-        return 0;
+            var calibration = ReferenceWorkload.Measure();
+            using var broker = LocalKafka.Start(BrokerKind.Embedded, 1);
+            using var garnet = EmbeddedGarnet.Start();
+            using var redis = await RedisConnector.ConnectAsync(garnet.Endpoint);
+
+            var redisP99 = await RedisDedupAsync(redis, messages);
+            Console.Error.WriteLine($"redis first-write-wins: p99 {redisP99:F2} ms");
+            var ours = KafkaHop(broker, "ours", messages, lingerMs: 0, fetchWaitMs: 1);
+            Console.Error.WriteLine($"kafka hop, engine settings: p99 {ours:F1} ms");
+            var streamsDefaults = KafkaHop(broker, "streams-defaults", quick ? messages / 4 : messages / 2, lingerMs: 100, fetchWaitMs: 500);
+            Console.Error.WriteLine($"kafka hop, Kafka Streams default settings: p99 {streamsDefaults:F1} ms");
+            return new RunOutcome(new Dictionary<string, double>
+            {
+                ["redisDedupP99Ms"] = Math.Round(redisP99, 3),
+                ["kafkaHopDedupP99Ms"] = Math.Round(streamsDefaults, 1),
+                ["kafkaHopOursP99Ms"] = Math.Round(ours, 1),
+                ["ratio"] = Math.Round(streamsDefaults / Math.Max(redisP99, 0.001), 1),
+                ["ratioOurs"] = Math.Round(ours / Math.Max(redisP99, 0.001), 1),
+            }, true, ReferenceWorkload.Name, calibration);
+        });
     }
 
     private static async Task<double> RedisDedupAsync(StackExchange.Redis.IConnectionMultiplexer redis, int messages)
@@ -52,8 +59,10 @@ internal static class DedupBenchCommand
         var db = redis.GetDatabase();
         var histogram = new LongHistogram(TimeSpan.FromSeconds(10).Ticks, 3);
         var run = Guid.NewGuid().ToString("N");
-        for (var i = -50; i < messages; i++) // the first 50: warm-up (script load, JIT)
+        var timed = new Stopwatch();
+        for (var i = -50; i < messages || timed.Elapsed < MinimumPhase; i++) // the first 50: warm-up (script load, JIT)
         {
+            if (i == 0) timed.Start();
             var started = Stopwatch.GetTimestamp();
             // Every tenth message is a duplicate of the one before it, as with a redelivery or a fan-out.
             var id = $"bench:{run}:{(i % 10 == 9 ? i - 1 : i)}";
@@ -104,8 +113,10 @@ internal static class DedupBenchCommand
         using var source = new ProducerBuilder<string, string>(Producer()).Build();
         var histogram = new LongHistogram(TimeSpan.FromMinutes(1).Ticks, 3);
         var warmup = 10;
-        for (var i = -warmup; i < messages; i++)
+        var timed = new Stopwatch();
+        for (var i = -warmup; i < messages || timed.Elapsed < MinimumPhase; i++)
         {
+            if (i == 0) timed.Start();
             var key = $"{name}-{i}";
             var started = Stopwatch.GetTimestamp();
             source.Produce(raw, new Message<string, string> { Key = key, Value = Encoding.UTF8.GetString(new byte[64]) });

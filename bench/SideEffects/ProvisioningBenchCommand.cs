@@ -1,3 +1,4 @@
+using ContactCenter.Bench.Common;
 using System.Text.Json;
 using ContactCenter.Processor.Workers;
 using ContactCenter.Topology.Files;
@@ -30,18 +31,25 @@ internal static class ProvisioningBenchCommand
             Service = new ProvisioningServiceOptions { Latency = TimeSpan.FromMilliseconds(200), FailureRate = 0.05 },
             Workers = new WorkerOptions(),
         };
-        Console.Error.WriteLine($"provisioning: {agents:N0} agents ({agents * 3:N0} source events), service 200 ms, 5 % failures, {options.Workers.Concurrency} workers");
-        var summary = await new ProvisioningScenario(options, Console.Error).RunAsync(spec, CancellationToken.None);
-        Console.Error.WriteLine($"exact: {summary.Exact} (provisioned {summary.Provisioned}, missing {summary.Missing}, extra {summary.Extra}, conflicts {summary.Conflicts})");
-        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        // --pause-ms 0 runs the workers without pacing (how it was), to compare.
+        var pauseAt = args.ToList().IndexOf("--pause-ms");
+        var pause = pauseAt >= 0 && pauseAt + 1 < args.Count ? TimeSpan.FromMilliseconds(int.Parse(args[pauseAt + 1])) : options.Workers.PauseWhenStagesBehind;
+        options = options with { Workers = new WorkerOptions { PauseWhenStagesBehind = pause } };
+        Console.Error.WriteLine($"provisioning: {agents:N0} agents ({agents * 3:N0} source events), service 200 ms, 5 % failures, {options.Workers.Concurrency} workers, pause while stages are {options.Workers.PauseWhenStagesBehind.TotalMilliseconds:F0} ms behind");
+        return await BenchRuns.RepeatAsync("provisioning", BenchRuns.Count(args), async _ =>
         {
-            ["agents"] = summary.Agents,
-            ["seconds"] = summary.Seconds,
-            ["maxLagMs"] = summary.MaxLagMs,
-            ["duplicates"] = summary.Duplicates,
-            ["retries"] = summary.Calls - summary.Agents,
-            ["dead"] = summary.Dead,
-        }));
-        return summary.Exact ? 0 : 1;
+            var calibration = ReferenceWorkload.Measure();
+            var summary = await new ProvisioningScenario(options with { Workers = new WorkerOptions { PauseWhenStagesBehind = pause } }, Console.Error).RunAsync(spec, CancellationToken.None);
+            Console.Error.WriteLine($"exact: {summary.Exact} (provisioned {summary.Provisioned}, missing {summary.Missing}, extra {summary.Extra}, conflicts {summary.Conflicts})");
+            return new RunOutcome(new Dictionary<string, double>
+            {
+                ["agents"] = summary.Agents,
+                ["seconds"] = summary.Seconds,
+                ["maxLagMs"] = summary.MaxLagMs,
+                ["duplicates"] = summary.Duplicates,
+                ["retries"] = summary.Calls - summary.Agents,
+                ["dead"] = summary.Dead,
+            }, summary.Exact, ReferenceWorkload.Name, calibration);
+        });
     }
 }

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
+using ContactCenter.Broker.Security;
 using ContactCenter.Broker.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -12,13 +14,17 @@ namespace ContactCenter.Broker;
 /// (so responses go back in request order, as Kafka guarantees). A frame that cannot be answered, or a size prefix
 /// that is negative or over the limit, closes this connection only. <paramref name="responseDelay"/> is failure
 /// injection: how long each response waits before it is written (read per response, so a test can change it live).
+/// On a TLS listener the socket is wrapped in an <see cref="SslStream"/>; on a SASL one a <see cref="SaslGate"/> lets
+/// nothing but ApiVersions and the SASL exchange through until the client authenticated.
 /// </summary>
-internal sealed class BrokerConnection(Socket socket, ClusterState cluster, BrokerNode node, Func<TimeSpan> responseDelay)
+internal sealed class BrokerConnection(Socket socket, ClusterState cluster, BrokerNode node, Func<TimeSpan> responseDelay,
+    BrokerListenerOptions listener)
 {
     public async Task RunAsync(CancellationToken ct)
     {
         var clientHost = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address.ToString() ?? "";
-        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        await using var stream = await OpenStreamAsync(ct).ConfigureAwait(false);
+        var sasl = listener.UsesSasl ? new SaslGate(cluster.SaslUsers!, cluster.Logger, node.Id, clientHost) : null;
         var input = PipeReader.Create(stream);
         var output = PipeWriter.Create(stream);
         try
@@ -36,11 +42,14 @@ internal sealed class BrokerConnection(Socket socket, ClusterState cluster, Brok
                         try
                         {
                             var frame = rented.AsMemory(0, size);
-                            var response = await RequestDispatcher.DispatchAsync(cluster, node, frame, clientHost, ct).ConfigureAwait(false);
+                            var response = sasl is not null && sasl.Intercepts(frame.Span)
+                                ? sasl.Handle(frame)
+                                : await RequestDispatcher.DispatchAsync(cluster, node, frame, clientHost, ct).ConfigureAwait(false);
                             if (response is null) continue;
                             if (responseDelay() is { Ticks: > 0 } delay) await Task.Delay(delay, ct).ConfigureAwait(false);
                             foreach (var chunk in response.Frame()) output.Write(chunk.Span);
                             await output.FlushAsync(ct).ConfigureAwait(false);
+                            if (sasl?.CloseAfterResponse == true) throw new CloseConnectionException("SASL authentication failed");
                         }
                         finally
                         {
@@ -56,6 +65,8 @@ internal sealed class BrokerConnection(Socket socket, ClusterState cluster, Brok
             }
         }
         catch (MalformedRequestException) { /* close: the client sent something we cannot answer */ }
+        catch (CloseConnectionException) { /* close: the only answer Kafka gives to a failed acks=0 produce */ }
+        catch (System.Security.Authentication.AuthenticationException) { /* a TLS handshake that failed: nothing to answer */ }
         catch (OperationCanceledException) { }
         catch (IOException) { }
         catch (SocketException) { }
@@ -69,6 +80,29 @@ internal sealed class BrokerConnection(Socket socket, ClusterState cluster, Brok
         {
             try { await input.CompleteAsync().ConfigureAwait(false); } catch (IOException) { } catch (ObjectDisposedException) { } catch (SocketException) { }
             try { await output.CompleteAsync().ConfigureAwait(false); } catch (IOException) { } catch (ObjectDisposedException) { } catch (SocketException) { }
+        }
+    }
+
+    private async Task<Stream> OpenStreamAsync(CancellationToken ct)
+    {
+        var network = new NetworkStream(socket, ownsSocket: true);
+        if (!listener.UsesTls) return network;
+        var tls = new SslStream(network, leaveInnerStreamOpen: false);
+        try
+        {
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            handshake.CancelAfter(TimeSpan.FromSeconds(30)); // a client that never finishes its handshake must not hold the connection
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = cluster.Options.TlsCertificate,
+                ClientCertificateRequired = false,
+            }, handshake.Token).ConfigureAwait(false);
+            return tls;
+        }
+        catch
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 

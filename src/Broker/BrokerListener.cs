@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using ContactCenter.Broker.Security;
 
 namespace ContactCenter.Broker;
 
@@ -18,10 +19,13 @@ internal sealed class BrokerListener : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private long _responseDelayTicks;
 
-    public BrokerListener(ClusterState cluster, int id, int port = 0)
+    private readonly BrokerListenerOptions _options;
+
+    public BrokerListener(ClusterState cluster, int id, BrokerListenerOptions? options = null)
     {
         _cluster = cluster;
-        _listener = Bind(port);
+        _options = options ?? new BrokerListenerOptions();
+        _listener = Bind(_options.Port);
         Node = new BrokerNode(id, "127.0.0.1", ((IPEndPoint)_listener.LocalEndPoint!).Port);
     }
 
@@ -40,8 +44,17 @@ internal sealed class BrokerListener : IAsyncDisposable
     private static Socket Bind(int port)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        // Rebinding a port right after a restart must not fail on connections in TIME_WAIT (SO_REUSEADDR), but a second
+        // broker must not share a port a live one listens on: on Linux .NET's ReuseAddress also sets SO_REUSEPORT,
+        // which would allow exactly that, so set SO_REUSEADDR (SOL_SOCKET 1, option 2) alone there.
+        if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(1, 2, BitConverter.GetBytes(1));
+        else socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        try { socket.Bind(new IPEndPoint(IPAddress.Loopback, port)); }
+        catch (SocketException e) when (port != 0)
+        {
+            socket.Dispose();
+            throw new InvalidOperationException($"Cannot listen on 127.0.0.1:{port}: {e.Message}", e);
+        }
         socket.Listen(512);
         return socket;
     }
@@ -71,7 +84,7 @@ internal sealed class BrokerListener : IAsyncDisposable
             catch (SocketException) { if (stop.IsCancellationRequested) break; continue; }
             catch (ObjectDisposedException) { break; }
             client.NoDelay = true;
-            var connection = new BrokerConnection(client, _cluster, Node, () => ResponseDelay);
+            var connection = new BrokerConnection(client, _cluster, Node, () => ResponseDelay, _options);
             _connections[client] = Task.Run(async () =>
             {
                 try { await connection.RunAsync(stop).ConfigureAwait(false); }

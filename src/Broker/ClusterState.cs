@@ -23,7 +23,11 @@ internal sealed class ClusterState : IDisposable
         Options = options;
         Logger = logger;
         Groups = new GroupCoordinator(options);
+        if (options.SaslUsers is { } users) SaslUsers = new Security.SaslUsers(users);
     }
+
+    /// <summary>The credentials SASL listeners check (built from <see cref="KafkaBrokerOptions.SaslUsers"/>), or null.</summary>
+    public Security.SaslUsers? SaslUsers { get; }
 
     public KafkaBrokerOptions Options { get; }
 
@@ -80,7 +84,7 @@ internal sealed class ClusterState : IDisposable
                 var path = Path.Combine(directory, "topic.json");
                 if (!File.Exists(path)) File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(meta));
             }
-            topic = new TopicLog(name, partitions, replication, ids, merged, _topicCount++, directory);
+            topic = new TopicLog(name, partitions, replication, ids, merged, _topicCount++, directory, Options.Fsync);
             topic.ElectLeaders(IsUp);
             _topics[name] = topic;
             return true;
@@ -94,6 +98,49 @@ internal sealed class ClusterState : IDisposable
         if (topic.DataDirectory is { } directory)
             try { System.IO.Directory.Delete(directory, recursive: true); } catch (IOException) { }
         return true;
+    }
+
+    /// <summary>
+    /// The broker coordinating a group: spread over the live brokers by a hash of its id. Group state is shared by
+    /// the whole process, so any broker would do; a stable one keeps clients' expectations (FindCoordinator,
+    /// ListGroups per coordinator).
+    /// </summary>
+    public BrokerNode CoordinatorFor(string key)
+    {
+        var brokers = LiveBrokers;
+        if (brokers.Count == 0) brokers = Brokers;
+        var hash = 2166136261u; // FNV-1a
+        foreach (var c in key) hash = (hash ^ c) * 16777619u;
+        return brokers[(int)(hash % (uint)brokers.Count)];
+    }
+
+    /// <summary>Grows a topic to <paramref name="count"/> partitions (CreatePartitions) and records the new count on disk.</summary>
+    public void AddPartitions(TopicLog topic, int count)
+    {
+        lock (_createGate)
+        {
+            topic.AddPartitions(count, IsUp);
+            SaveMetadata(topic);
+        }
+    }
+
+    /// <summary>Replaces a topic's set configs (AlterConfigs) and records them on disk.</summary>
+    public void ReplaceConfigs(TopicLog topic, IReadOnlyDictionary<string, string> configs)
+    {
+        lock (_createGate)
+        {
+            topic.ReplaceConfigs(configs);
+            SaveMetadata(topic);
+        }
+    }
+
+    private static void SaveMetadata(TopicLog topic)
+    {
+        if (topic.DataDirectory is not { } directory) return;
+        var meta = new PersistedTopic(topic.Partitions.Count, topic.ReplicationFactor, new Dictionary<string, string>(topic.Configs, StringComparer.Ordinal));
+        var path = Path.Combine(directory, "topic.json");
+        File.WriteAllText(path + ".tmp", System.Text.Json.JsonSerializer.Serialize(meta));
+        File.Move(path + ".tmp", path, overwrite: true);
     }
 
     private sealed record PersistedTopic(int Partitions, short Replication, Dictionary<string, string> Configs);

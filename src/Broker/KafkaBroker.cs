@@ -16,6 +16,7 @@ public sealed class KafkaBroker : IDisposable, IAsyncDisposable
     private readonly Timer _housekeeping;
     private int _disposed;
     private long _lastCompactionMs;
+    private long _lastFsyncMs;
 
     /// <summary>How often compacted topics get a compaction pass (only partitions appended to since the last one).</summary>
     internal const long CompactionIntervalMs = 1000;
@@ -35,18 +36,32 @@ public sealed class KafkaBroker : IDisposable, IAsyncDisposable
 
     internal ClusterState Cluster => _cluster;
 
-    /// <summary>Starts <paramref name="brokers"/> brokers on random loopback ports.</summary>
+    /// <summary>
+    /// Starts <paramref name="brokers"/> brokers on loopback: on random ports, or where
+    /// <see cref="KafkaBrokerOptions.Listeners"/> says (fixed ports survive a restart of the process; security per broker).
+    /// </summary>
     /// <param name="logger">where the broker reports what it cannot do for a client (nothing by default).</param>
     public static KafkaBroker Start(int brokers = 1, KafkaBrokerOptions? options = null, ILogger? logger = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
-        var cluster = new ClusterState(options ?? new KafkaBrokerOptions(), logger ?? NullLogger.Instance);
+        options ??= new KafkaBrokerOptions();
+        options.Validate(brokers);
+        var cluster = new ClusterState(options, logger ?? NullLogger.Instance);
         var listeners = new List<BrokerListener>();
-        for (var id = 1; id <= brokers; id++)
+        try
         {
-            var listener = new BrokerListener(cluster, id);
-            listeners.Add(listener);
-            cluster.Brokers.Add(listener.Node);
+            for (var id = 1; id <= brokers; id++)
+            {
+                var listener = new BrokerListener(cluster, id, options.Listeners?[id - 1]);
+                listeners.Add(listener);
+                cluster.Brokers.Add(listener.Node);
+            }
+        }
+        catch
+        {
+            foreach (var listener in listeners) listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            cluster.Dispose();
+            throw;
         }
         cluster.LoadPersisted();
         foreach (var listener in listeners) listener.Start();
@@ -126,6 +141,13 @@ public sealed class KafkaBroker : IDisposable, IAsyncDisposable
                 foreach (var partition in topic.Partitions) partition.ApplyRetention(retentionMs, retentionBytes, now);
             }
             if (compacted) _lastCompactionMs = now;
+            if (_cluster.Options.Fsync == FsyncMode.Interval && now - _lastFsyncMs >= _cluster.Options.FsyncInterval.TotalMilliseconds)
+            {
+                _lastFsyncMs = now;
+                foreach (var topic in _cluster.Topics)
+                    foreach (var partition in topic.Partitions) partition.SyncIfDirty();
+                _cluster.Groups.SyncJournal();
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -1,3 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
+using ContactCenter.Broker.Security;
+
 namespace ContactCenter.Broker;
 
 /// <summary>Settings of the embedded Kafka-protocol broker (the defaults suit tests and the demo).</summary>
@@ -31,6 +34,44 @@ public sealed record KafkaBrokerOptions
     /// </summary>
     public string? DataDirectory { get; init; }
 
+    /// <summary>
+    /// When data written to <see cref="DataDirectory"/> is forced to the disk (<c>--fsync</c>): never (the default,
+    /// like Kafka, which relies on replication), every <see cref="FsyncInterval"/>, or before each acknowledgement.
+    /// A killed process loses nothing in any mode; the modes differ on a power cut.
+    /// </summary>
+    public Log.FsyncMode Fsync { get; init; } = Log.FsyncMode.Never;
+
+    /// <summary>How often <see cref="Log.FsyncMode.Interval"/> forces written data to the disk (Kafka's <c>log.flush.interval.ms</c>).</summary>
+    public TimeSpan FsyncInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often retention and session expiry are checked.</summary>
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// One entry per broker (broker 1 first): its port (0: a free one) and protocol. Null: every broker PLAINTEXT on
+    /// a free port. Fixed ports let a restarted broker process come back where its clients expect it.
+    /// </summary>
+    public IReadOnlyList<BrokerListenerOptions>? Listeners { get; init; }
+
+    /// <summary>The server certificate (with its private key) of SSL and SASL_SSL listeners.</summary>
+    public X509Certificate2? TlsCertificate { get; init; }
+
+    /// <summary>User name to password for SASL listeners (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). Only salted SCRAM
+    /// credentials and a hash for PLAIN are kept once the broker started; nothing of them is ever logged.</summary>
+    public IReadOnlyDictionary<string, string>? SaslUsers { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when these options cannot run <paramref name="brokers"/> brokers.</summary>
+    public void Validate(int brokers)
+    {
+        if (Listeners is null) return;
+        if (Listeners.Count != brokers)
+            throw new ArgumentException($"{Listeners.Count} listener(s) given for {brokers} broker(s): give one per broker.", nameof(Listeners));
+        if (Listeners.Any(l => l.Port is < 0 or > 65535)) throw new ArgumentException("Listener ports are 0 (any free) to 65535.", nameof(Listeners));
+        var fixedPorts = Listeners.Where(l => l.Port != 0).Select(l => l.Port).ToList();
+        if (fixedPorts.Count != fixedPorts.Distinct().Count()) throw new ArgumentException("Two brokers cannot listen on the same port.", nameof(Listeners));
+        if (Listeners.Any(l => l.UsesTls) && TlsCertificate is not { HasPrivateKey: true })
+            throw new ArgumentException("SSL and SASL_SSL listeners need TlsCertificate, with its private key.", nameof(TlsCertificate));
+        if (Listeners.Any(l => l.UsesSasl) && (SaslUsers is null || SaslUsers.Count == 0))
+            throw new ArgumentException("SASL listeners need at least one user in SaslUsers.", nameof(SaslUsers));
+    }
 }

@@ -45,6 +45,12 @@ internal static class RequestDispatcher
             case ApiKey.CreateTopics: CreateTopicsHandler.Handle(ctx, reader, response); break;
             case ApiKey.DeleteTopics: DeleteTopicsHandler.Handle(ctx, reader, response); break;
             case ApiKey.DescribeConfigs: DescribeConfigsHandler.Handle(ctx, reader, response); break;
+            // Admin APIs (issue 23).
+            case ApiKey.DeleteRecords: DeleteRecordsHandler.Handle(ctx, reader, response); break;
+            case ApiKey.AlterConfigs: AlterConfigsHandler.Handle(ctx, reader, response); break;
+            case ApiKey.CreatePartitions: CreatePartitionsHandler.Handle(ctx, reader, response); break;
+            case ApiKey.DeleteGroups: DeleteGroupsHandler.Handle(ctx, reader, response); break;
+            case ApiKey.IncrementalAlterConfigs: IncrementalAlterConfigsHandler.Handle(ctx, reader, response); break;
             default: throw new MalformedRequestException($"unsupported API {header.ApiKey}");
         }
         return response;

@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using ContactCenter.Broker;
+using ContactCenter.Broker.Log;
+using ContactCenter.Broker.Security;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Sandbox.Kafka;
 
@@ -33,16 +36,31 @@ internal static class BrokerCommand
         {
             Description = "embedded broker only: keep topics, records and committed offsets in this directory and load them at start.",
         };
+        var port = new Option<string?>("--port")
+        {
+            Description = "embedded broker only: listen on fixed ports so a restarted broker comes back where clients expect it: P (brokers on P..P+N-1) or P1,P2,... (one per broker). Default: free ports, new at each start.",
+        };
+        var fsync = new Option<FsyncMode>("--fsync")
+        {
+            Description = "with --data-dir: when written data is forced to the disk: never (default; a killed process loses nothing, a power cut may), interval (every second), always (before each acknowledgement).",
+            DefaultValueFactory = _ => FsyncMode.Never,
+        };
         var command = new Command(Name, "Run an embedded Kafka-protocol cluster until Ctrl-C.")
         {
-            brokers, bootstrapFile, topics, kind, dataDir,
+            brokers, bootstrapFile, topics, kind, dataDir, port, fsync,
         };
         command.SetAction(async (parseResult, ct) =>
         {
             var brokerCount = parseResult.GetValue(brokers);
             IReadOnlyList<TopicRequest> requested;
+            IReadOnlyList<int>? ports;
             try
             {
+                ports = ParsePorts(parseResult.GetValue(port), brokerCount);
+                if (ports is not null && parseResult.GetValue(kind) != BrokerKind.Embedded)
+                    throw new FormatException("--port needs --broker embedded (the mock picks its own ports).");
+                if (parseResult.GetValue(fsync) != FsyncMode.Never && parseResult.GetValue(dataDir) is null)
+                    throw new FormatException("--fsync needs --data-dir (without it nothing is written to disk).");
                 if (brokerCount < 1) throw new FormatException("--brokers must be at least 1.");
                 if (parseResult.GetValue(dataDir) is not null && parseResult.GetValue(kind) != BrokerKind.Embedded)
                     throw new FormatException("--data-dir needs --broker embedded (the mock keeps nothing on disk).");
@@ -55,12 +73,18 @@ internal static class BrokerCommand
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
-            return await RunAsync(parseResult.GetValue(kind), parseResult.GetValue(dataDir)?.FullName, brokerCount, parseResult.GetValue(bootstrapFile), requested, ct);
+            var native = new KafkaBrokerOptions
+            {
+                DataDirectory = parseResult.GetValue(dataDir)?.FullName,
+                Fsync = parseResult.GetValue(fsync),
+                Listeners = ports?.Select(p => new BrokerListenerOptions(p)).ToList(),
+            };
+            return await RunAsync(parseResult.GetValue(kind), native, brokerCount, parseResult.GetValue(bootstrapFile), requested, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(BrokerKind kind, string? dataDir, int brokerCount, FileInfo? bootstrapFile,
+    private static async Task<int> RunAsync(BrokerKind kind, KafkaBrokerOptions native, int brokerCount, FileInfo? bootstrapFile,
         IReadOnlyList<TopicRequest> topics, CancellationToken ct)
     {
         // Every stop signal, however many and whenever they come (during start, while the cluster is disposed, after this
@@ -76,7 +100,19 @@ internal static class BrokerCommand
                 stop.Cancel();
             }));
 
-        using var broker = LocalKafka.Start(kind, brokerCount, dataDirectory: dataDir);
+        using var logs = ContactCenter.Processor.Hosting.Logs.Create();
+        var logger = logs.CreateLogger("ContactCenter.Broker");
+        LocalKafka broker;
+        try
+        {
+            broker = kind == BrokerKind.Embedded ? LocalKafka.StartEmbedded(brokerCount, native, logger) : LocalKafka.Start(kind, brokerCount, logger: logger);
+        }
+        catch (InvalidOperationException e) // a fixed port taken
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+        using var _ = broker;
         foreach (var topic in topics)
             broker.CreateTopic(topic.Name, topic.Partitions, topic.Replication);
 
@@ -119,6 +155,31 @@ internal static class BrokerCommand
         try { file.Delete(); }
         catch (IOException) { /* best effort: a stale file only names ports nobody listens on */ }
         catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>
+    /// Parses <c>--port</c>: <c>P</c> gives brokers P..P+N-1, <c>P1,P2,...</c> one port per broker; null when not given.
+    /// Throws <see cref="FormatException"/> with a readable message.
+    /// </summary>
+    internal static IReadOnlyList<int>? ParsePorts(string? spec, int brokers)
+    {
+        if (string.IsNullOrWhiteSpace(spec)) return null;
+        var parts = spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var ports = new List<int>();
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, out var p) || p is < 1 or > 65535)
+                throw new FormatException($"--port: '{part}' is not a port (1-65535).");
+            ports.Add(p);
+        }
+        if (ports.Count == 1)
+        {
+            if (ports[0] + brokers - 1 > 65535) throw new FormatException($"--port: {ports[0]}..{ports[0] + brokers - 1} runs past 65535.");
+            return Enumerable.Range(ports[0], brokers).ToList();
+        }
+        if (ports.Count != brokers) throw new FormatException($"--port: {ports.Count} ports for {brokers} broker(s); give one port, or one per broker.");
+        if (ports.Distinct().Count() != ports.Count) throw new FormatException("--port: a port is listed twice.");
+        return ports;
     }
 
     internal readonly record struct TopicRequest(string Name, int Partitions, int Replication);

@@ -22,6 +22,8 @@ internal static class CommandCatalog
         yield return ReplayCommand.Create();
         yield return ResetCommand.Create();
         yield return PurgeKeysCommand.Create();
+        yield return CopyProgressCommand.Create();
+        yield return MoveQueueCommand.Create();
         yield return TestCommand.Create();
         yield return SnapshotCommand.Create();
         yield return ReconcileCommand.Create();

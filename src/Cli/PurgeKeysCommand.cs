@@ -33,7 +33,7 @@ internal static class PurgeKeysCommand
             }
             if (cluster.Bind(parse, error) is not { } settings)
                 return ExitCodes.InvalidInput;
-            var path = TopologyFiles.Resolve(parse.GetValue(topology)!);
+            var path = TopologyFiles.Resolve(parse.GetValue(topology)!, parse.InvocationConfiguration.Error);
             var loaded = TopologyLoader.Load(path);
             if (loaded.Spec is not { } spec)
             {
@@ -50,16 +50,30 @@ internal static class PurgeKeysCommand
             using var connection = await ClusterOptions.ConnectRedisAsync(settings, ct);
             var db = connection.GetDatabase();
             var glob = RedisStateReader.KeyGlob(old);
-            var doomed = new List<string>();
+            var candidates = new List<string>();
             await foreach (var key in RedisStateReader.ScanKeysAsync(connection, glob + "*"))
             {
                 var hash = key.EndsWith(FenceScript.TombstoneSuffix, StringComparison.Ordinal) ? key[..^FenceScript.TombstoneSuffix.Length] : key;
                 if (Matches(old, hash, spec.State.Limits.MaxKeyBytes) && !Matches(current, hash, spec.State.Limits.MaxKeyBytes))
-                    doomed.Add(key);
+                    candidates.Add(key);
             }
-            output.WriteLine($"{doomed.Count} keys under {old} (hashes and their tombstone fences), none of them a key of {current}");
+            // Only what the state stage writes under a pattern: hashes, and the string fences of deleted agents. Any other
+            // key that happens to match (a list, a plain string) belongs to someone else and is left alone.
+            var types = await Task.WhenAll(candidates.Select(k => db.KeyTypeAsync(k)));
+            var doomed = new List<string>();
+            var skipped = 0;
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                var tomb = candidates[i].EndsWith(FenceScript.TombstoneSuffix, StringComparison.Ordinal);
+                if (types[i] == (tomb ? StackExchange.Redis.RedisType.String : StackExchange.Redis.RedisType.Hash)) doomed.Add(candidates[i]);
+                else skipped++;
+            }
+            output.WriteLine($"{doomed.Count} keys under {old} (hashes and their tombstone fences), none of them a key of {current}" +
+                (skipped > 0 ? $"; {skipped} other keys match the pattern but are not agent hashes or fences and are kept" : ""));
             foreach (var key in doomed.Take(10))
                 output.WriteLine("  " + key);
+            if (doomed.Count > 10)
+                output.WriteLine($"  ... and {doomed.Count - 10} more");
             if (!parse.GetValue(execute))
             {
                 output.WriteLine("dry run: nothing was deleted; run again with --execute");

@@ -46,7 +46,7 @@ internal static class ReconcileCommand
             }
             if (cluster.Bind(parse, error) is not { } settings)
                 return ExitCodes.InvalidInput;
-            var loaded = TopologyLoader.Load(TopologyFiles.Resolve(parse.GetValue(topology)!));
+            var loaded = TopologyLoader.Load(TopologyFiles.Resolve(parse.GetValue(topology)!, parse.InvocationConfiguration.Error));
             if (loaded.Spec is not { } spec)
             {
                 foreach (var diagnostic in loaded.Diagnostics) error.WriteLine(diagnostic);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using ContactCenter.Stores.Redis;
+using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Files;
 using ContactCenter.Topology.Spec;
 using Spectre.Console;
@@ -57,7 +58,7 @@ internal static class ReplayCommand
             if (cluster.Bind(parse, error) is not { } settings)
                 return ExitCodes.InvalidInput;
             var kafka = cluster.Kafka(settings);
-            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!);
+            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!, parse.InvocationConfiguration.Error);
             var spec = LoadStage(topologyPath, parse.GetValue(stage)!, error, "replay");
             if (spec is null)
                 return 2;
@@ -67,6 +68,22 @@ internal static class ReplayCommand
                 foreach (var message in new[] { fromError, toError }.OfType<string>())
                     error.WriteLine("replay: " + message);
                 return 2;
+            }
+            if (ReplayRange.CheckOrder(start, end) is { } order)
+            {
+                error.WriteLine("replay: " + order);
+                return ExitCodes.InvalidInput;
+            }
+            var keyList = parse.GetValue(keys)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (keyList is { Length: 0 })
+            {
+                error.WriteLine("replay: --keys names no agent");
+                return ExitCodes.InvalidInput;
+            }
+            if (keyList?.Where(k => !RecordKeyRule.IsValid(k, spec.Limits.MaxKeyBytes)).ToList() is { Count: > 0 } badKeys)
+            {
+                error.WriteLine($"replay: --keys {string.Join(", ", badKeys.Select(k => $"'{k}'"))} {(badKeys.Count == 1 ? "is not a valid record key" : "are not valid record keys")} ({RecordKeyRule.Description}); no such agent can exist");
+                return ExitCodes.InvalidInput;
             }
             var diffPath = parse.GetValue(diffOut);
             if (diffPath is not null && parse.GetValue(execute))
@@ -107,7 +124,7 @@ internal static class ReplayCommand
 
             var replay = new StateReplay(spec, kafka, connection)
             {
-                Keys = parse.GetValue(keys)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
+                Keys = keyList?.ToHashSet(StringComparer.Ordinal),
             };
             ReplayResult result;
             try
@@ -240,17 +257,21 @@ internal static class ReplayCommand
             output.WriteLine($"  rejected {rejected.Partition}/{rejected.Offset}: {rejected.Reason}");
         if (result.Executed)
         {
-            output.WriteLine($"executed: {result.Applied} agents written, {result.Unchanged} writes changed nothing or were fenced out by newer state");
+            output.WriteLine($"executed: {result.Applied} fenced writes applied, {result.Unchanged} changed nothing or were fenced out by newer state");
             return;
         }
         output.WriteLine($"dry run against live Redis: {result.Count(AgentChange.Added)} added, {result.Count(AgentChange.Changed)} changed, " +
             $"{result.Count(AgentChange.Removed)} removed, {result.Count(AgentChange.Unchanged)} unchanged");
-        foreach (var diff in result.Diff.Where(d => d.Change != AgentChange.Unchanged).Take(50))
+        const int Shown = 50;
+        var changed = result.Diff.Where(d => d.Change != AgentChange.Unchanged).ToList();
+        foreach (var diff in changed.Take(Shown))
         {
             output.WriteLine($"  {diff.Change.ToString().ToLowerInvariant(),-8} {diff.Key}");
             foreach (var field in diff.Fields)
                 output.WriteLine($"           {field.Field}: {Show(field.Before)} -> {Show(field.After)}");
         }
+        if (changed.Count > Shown)
+            output.WriteLine($"  ... and {changed.Count - Shown} more agents ({(diffPath is null ? "--diff-out FILE writes every one" : "all of them are in " + diffPath)})");
         if (diffPath is not null)
             output.WriteLine($"diff: {diffPath}");
         output.WriteLine("nothing was written; run again with --execute to apply");

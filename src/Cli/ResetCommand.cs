@@ -92,7 +92,7 @@ internal static class ResetCommand
             if (cluster.Bind(parse, error) is not { } settings)
                 return ExitCodes.InvalidInput;
             var kafka = cluster.Kafka(settings);
-            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!);
+            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!, parse.InvocationConfiguration.Error);
             var loaded = TopologyLoader.Load(topologyPath);
             if (loaded.Spec is not { } pipeline)
             {

@@ -100,7 +100,7 @@ internal static class RunCommand
             if (problems.Count > 0)
                 return 2;
 
-            var topologyPath = TopologyFiles.Resolve(options.Topology);
+            var topologyPath = TopologyFiles.Resolve(options.Topology, Console.Error);
             if (options.StateDir is { } requestedDir && OutputGuard.Check("--state-dir", requestedDir, [topologyPath]) is { } refused)
             {
                 parse.InvocationConfiguration.Error.WriteLine(refused);

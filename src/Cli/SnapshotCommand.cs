@@ -32,7 +32,7 @@ internal static class SnapshotCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!);
+            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!, parse.InvocationConfiguration.Error);
             var loaded = TopologyLoader.Load(topologyPath);
             if (loaded.HasErrors || loaded.Spec is not { } spec)
             {

@@ -8,7 +8,7 @@ namespace ContactCenter.Cli;
 
 /// <summary>
 /// The exit codes every verb shares, and the one place an expected failure becomes one line instead of a stack trace.
-/// Verbs may use further codes of their own (plan: 2 NEEDS REPLAY, 3 BREAKS), documented with the verb.
+/// Verbs may use further codes of their own (plan: 5 NEEDS ACTION, 2 NEEDS REPLAY, 3 BREAKS), documented with the verb.
 /// </summary>
 internal static class ExitCodes
 {

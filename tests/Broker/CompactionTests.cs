@@ -22,7 +22,7 @@ public sealed class CompactionTests
         foreach (var batch in batches)
         {
             Assert.True(RecordBatch.CrcMatches(batch.Span));
-            foreach (var r in LogCompactor.Records(batch.Span)!)
+            foreach (var r in LogCompactor.Records(batch.Span)!.Spans)
                 result.Add((r.Offset, Encoding.UTF8.GetString(r.Key!), r.Tombstone ? null : "v"));
         }
         return result;

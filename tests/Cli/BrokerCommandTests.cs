@@ -94,7 +94,7 @@ public partial class BrokerCommandTests
     }
 
     // Runs the CLI the way a developer would: `dotnet contactcenter.dll broker ...` (the test output holds a copy).
-    private static Process StartBroker(params string[] args)
+    internal static Process StartBroker(params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "contactcenter.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference the Processor project");

@@ -8,9 +8,10 @@ using ContactCenter.Cli;
 namespace ContactCenter.Tests.Cli;
 
 /// <summary>
-/// Every command a <c>plan</c> fix line names runs as printed: for each shipped edit example (the docs table's edits),
-/// each backquoted command parses with the CLI's own parser, names a real verb, holds no placeholder, and advice to
-/// delete old keys never takes a key the new topology writes.
+/// Every <c>plan</c> fix is a command that runs as printed or a documented procedure: for each shipped edit example (the
+/// docs table's edits), each fix's command parses with the CLI's own parser, names a real verb, holds no placeholder,
+/// advice to delete old keys never takes a key the new topology writes, a procedure names a real docs section, every
+/// consequence that needs something names a fix, and every kind of fix occurs. PlanFixExecutionTests runs them.
 /// </summary>
 [Trait("Kind", "Unit")]
 public sealed class PlanFixCommandTests
@@ -59,6 +60,7 @@ public sealed class PlanFixCommandTests
             root.Subcommands.Add(verb);
         var failures = new List<string>();
         var commands = 0;
+        var kinds = new HashSet<PlanFixKind>();
         foreach (var (row, edits) in PlanDocsTableTests.Edits)
         {
             foreach (var edit in edits)
@@ -67,30 +69,40 @@ public sealed class PlanFixCommandTests
                 var after = edit.After?.Invoke() ?? PlanDocsTableTests.Apply(before, edit.Replacements);
                 var old = TopologyLoader.Parse(before, "old.yaml").Model!;
                 var @new = TopologyLoader.Parse(after, "new.yaml").Model!;
-                foreach (var item in DeploymentPlanner.Plan(old, @new, "topologies/new agent-state.yaml"))
+                foreach (var item in DeploymentPlanner.Plan(old, @new))
                 {
-                    if (item.Fix is null) continue;
-                    if (item.Fix.Contains('<') || item.Fix.Contains('>'))
-                        failures.Add($"{edit.Label}: placeholder in fix: {item.Fix}");
-                    foreach (Match match in Command.Matches(item.Fix))
+                    if (item.Impact != PlanImpact.KeepsState && item.Fixes.Count == 0 && !item.Reason.Contains("restored from its changelog", StringComparison.Ordinal))
+                        failures.Add($"{edit.Label}: {item.Subject} needs something but names no fix");
+                    foreach (var fix in item.Fixes)
                     {
+                        kinds.Add(fix.Kind);
+                        var text = PlanFixCommands.Text(fix, "topologies/new agent-state.yaml");
+                        if (PlanFixCommands.Procedure(fix) is { } procedure && !DocsHaveSection(procedure))
+                            failures.Add($"{edit.Label}: {procedure} does not exist");
+                        if (PlanFixCommands.Command(fix, "topologies/new agent-state.yaml") is not { } line)
+                        {
+                            if (PlanFixCommands.Procedure(fix) is null)
+                                failures.Add($"{edit.Label}: {fix.Kind} has neither a command nor a documented procedure");
+                            continue;
+                        }
+                        Assert.Equal($"`{line}`", Command.Match(text).Value);
                         commands++;
-                        var words = ShellWords(match.Groups["command"].Value);
+                        var words = ShellWords(line);
                         if (words[0] != "contactcenter")
                         {
-                            failures.Add($"{edit.Label}: not a contactcenter command: {match.Value}");
+                            failures.Add($"{edit.Label}: not a contactcenter command: {line}");
                             continue;
                         }
                         var parsed = root.Parse(words.Skip(1).ToArray());
                         if (parsed.Errors.Count > 0 || parsed.CommandResult.Command == root)
-                            failures.Add($"{edit.Label}: {match.Value}: {string.Join("; ", parsed.Errors.Select(e => e.Message))}");
+                            failures.Add($"{edit.Label}: {line}: {string.Join("; ", parsed.Errors.Select(e => e.Message))}");
                         if (words.IndexOf("--key-pattern") is var at and >= 0)
                         {
                             foreach (var sink in @new.Sinks.Where(s => s.KeyPattern is not null))
                             {
                                 var newKey = sink.KeyPattern!.Value.Replace("{key}", "a-1", StringComparison.Ordinal);
                                 if (PurgeKeysCommand.Matches(words[at + 1], newKey, 128))
-                                    failures.Add($"{edit.Label}: {match.Value} would delete the new key {newKey}");
+                                    failures.Add($"{edit.Label}: {line} would delete the new key {newKey}");
                             }
                         }
                     }
@@ -99,6 +111,14 @@ public sealed class PlanFixCommandTests
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         Assert.True(commands >= 15, $"only {commands} commands checked");
+        Assert.Equal(Enum.GetValues<PlanFixKind>().Order(), kinds.Order());
+    }
+
+    /// <summary>"docs/topologies.md, \"Title\"" names a heading of that file.</summary>
+    private static bool DocsHaveSection(string reference)
+    {
+        var match = Regex.Match(reference, "^(?<file>[^,]+), \"(?<title>[^\"]+)\"$");
+        return match.Success && File.ReadAllText(Repo.File(match.Groups["file"].Value)).Contains("## " + match.Groups["title"].Value + "\n", StringComparison.Ordinal);
     }
 
     [Theory]

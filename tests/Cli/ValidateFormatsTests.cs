@@ -140,7 +140,11 @@ public sealed class ValidateFormatsTests : IDisposable
             Assert.Equal(3, json.RootElement.GetProperty("exitCode").GetInt32());
             var item = json.RootElement.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("impact").GetString() == "breaks");
             Assert.Contains("consumer group", item.GetProperty("reason").GetString());
-            Assert.False(string.IsNullOrEmpty(item.GetProperty("fix").GetString()));
+            var fix = item.GetProperty("fixes").EnumerateArray().Single();
+            Assert.Equal("move-group-offsets", fix.GetProperty("kind").GetString());
+            Assert.Equal("agent-state", fix.GetProperty("stage").GetString());
+            Assert.Equal("cc.agent-state", fix.GetProperty("arguments").GetProperty("from-group").GetString());
+            Assert.StartsWith("contactcenter reset ", fix.GetProperty("command").GetString());
         }
         (code, output) = CliRunner.Run("plan", "--format", "json", Repo.AgentState, Repo.AgentState);
         Assert.Equal(0, code);

@@ -21,12 +21,34 @@ internal sealed class GroupCoordinator : IDisposable
         if (options.DataDirectory is { } root)
         {
             Directory.CreateDirectory(root);
-            _journal = new OffsetJournal(Path.Combine(root, "__consumer_offsets.jsonl"));
-            foreach (var c in _journal.Load()) GetOrCreate(c.Group).Offsets[(c.Topic, c.Partition)] = (c.Offset, c.Metadata);
+            _journal = new OffsetJournal(Path.Combine(root, "__consumer_offsets.jsonl"), options.Fsync);
+            foreach (var c in _journal.Load())
+                if (c.GroupDeleted) _groups.Remove(c.Group);
+                else GetOrCreate(c.Group).Offsets[(c.Topic, c.Partition)] = (c.Offset, c.Metadata);
         }
     }
 
     public void Dispose() => _journal?.Dispose();
+
+    /// <summary>Forces committed offsets to the disk if any came since the last call (fsync interval).</summary>
+    public void SyncJournal() => _journal?.SyncIfDirty();
+
+    /// <summary>
+    /// DeleteGroups: forgets a group without members and its committed offsets. NON_EMPTY_GROUP while it has
+    /// members, GROUP_ID_NOT_FOUND when unknown.
+    /// </summary>
+    public short Delete(string groupId)
+    {
+        if (string.IsNullOrEmpty(groupId)) return ErrorCode.InvalidGroupId;
+        lock (_gate)
+        {
+            if (!_groups.TryGetValue(groupId, out var group)) return ErrorCode.GroupIdNotFound;
+            if (group.Members.Count > 0) return ErrorCode.NonEmptyGroup;
+            _groups.Remove(groupId);
+            _journal?.Append(new OffsetJournal.Commit(groupId, "", -1, -1, null, GroupDeleted: true));
+            return ErrorCode.None;
+        }
+    }
 
     private static long Now => Environment.TickCount64;
 

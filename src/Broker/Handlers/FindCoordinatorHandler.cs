@@ -3,8 +3,7 @@ using ContactCenter.Broker.Protocol;
 namespace ContactCenter.Broker.Handlers;
 
 /// <summary>
-/// FindCoordinator v0-2: groups are spread over the brokers by a hash of their id. Group state is shared by the whole
-/// process, so any broker would do; answering a stable one keeps clients' expectations (one coordinator per group).
+/// FindCoordinator v0-2: groups are spread over the brokers by a hash of their id (<see cref="ClusterState.CoordinatorFor"/>).
 /// A stopped broker coordinates nothing: its groups move to the brokers that are up, and come back when it does.
 /// </summary>
 internal static class FindCoordinatorHandler
@@ -22,17 +21,9 @@ internal static class FindCoordinatorHandler
             response.Int32(-1).String("").Int32(-1);
             return;
         }
-        var brokers = ctx.Cluster.LiveBrokers; // never empty: this request arrived at a broker that is up
-        var node = brokers[(int)(Fnv1a(key) % (uint)brokers.Count)];
+        var node = ctx.Cluster.CoordinatorFor(key);
         response.Int16(ErrorCode.None);
         if (v >= 1) response.String(null);
         response.Int32(node.Id).String(node.Host).Int32(node.Port);
-    }
-
-    private static uint Fnv1a(string text)
-    {
-        var hash = 2166136261u;
-        foreach (var c in text) hash = (hash ^ c) * 16777619u;
-        return hash;
     }
 }

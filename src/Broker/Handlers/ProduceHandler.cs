@@ -35,7 +35,13 @@ internal static class ProduceHandler
             }
             results.Add((name, partitions));
         }
-        if (acks == 0) return false;
+        if (acks == 0)
+        {
+            // No response can carry the error, so Kafka closes the connection: the client notices and retries or fails.
+            if (results.SelectMany(t => t.Partitions).FirstOrDefault(p => p.Error != ErrorCode.None) is { Error: not ErrorCode.None } failed)
+                throw new CloseConnectionException($"acks=0 produce refused with error {failed.Error}");
+            return false;
+        }
         response.Array(results, (w, topic) =>
         {
             w.String(topic.Topic);

@@ -62,6 +62,40 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
         }
     }
 
+    /// <summary>Applies a log start offset kept on disk by DeleteRecords (startup only; -1: none kept).</summary>
+    public void RestoreLogStart(long logStart)
+    {
+        lock (_gate) if (logStart > _logStart && logStart <= _next) _logStart = logStart;
+    }
+
+    /// <summary>Forces appended data to the disk if any came since the last call (<see cref="FsyncMode.Interval"/>).</summary>
+    public void SyncIfDirty() => file?.SyncIfDirty();
+
+    /// <summary>
+    /// DeleteRecords: moves the log start offset to <paramref name="offset"/> (-1: the high watermark), dropping the
+    /// batches wholly below it; a batch it falls inside stays, its records below the new start are no longer served.
+    /// Returns the error and the new low watermark.
+    /// </summary>
+    public (short Error, long LowWatermark) DeleteRecordsBefore(long offset)
+    {
+        lock (_gate)
+        {
+            if (offset == -1) offset = _next;
+            if (offset < 0 || offset > _next) return (ErrorCode.OffsetOutOfRange, _logStart);
+            if (offset <= _logStart) return (ErrorCode.None, _logStart);
+            var drop = FirstEndingAtOrAfter(offset);
+            foreach (var b in _batches.Take(drop)) _bytes -= b.Data.Length;
+            _batches.RemoveRange(0, drop);
+            _logStart = offset;
+            if (file is not null)
+            {
+                if (drop > 0) file.Rewrite(_batches.Select(b => b.Data));
+                file.SaveLogStart(offset);
+            }
+            return (ErrorCode.None, _logStart);
+        }
+    }
+
     public void Dispose() => file?.Dispose();
 
     public readonly record struct AppendResult(short Error, long BaseOffset, long LogStartOffset);
@@ -146,7 +180,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
                 if (_batches[mid].MaxTimestampSoFar < timestamp) lo = mid + 1; else hi = mid;
             }
             for (var i = lo; i < _batches.Count; i++)
-                if (RecordBatch.FirstOffsetAtOrAfter(_batches[i].Data.Span, timestamp) is { } found) return found;
+                if (RecordBatch.FirstOffsetAtOrAfter(_batches[i].Data.Span, timestamp, _logStart) is { } found) return found;
             return null;
         }
     }
@@ -164,14 +198,13 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
         {
             if (_batches.Count < 2 || _appends == _appendsAtLastCompaction) return 0;
             _appendsAtLastCompaction = _appends;
-            var parsed = new List<LogCompactor.RecordSpan>?[_batches.Count];
+            var parsed = new LogCompactor.BatchRecords?[_batches.Count];
             var latest = new Dictionary<byte[], long>(ByteKeyComparer.Instance);
             for (var i = 0; i < _batches.Count; i++)
             {
-                try { parsed[i] = LogCompactor.Records(_batches[i].Data.Span); }
-                catch (InvalidDataException) { parsed[i] = null; }
+                parsed[i] = LogCompactor.Records(_batches[i].Data.Span);
                 if (parsed[i] is null) continue;
-                foreach (var record in parsed[i]!)
+                foreach (var record in parsed[i]!.Spans)
                     if (record.Key is not null) latest[record.Key] = record.Offset;
             }
             var removed = 0;
@@ -179,7 +212,8 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
             for (var i = 0; i < _batches.Count; i++)
             {
                 var stored = _batches[i];
-                if (i == _batches.Count - 1 || parsed[i] is not { } records) { kept.Add(stored); continue; }
+                if (i == _batches.Count - 1 || parsed[i] is not { } batch) { kept.Add(stored); continue; }
+                var records = batch.Spans;
                 RecordBatch.TryRead(stored.Data.Span, out var header);
                 var tombstonesExpired = nowMs - header.MaxTimestamp > deleteRetentionMs;
                 var keep = records.Where(r => r.Key is null ||
@@ -187,7 +221,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
                 if (keep.Count == records.Count) { kept.Add(stored); continue; }
                 removed += records.Count - keep.Count;
                 _bytes -= stored.Data.Length;
-                if (LogCompactor.Rewrite(stored.Data.Span, keep) is { } rewritten)
+                if (LogCompactor.Rewrite(stored.Data.Span, batch, keep) is { } rewritten)
                 {
                     kept.Add(stored with { Data = rewritten });
                     _bytes += rewritten.Length;
@@ -228,7 +262,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
             if (drop == 0) return 0;
             _batches.RemoveRange(0, drop);
             _bytes = bytes;
-            _logStart = _batches[0].BaseOffset;
+            _logStart = Math.Max(_logStart, _batches[0].BaseOffset);
             file?.Rewrite(_batches.Select(b => b.Data));
             return drop;
         }

@@ -64,23 +64,33 @@ internal readonly struct RecordBatch
     public static void SetPartitionLeaderEpoch(Span<byte> batchBytes, int epoch) =>
         BinaryPrimitives.WriteInt32BigEndian(batchBytes[12..], epoch);
 
-    /// <summary>
-    /// The offset of the first record whose timestamp is at least <paramref name="timestamp"/>, walking the records of
-    /// an uncompressed batch; null when none is (or the batch is compressed: the caller then uses its base offset).
-    /// </summary>
-    public static (long Offset, long Timestamp)? FirstOffsetAtOrAfter(ReadOnlySpan<byte> batchBytes, long timestamp)
+    /// <summary>The records of a batch (after its header), decompressed when the batch is compressed.</summary>
+    public static byte[] UncompressedRecords(ReadOnlySpan<byte> batchBytes, in RecordBatch header)
     {
-        if (!TryRead(batchBytes, out var header)) return null;
-        if (header.Compression != 0) return header.MaxTimestamp >= timestamp ? (header.BaseOffset, header.MaxTimestamp) : null;
-        var pos = HeaderSize;
-        for (var i = 0; i < header.RecordCount && pos < header.Length; i++)
+        var payload = batchBytes[HeaderSize..header.Length];
+        return header.Compression == BatchCompression.None ? payload.ToArray() : BatchCompression.Decompress(header.Compression, payload);
+    }
+
+    /// <summary>
+    /// The offset of the first record at or after <paramref name="minOffset"/> whose timestamp is at least
+    /// <paramref name="timestamp"/>, walking the batch's records (decompressed if need be); null when none is.
+    /// </summary>
+    public static (long Offset, long Timestamp)? FirstOffsetAtOrAfter(ReadOnlySpan<byte> batchBytes, long timestamp, long minOffset = 0)
+    {
+        if (!TryRead(batchBytes, out var header) || header.MaxTimestamp < timestamp) return null;
+        byte[] records;
+        try { records = UncompressedRecords(batchBytes, header); }
+        catch (InvalidDataException) { return null; }
+        var pos = 0;
+        for (var i = 0; i < header.RecordCount && pos < records.Length; i++)
         {
-            var length = ReadVarlong(batchBytes, ref pos);
+            var length = ReadVarlong(records, ref pos);
             var next = pos + (int)length;
             pos++; // attributes
-            var timestampDelta = ReadVarlong(batchBytes, ref pos);
-            var offsetDelta = ReadVarlong(batchBytes, ref pos);
-            if (header.FirstTimestamp + timestampDelta >= timestamp) return (header.BaseOffset + offsetDelta, header.FirstTimestamp + timestampDelta);
+            var timestampDelta = ReadVarlong(records, ref pos);
+            var offsetDelta = ReadVarlong(records, ref pos);
+            if (header.FirstTimestamp + timestampDelta >= timestamp && header.BaseOffset + offsetDelta >= minOffset)
+                return (header.BaseOffset + offsetDelta, header.FirstTimestamp + timestampDelta);
             pos = next;
         }
         return null;

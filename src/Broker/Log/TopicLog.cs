@@ -1,48 +1,81 @@
 namespace ContactCenter.Broker.Log;
 
-/// <summary>A topic: its partitions (leaders spread over the brokers), replication factor as asked and configs.</summary>
+/// <summary>
+/// A topic: its partitions (leaders spread over the brokers), replication factor as asked and configs. Partitions can
+/// be added (CreatePartitions) and configs replaced (AlterConfigs): both are swapped in whole, so a reader holding the
+/// previous list or dictionary keeps a consistent one.
+/// </summary>
 internal sealed class TopicLog : IDisposable
 {
+    private readonly IReadOnlyList<int> _brokerIds;
+    private readonly int _spreadStart;
+    private readonly Lock _gate = new();
+    private volatile PartitionLog[] _partitions;
+    private volatile int[][] _replicas;
+    private volatile Dictionary<string, string> _configs;
+
     public TopicLog(string name, int partitions, short replicationFactor, IReadOnlyList<int> brokerIds,
-        IReadOnlyDictionary<string, string> configs, int spreadStart, string? directory = null)
+        IReadOnlyDictionary<string, string> configs, int spreadStart, string? directory = null, FsyncMode fsync = FsyncMode.Never)
     {
         DataDirectory = directory;
         Name = name;
         ReplicationFactor = replicationFactor;
-        Configs = new Dictionary<string, string>(configs, StringComparer.Ordinal);
-        var list = new PartitionLog[partitions];
-        for (var p = 0; p < partitions; p++)
-        {
-            var leaderIndex = (spreadStart + p) % brokerIds.Count;
-            PartitionFile? file = null;
-            if (directory is not null)
-            {
-                var path = Path.Combine(directory, $"{p}.log");
-                var stored = PartitionFile.ReadAll(path);
-                file = new PartitionFile(path);
-                list[p] = new PartitionLog(name, p, brokerIds[leaderIndex], file);
-                foreach (var batch in stored) list[p].Restore(batch);
-                continue;
-            }
-            list[p] = new PartitionLog(name, p, brokerIds[leaderIndex]);
-        }
-        Partitions = list;
-        Replicas = Enumerable.Range(0, partitions)
-            .Select(p => Enumerable.Range(0, replicationFactor).Select(r => brokerIds[(spreadStart + p + r) % brokerIds.Count]).ToArray())
-            .ToArray();
+        Fsync = fsync;
+        _brokerIds = brokerIds;
+        _spreadStart = spreadStart;
+        _configs = new Dictionary<string, string>(configs, StringComparer.Ordinal);
+        _partitions = Enumerable.Range(0, partitions).Select(NewPartition).ToArray();
+        _replicas = Enumerable.Range(0, partitions).Select(ReplicasOf).ToArray();
     }
+
+    private PartitionLog NewPartition(int p)
+    {
+        var leader = _brokerIds[(_spreadStart + p) % _brokerIds.Count];
+        if (DataDirectory is null) return new PartitionLog(Name, p, leader);
+        var file = PartitionFile.Open(Path.Combine(DataDirectory, $"{p}.log"), Fsync, out var stored, out var logStart);
+        var log = new PartitionLog(Name, p, leader, file);
+        foreach (var batch in stored) log.Restore(batch);
+        log.RestoreLogStart(logStart);
+        return log;
+    }
+
+    private int[] ReplicasOf(int p) =>
+        Enumerable.Range(0, ReplicationFactor).Select(r => _brokerIds[(_spreadStart + p + r) % _brokerIds.Count]).ToArray();
 
     /// <summary>Where the topic is persisted (<c>--data-dir</c>), or null when in memory only.</summary>
     public string? DataDirectory { get; }
 
     public string Name { get; }
     public short ReplicationFactor { get; }
-    public IReadOnlyList<PartitionLog> Partitions { get; }
+    public FsyncMode Fsync { get; }
+    public IReadOnlyList<PartitionLog> Partitions => _partitions;
 
     /// <summary>Replica broker ids per partition, the leader first (all "in sync": there is no replication).</summary>
-    public IReadOnlyList<int[]> Replicas { get; }
+    public IReadOnlyList<int[]> Replicas => _replicas;
 
-    public Dictionary<string, string> Configs { get; }
+    /// <summary>The configs set on the topic (a snapshot: <see cref="ReplaceConfigs"/> swaps in a new one).</summary>
+    public IReadOnlyDictionary<string, string> Configs => _configs;
+
+    /// <summary>Replaces every set config at once (AlterConfigs, IncrementalAlterConfigs).</summary>
+    public void ReplaceConfigs(IReadOnlyDictionary<string, string> configs) =>
+        _configs = new Dictionary<string, string>(configs, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Grows the topic to <paramref name="count"/> partitions: existing ones keep their data, new ones start empty,
+    /// led and replicated as if the topic had been created with that many.
+    /// </summary>
+    public void AddPartitions(int count, Func<int, bool> isUp)
+    {
+        lock (_gate)
+        {
+            var old = _partitions;
+            if (count <= old.Length) return;
+            var added = Enumerable.Range(old.Length, count - old.Length).Select(NewPartition).ToArray();
+            _replicas = Enumerable.Range(0, count).Select(ReplicasOf).ToArray(); // replicas first: readers index them by partition
+            _partitions = [.. old, .. added];
+            ElectLeaders(isUp);
+        }
+    }
 
     /// <summary>
     /// Gives each partition its first replica whose broker is up (the preferred one when it is), or none (-1). The
@@ -50,10 +83,12 @@ internal sealed class TopicLog : IDisposable
     /// </summary>
     public void ElectLeaders(Func<int, bool> isUp)
     {
-        for (var p = 0; p < Partitions.Count; p++)
+        var partitions = _partitions;
+        var replicas = _replicas;
+        for (var p = 0; p < partitions.Length; p++)
         {
-            var live = Array.FindIndex(Replicas[p], r => isUp(r));
-            Partitions[p].SetLeader(live >= 0 ? Replicas[p][live] : -1);
+            var live = Array.FindIndex(replicas[p], r => isUp(r));
+            partitions[p].SetLeader(live >= 0 ? replicas[p][live] : -1);
         }
     }
 

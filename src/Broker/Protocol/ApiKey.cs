@@ -25,6 +25,17 @@ internal static class ApiKey
     public const short InitProducerId = 22;
     public const short DescribeConfigs = 32;
 
+    // Admin APIs (issue 23).
+    public const short DeleteRecords = 21;
+    public const short AlterConfigs = 33;
+    public const short CreatePartitions = 37;
+    public const short DeleteGroups = 42;
+    public const short IncrementalAlterConfigs = 44;
+
+    // Authentication (SASL listeners).
+    public const short SaslHandshake = 17;
+    public const short SaslAuthenticate = 36;
+
     /// <summary>(key, min, max) in the order ApiVersions lists them.</summary>
     public static readonly IReadOnlyList<(short Key, short Min, short Max)> Supported =
     [
@@ -46,6 +57,15 @@ internal static class ApiKey
         (DeleteTopics, 0, 3),
         (InitProducerId, 0, 1),
         (DescribeConfigs, 0, 3),
+        // Admin APIs (issue 23).
+        (DeleteRecords, 0, 1),
+        (AlterConfigs, 0, 1),
+        (CreatePartitions, 0, 1),
+        (DeleteGroups, 0, 1),
+        (IncrementalAlterConfigs, 0, 0),
+        // Authentication: served on every listener, needed on SASL ones.
+        (SaslHandshake, 0, 1),
+        (SaslAuthenticate, 0, 1),
     ];
 
     public static bool IsSupported(short key, short version)

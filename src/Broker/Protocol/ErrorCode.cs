@@ -23,6 +23,7 @@ internal static class ErrorCode
     public const short TopicAlreadyExists = 36;
     public const short InvalidPartitions = 37;
     public const short InvalidReplicationFactor = 38;
+    public const short InvalidReplicaAssignment = 39;
     public const short InvalidRequest = 42;
     public const short UnsupportedForMessageFormat = 43;
     public const short InvalidConfig = 40;
@@ -31,4 +32,8 @@ internal static class ErrorCode
     public const short InvalidRecord = 87;
     public const short UnknownServerError = -1;
     public const short GroupIdNotFound = 69;
+    public const short NonEmptyGroup = 68;
+    public const short SaslAuthenticationFailed = 58;
+    public const short UnsupportedSaslMechanism = 33;
+    public const short IllegalSaslState = 34;
 }

@@ -6,6 +6,9 @@ namespace ContactCenter.Broker.Protocol;
 /// <summary>Thrown when a request body does not decode: the connection answers nothing and is closed.</summary>
 internal sealed class MalformedRequestException(string message) : Exception(message);
 
+/// <summary>Thrown when a request must be answered by closing the connection (an acks=0 produce that failed, as on Kafka).</summary>
+internal sealed class CloseConnectionException(string message) : Exception(message);
+
 /// <summary>
 /// Reads Kafka's big-endian primitives from one request frame. Every read is bounds-checked and throws
 /// <see cref="MalformedRequestException"/> instead of reading past the frame.

@@ -70,7 +70,8 @@ internal sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
             var actual = described.SelectMany(r => r.Entries).ToDictionary(e => e.Key, e => e.Value.Value);
             return wanted
                 .Where(w => !actual.TryGetValue(w.Key, out var value) || value != w.Value)
-                .Select(w => $"topic '{topic}' has {w.Key}={(actual.TryGetValue(w.Key, out var v) ? v : "(unset)")}, the engine needs {w.Value}")
+                .Select(w => $"topic '{topic}' has {w.Key}={(actual.TryGetValue(w.Key, out var v) ? v : "(unset)")}, the engine needs {w.Value}; " +
+                    $"fix: kafka-configs.sh --bootstrap-server HOST:PORT --alter --entity-type topics --entity-name {topic} --add-config {w.Key}={w.Value}")
                 .ToList();
         }
         catch (KafkaException e)

@@ -52,15 +52,16 @@ internal sealed class OffsetReset(KafkaClientSettings kafka, string groupId, IRe
             return new OffsetReset(kafka, pipeline.State.GroupId, [(pipeline.State.InputTopic, pipeline.State.InputPartitions)], pipeline.State.Name);
         if (stage == pipeline.Aggregate.Name)
             return new OffsetReset(kafka, pipeline.Aggregate.ApplicationId, pipeline.Aggregate.Sources.Select(s => (s.Topic, s.Partitions)).ToArray(), null);
+        // A queue stage writes through the same fenced writer, so its pods also seek to its Redis progress keys first.
         return pipeline.QueueStages.FirstOrDefault(q => q.Name == stage) is { } queue
-            ? new OffsetReset(kafka, queue.GroupId, [(queue.InputTopic, queue.InputPartitions)], null)
+            ? new OffsetReset(kafka, queue.GroupId, [(queue.InputTopic, queue.InputPartitions)], queue.Name)
             : null;
     }
 
     /// <summary>The stage's topics with their partition counts.</summary>
     public IReadOnlyList<(string Topic, int Partitions)> TopicPartitions => topics;
 
-    /// <summary>The state stage's name (its Redis progress keys move too); null for other stages.</summary>
+    /// <summary>The name of the state or queue stage whose Redis progress keys move too; null for the merge stage.</summary>
     public string? StateStage => stateStage;
 
     /// <summary>The stage's topics, for messages.</summary>
@@ -106,11 +107,13 @@ internal sealed class OffsetReset(KafkaClientSettings kafka, string groupId, IRe
                     ResetTarget.FromGroup => other!.GetValueOrDefault(partition),
                     _ => throw new InvalidOperationException(target.ToString()),
                 };
+                // The other group never committed on this partition (it never had a record there): the stage's group
+                // starts there just as that group would have, so there is nothing to move.
+                if (next is null && target is ResetTarget.FromGroup)
+                    continue;
                 if (next is not { } value)
                 {
-                    errors.Add(target is ResetTarget.FromGroup g
-                        ? $"{topic}[{partition}]: group {g.Group} has no committed offset there"
-                        : $"{topic}[{partition}]: --shift-by needs a current offset and the group has none there");
+                    errors.Add($"{topic}[{partition}]: --shift-by needs a current offset and the group has none there");
                     continue;
                 }
                 if (value < earliest || value > end)

@@ -23,6 +23,9 @@ internal sealed class AggregateStageHost : IAsyncDisposable
     private readonly string _name;
     private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Heartbeat interval of the stage's consumer: how late a member may learn that a rebalance began.</summary>
+    internal const int RebalanceHeartbeatMs = 500;
+
     /// <summary>How long an idle stream thread waits on its consumer for the next record before it loops again.</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
 
@@ -46,7 +49,10 @@ internal sealed class AggregateStageHost : IAsyncDisposable
             // Each commit flushes the store: FASTER then starts a background checkpoint (never a stall).
             CommitIntervalMs = 1000,
             SessionTimeoutMs = kafka.SessionTimeoutMs,
-            HeartbeatIntervalMs = kafka.SessionTimeoutMs / 3,
+            // Streamiz rebalances eagerly: every member stops all its tasks until the rebalance ends, and a member learns
+            // that one began only at its next heartbeat. A short interval shortens the pause of every partition at each
+            // scale event (docs/pipeline.md, "Scaling pods in and out"); a heartbeat is one small request.
+            HeartbeatIntervalMs = Math.Min(RebalanceHeartbeatMs, kafka.SessionTimeoutMs / 3),
             // Outputs are keyed like the sources: the same murmur2 partitioner as every other producer.
             Partitioner = KafkaClientDefaults.KeyPartitioner,
             AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,

@@ -208,10 +208,21 @@ internal sealed class PipelineHost : IAsyncDisposable
             _workerResources.Add(deadLetters);
             var pool = new WorkerPool(new RedisJobQueue(redis, queue.QueueKey, WorkerOptions.QueueOptions()),
                 new HttpJobEffect(http, queue.Http!, WorkerOptions.ServiceBaseUrl), queue.Http!.Timeout, WorkerOptions, deadLetters,
-                _logs.CreateLogger($"ContactCenter.{queue.Name}.Workers"));
+                _logs.CreateLogger($"ContactCenter.{queue.Name}.Workers"), stagesBehind: StagesBehind);
             _workers.Add(pool);
             pool.Start();
         }
+    }
+
+    /// <summary>Whether a Redis-writing stage hosted here (state or queue) is more than <paramref name="threshold"/>
+    /// behind its source events: the worker pools of this pod hold off new side effects meanwhile.</summary>
+    private bool StagesBehind(TimeSpan threshold)
+    {
+        if (_state?.IsBehind(threshold) == true) return true;
+        // By index: queue stages may still be added (stage start) while a pool's claim loop asks.
+        for (var i = 0; i < _queueStages.Count; i++)
+            if (_queueStages[i]?.IsBehind(threshold) == true) return true;
+        return false;
     }
 
     /// <summary>Marks the pipeline started once the caller started every stage it hosts one by one.</summary>

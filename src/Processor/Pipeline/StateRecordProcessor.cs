@@ -33,7 +33,8 @@ internal sealed class StateRecordProcessor(StateStageSpec spec, RecordProcessorC
         StateOutcome outcome;
         try
         {
-            outcome = await StateStep.ProcessAsync(spec, processors, input.Key, input.Value, input.TimestampMs, input.Identity).ConfigureAwait(false);
+            // The identity (a string per record) only for processors, which may claim it (dedup).
+            outcome = await StateStep.ProcessAsync(spec, processors, input.Key, input.Value, input.TimestampMs, processors.IsEmpty ? null : input.Identity).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not RedisException and not OperationCanceledException)
         {

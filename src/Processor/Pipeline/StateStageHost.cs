@@ -77,6 +77,12 @@ internal sealed class StateStageHost : IAsyncDisposable
     /// <summary>What the stage did with the records it consumed (applied and stale once Redis acknowledged them).</summary>
     public StageCounters Counters { get; } = new();
 
+    /// <summary>How far behind its source events this stage is (what the pod's worker pools pace themselves by).</summary>
+    public StageLag Lag { get; } = new();
+
+    /// <summary>Whether this stage is more than <paramref name="threshold"/> behind its source events.</summary>
+    public bool IsBehind(TimeSpan threshold) => Lag.IsBehind(threshold, _writer.Pending);
+
     /// <summary>Raised (on the writer's loop) after Redis acknowledged a batch.</summary>
     public event Action<BatchAcknowledged>? Acknowledged;
 
@@ -89,6 +95,15 @@ internal sealed class StateStageHost : IAsyncDisposable
 
     /// <summary>How long a graceful stop waits for Redis to acknowledge what the writer holds (then it commits what was).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a graceful stop waits for the consumer to leave its group after the drain. librdkafka's close waits for a
+    /// rebalance in progress to end, and when several pods stop at once (a scale-in) that rebalance can wait on members
+    /// that are themselves closing: it was seen to block the whole grace period. By then the writes are in Redis and their
+    /// offsets committed (or recorded in Redis, which a new owner resumes from), so the stage gives up on the leave and
+    /// the group notices the member gone after its session timeout.
+    /// </summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long the idle consumer loop waits for a record before it looks at commits and the stop signal again.</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
@@ -135,7 +150,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         var config = _kafka.StageConsumer(_spec.GroupId, _spec.Name);
         if (!string.IsNullOrEmpty(GroupInstanceId))
             config.GroupInstanceId = GroupInstanceId;
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+        var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler(SeekPastSnapshot)
             .SetPartitionsRevokedHandler((_, partitions) => Revoke(partitions))
             .SetPartitionsLostHandler((_, partitions) => Revoke(partitions))
@@ -145,6 +160,36 @@ internal sealed class StateStageHost : IAsyncDisposable
                 else _logger.LogWarning("Kafka: {Reason}", error.Reason);
             })
             .Build();
+        try
+        {
+            await ConsumeUntilStoppedAsync(consumer);
+        }
+        finally
+        {
+            await CloseAsync(consumer);
+        }
+    }
+
+    /// <summary>Closes (leaves the group) within <see cref="CloseTimeout"/>; a close that does not end is abandoned, not disposed
+    /// (disposing would close again and block the same way); the process exit releases it.</summary>
+    private async Task CloseAsync(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        var close = Task.Run(() =>
+        {
+            consumer.Close();
+            consumer.Dispose();
+        });
+        if (await Task.WhenAny(close, Task.Delay(CloseTimeout)) != close)
+        {
+            _logger.LogWarning("The consumer did not leave group {Group} within {Timeout} (a rebalance in progress); the group will drop it after its session timeout",
+                _spec.GroupId, CloseTimeout);
+            return;
+        }
+        await close;
+    }
+
+    private async Task ConsumeUntilStoppedAsync(IConsumer<byte[]?, byte[]?> consumer)
+    {
         consumer.Subscribe(_spec.InputTopic);
         var committed = new Dictionary<int, long>();
         var lastCommit = Environment.TickCount64;
@@ -184,7 +229,6 @@ internal sealed class StateStageHost : IAsyncDisposable
             _logger.LogWarning("Redis did not acknowledge everything within {Timeout}; uncommitted records will be redelivered", DrainTimeout);
         }
         CommitAcknowledged(consumer, committed);
-        consumer.Close();
     }
 
     /// <summary>
@@ -227,6 +271,7 @@ internal sealed class StateStageHost : IAsyncDisposable
     {
         _records.OnAcknowledged(batch);
         _loss.OnAcknowledged(batch);
+        Lag.OnAcknowledged(batch);
         foreach (var (partition, offset) in batch.HighestOffsetByPartition)
             _acknowledged.AddOrUpdate(partition, offset, (_, old) => Math.Max(old, offset));
         Acknowledged?.Invoke(batch);

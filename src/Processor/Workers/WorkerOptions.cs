@@ -48,6 +48,13 @@ internal sealed class WorkerOptions
         RetryBaseDelay = TimeSpan.FromMilliseconds(250),
     };
 
+    /// <summary>
+    /// Side effects never starve the pipeline: while a Redis-writing stage hosted in the same pod is more than this
+    /// behind its source events (<see cref="Stages.StageLag"/>), the pool claims no new jobs; calls in flight finish. The
+    /// jobs wait in the durable queue, so only the side effects are delayed. Zero: never pause.
+    /// </summary>
+    public TimeSpan PauseWhenStagesBehind { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How often the pod tries to be the reaper and, when it is, takes back the jobs of dead workers.</summary>
     public TimeSpan ReaperInterval { get; set; } = TimeSpan.FromSeconds(1);
 

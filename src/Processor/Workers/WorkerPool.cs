@@ -31,10 +31,15 @@ internal sealed class WorkerPool : IAsyncDisposable
     private readonly CancellationTokenSource _stopCalls = new();
     private Task? _loop;
     private Task? _reaper;
-    private long _done, _alreadyDone, _failed, _dead, _released, _reaped;
+    private readonly Func<TimeSpan, bool>? _stagesBehind;
+    private long _done, _alreadyDone, _failed, _dead, _released, _reaped, _pausedPolls;
 
-    public WorkerPool(RedisJobQueue queue, IJobEffect effect, TimeSpan callTimeout, WorkerOptions options, IDeadLetterSink deadLetters, ILogger logger, string? workerId = null)
+    /// <param name="stagesBehind">Whether the stages sharing this process are behind (see
+    /// <see cref="WorkerOptions.PauseWhenStagesBehind"/>); null: the pool runs alone and never pauses.</param>
+    public WorkerPool(RedisJobQueue queue, IJobEffect effect, TimeSpan callTimeout, WorkerOptions options, IDeadLetterSink deadLetters, ILogger logger, string? workerId = null,
+        Func<TimeSpan, bool>? stagesBehind = null)
     {
+        _stagesBehind = stagesBehind;
         _queue = queue;
         _effect = effect;
         _options = options;
@@ -56,6 +61,9 @@ internal sealed class WorkerPool : IAsyncDisposable
     public long Dead => Interlocked.Read(ref _dead);
     public long Reaped => Interlocked.Read(ref _reaped);
     public int InFlight => _options.Concurrency - _slots.CurrentCount;
+
+    /// <summary>Times the claim loop held off because the stages of this pod were behind.</summary>
+    public long PausedPolls => Interlocked.Read(ref _pausedPolls);
 
     /// <summary>Where the queue's jobs were at the last reaper tick (for metrics: read without a Redis call); null before the first.</summary>
     public QueueCounts? LastCounts { get; private set; }
@@ -103,6 +111,13 @@ internal sealed class WorkerPool : IAsyncDisposable
         {
             while (!ct.IsCancellationRequested)
             {
+                if (_stagesBehind is not null && _options.PauseWhenStagesBehind > TimeSpan.Zero && _stagesBehind(_options.PauseWhenStagesBehind))
+                {
+                    // The stages come first: no new side effects until they caught up (jobs wait in the durable queue).
+                    Interlocked.Increment(ref _pausedPolls);
+                    await Task.Delay(_options.MinPoll, ct).ConfigureAwait(false);
+                    continue;
+                }
                 await _slots.WaitAsync(ct).ConfigureAwait(false);
                 var free = _slots.CurrentCount + 1;
                 IReadOnlyList<LeasedJob> jobs;

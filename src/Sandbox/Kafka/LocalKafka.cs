@@ -28,18 +28,24 @@ internal sealed class LocalKafka : IDisposable
     /// <summary>The broker the demo, <c>contactcenter broker</c> and the tests use unless told otherwise.</summary>
     public const BrokerKind DefaultKind = BrokerKind.Embedded;
 
+    /// <summary>Starts the embedded broker with options of its own (fixed ports, fsync, security).</summary>
+    public static LocalKafka StartEmbedded(int brokers, KafkaBrokerOptions options, Microsoft.Extensions.Logging.ILogger? logger = null) =>
+        new(KafkaBroker.Start(brokers, options, logger), null);
+
     /// <summary>
     /// Starts <paramref name="brokers"/> brokers. <paramref name="messageMaxBytes"/> raises the native broker's
     /// <c>message.max.bytes</c> (as a cluster would be configured to take larger records); the mock has no limit.
     /// </summary>
     /// <param name="dataDirectory">native only: persist topics, records and committed offsets there (<c>--data-dir</c>).</param>
-    public static LocalKafka Start(BrokerKind kind, int brokers, int? messageMaxBytes = null, string? dataDirectory = null) => kind switch
+    /// <param name="logger">where the embedded broker reports what it cannot do for a client (nothing by default).</param>
+    public static LocalKafka Start(BrokerKind kind, int brokers, int? messageMaxBytes = null, string? dataDirectory = null,
+        Microsoft.Extensions.Logging.ILogger? logger = null) => kind switch
     {
         BrokerKind.Embedded => new LocalKafka(KafkaBroker.Start(brokers, new KafkaBrokerOptions
         {
             MessageMaxBytes = messageMaxBytes ?? new KafkaBrokerOptions().MessageMaxBytes,
             DataDirectory = dataDirectory,
-        }), null),
+        }, logger), null),
         BrokerKind.Mock => new LocalKafka(null, LibrdkafkaMockCluster.Start(brokers)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };

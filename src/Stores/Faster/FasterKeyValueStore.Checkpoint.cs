@@ -23,6 +23,7 @@ namespace ContactCenter.Stores.Faster;
 public sealed partial class FasterKeyValueStore
 {
     private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromMinutes(5);
+
     private readonly Dictionary<(string Topic, int Partition), long> restored = new();
     private ProcessorContext? context;
     private StreamizTaskCheckpoint? taskCheckpoint;
@@ -65,6 +66,7 @@ public sealed partial class FasterKeyValueStore
         if (open) throw new InvalidOperationException($"Store {Name} is already open");
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
+        directoryLock = StoreDirectoryLock.Acquire(directory, options.DirectoryLockWait);
         var checkpointDir = Path.Combine(directory, "checkpoints");
         var hasCheckpoint = System.IO.Directory.Exists(checkpointDir)
             && System.IO.Directory.EnumerateFiles(checkpointDir, "*", SearchOption.AllDirectories).Any();
@@ -76,11 +78,13 @@ public sealed partial class FasterKeyValueStore
         {
             try
             {
-                kv!.Recover(options.RecoveryPreloadPages);
+                // By explicit tokens: FASTER 2.6.5's token-less Recover() scans an incremental checkpoint's delta log
+                // but keeps the base snapshot's commit cookie, which would name offsets and counts of the base.
+                kv!.GetLatestCheckpointTokens(out var logToken, out var indexToken);
+                kv.Recover(indexToken, logToken, options.RecoveryPreloadPages);
                 cookie = CheckpointCookie.Parse(kv.RecoveredCommitCookie);
                 if (cookie.StoreName != Name)
                     throw new InvalidDataException($"checkpoint belongs to store '{cookie.StoreName}'");
-                kv.GetLatestCheckpointTokens(out _, out var logToken);
                 LastCheckpointToken = logToken;
                 // Lazy recovery does not read the log, so a missing or truncated log file would only
                 // show later as keys that silently read as absent: check the files cover the log now.
@@ -113,6 +117,7 @@ public sealed partial class FasterKeyValueStore
         lastRestoreNext = -1;
         dirty = false;
         writesSinceCheckpoint = 0;
+        baseToken = default; // the first checkpoint after open is a full one
         lastCheckpointStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         ownerSession = NewSession();
         open = true;
@@ -345,9 +350,48 @@ public sealed partial class FasterKeyValueStore
         dirty = false;
         Interlocked.Exchange(ref writesSinceCheckpoint, 0);
         lastCheckpointStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (!kv.TryInitiateFullCheckpoint(out var token, options.CheckpointType))
+        Guid token;
+        var started = ShouldGoIncremental()
+            ? kv.TryInitiateHybridLogCheckpoint(out token, CheckpointType.Snapshot, tryIncremental: true)
+            : kv.TryInitiateFullCheckpoint(out token, options.CheckpointType);
+        if (!started)
             throw new InvalidOperationException($"Store {Name}: a FASTER checkpoint is already in progress");
+        if (token != baseToken)
+        {
+            // A new base (FASTER takes a full snapshot of the log when it cannot go incremental, index or not).
+            baseToken = token;
+            Interlocked.Increment(ref fullCheckpoints);
+        }
+        else
+        {
+            Interlocked.Increment(ref incrementalCheckpoints);
+        }
         return token;
+    }
+
+    /// <summary>Token of the snapshot the next incremental checkpoint would extend (default: none since open).</summary>
+    private Guid baseToken;
+
+    private long fullCheckpoints;
+    private long incrementalCheckpoints;
+
+    /// <summary>Checkpoints started since open that began a new base (full snapshot of the log) / that only wrote a delta.</summary>
+    internal (long Full, long Incremental) CheckpointCounts => (Interlocked.Read(ref fullCheckpoints), Interlocked.Read(ref incrementalCheckpoints));
+
+    /// <summary>
+    /// Incremental when enabled, on snapshot checkpoints, once this store took a full checkpoint itself (so the index
+    /// checkpoint recovery starts from is its own, not one from before a crash), and while the base's delta log is
+    /// under its bound. FASTER itself falls back to a full log snapshot when the log spilled past the base.
+    /// </summary>
+    private bool ShouldGoIncremental()
+    {
+        if (!options.IncrementalCheckpoints || options.CheckpointType != CheckpointType.Snapshot || baseToken == default) return false;
+        var baseDir = Path.Combine(Directory!, "checkpoints", "cpr-checkpoints", baseToken.ToString());
+        long delta = 0;
+        if (System.IO.Directory.Exists(baseDir))
+            foreach (var file in System.IO.Directory.EnumerateFiles(baseDir, "delta.dat*"))
+                delta += new FileInfo(file).Length;
+        return delta < options.EffectiveDeltaBound;
     }
 
     private void CompactIfNeeded(FASTER.core.ClientSession<SpanByte, SpanByte, SpanByte, byte[]?, Empty, StoreFunctions> session)

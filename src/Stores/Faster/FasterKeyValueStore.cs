@@ -37,6 +37,7 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
 
     private FasterKV<SpanByte, SpanByte>? kv;
     private IDevice? logDevice;
+    private StoreDirectoryLock? directoryLock;
     private Session? ownerSession;
     private int ownerBusy;
     private int activeOperations;
@@ -158,6 +159,8 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
         var spin = new SpinWait();
         while (Volatile.Read(ref activeOperations) != 0) spin.SpinOnce();
         DisposeKv();
+        directoryLock?.Dispose();
+        directoryLock = null;
     }
 
     private void DisposeKv()

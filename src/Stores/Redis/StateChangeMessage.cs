@@ -20,19 +20,27 @@ public static class StateChangeMessage
     /// <summary>Encodes <paramref name="writes"/> acknowledged at <paramref name="ackUnixMs"/>.</summary>
     public static byte[] Encode(IReadOnlyList<AgentStateWrite> writes, double ackUnixMs)
     {
-        var buffer = new ArrayBufferWriter<byte>(128 + writes.Count * 256);
-        using (var json = new Utf8JsonWriter(buffer))
+        // This thread's buffer and writer, reused: only the message itself is allocated (the publish keeps it).
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(64 * 1024);
+        buffer.ResetWrittenCount();
+        var json = _json ??= new Utf8JsonWriter(buffer);
+        json.Reset(buffer);
+        json.WriteStartObject();
+        json.WriteNumber(AckProperty, Math.Round(ackUnixMs, 3));
+        json.WriteStartArray(ChangesProperty);
+        for (var i = 0; i < writes.Count; i++)
         {
-            json.WriteStartObject();
-            json.WriteNumber(AckProperty, Math.Round(ackUnixMs, 3));
-            json.WriteStartArray(ChangesProperty);
-            foreach (var write in writes)
-                WriteChange(json, write.Key, write.Partition, write.Offset, write.SourceTimestampMs, write.Fields);
-            json.WriteEndArray();
-            json.WriteEndObject();
+            var write = writes[i];
+            WriteChange(json, write.Key, write.Partition, write.Offset, write.SourceTimestampMs, write.Fields);
         }
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.Flush();
         return buffer.WrittenSpan.ToArray();
     }
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? _buffer;
+    [ThreadStatic] private static Utf8JsonWriter? _json;
 
     /// <summary>One change object; <paramref name="fields"/> null for a deletion.</summary>
     public static void WriteChange(Utf8JsonWriter json, string key, int partition, long offset, long timestampMs, IEnumerable<KeyValuePair<string, string>>? fields)
@@ -49,8 +57,16 @@ public static class StateChangeMessage
         else
         {
             json.WriteStartObject("fields");
-            foreach (var field in fields)
-                json.WriteString(field.Key, field.Value);
+            if (fields is KeyValuePair<string, string>[] array)
+            {
+                foreach (var field in array) // no boxed enumerator on the writer's path
+                    json.WriteString(field.Key, field.Value);
+            }
+            else
+            {
+                foreach (var field in fields)
+                    json.WriteString(field.Key, field.Value);
+            }
             json.WriteEndObject();
         }
         json.WriteEndObject();

@@ -75,7 +75,7 @@ public static class AggregateCodec
         Expect(ref reader, JsonTokenType.StartObject);
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
-            var part = new PartState(reader.GetString()!);
+            var part = new PartState(Name(ref reader));
             Expect(ref reader, JsonTokenType.StartObject);
             while (Next(ref reader) == JsonTokenType.PropertyName)
             {
@@ -87,9 +87,9 @@ public static class AggregateCodec
                     Expect(ref reader, JsonTokenType.StartObject);
                     while (Next(ref reader) == JsonTokenType.PropertyName)
                     {
-                        var name = reader.GetString()!;
+                        var name = Name(ref reader);
                         Next(ref reader);
-                        part.Fields.Add(new KeyValuePair<string, string>(name, reader.GetString() ?? string.Empty));
+                        part.Fields.Add(new KeyValuePair<string, string>(name, Text(ref reader) ?? string.Empty));
                     }
                 }
                 else { Next(ref reader); reader.Skip(); }
@@ -97,6 +97,15 @@ public static class AggregateCodec
             parts.Add(part);
         }
     }
+
+    /// <summary>The current property name or string value, from <see cref="Utf8StringCache"/> when it is plain (not
+    /// escaped, one segment); null for a JSON null.</summary>
+    private static string? Text(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Null ? null
+        : reader.ValueIsEscaped || reader.HasValueSequence || reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) ? reader.GetString()
+        : Utf8StringCache.Current.Get(reader.ValueSpan);
+
+    private static string Name(ref Utf8JsonReader reader) => Text(ref reader)!;
 
     private static JsonTokenType Next(ref Utf8JsonReader reader)
     {

@@ -25,7 +25,8 @@ internal sealed class DecodedEvent
 /// Every way a value can be wrong ends in <c>false</c> with a reason, never in an exception: the value must be valid
 /// UTF-8 JSON object of at most <see cref="RecordLimits.MaxRecordBytes"/>, name each special field at most once with
 /// the right type, keep versions within <see cref="RecordLimits.MaxVersion"/> and mapped values within
-/// <see cref="RecordLimits.MaxFieldBytes"/>.
+/// <see cref="RecordLimits.MaxFieldBytes"/>, and give a mapped field that declares a type (<see cref="FieldMapping.Type"/>)
+/// a value of that type (a number with a fraction is no integer; null is an absent field whatever the type).
 /// </remarks>
 internal static class SourceEventDecoder
 {
@@ -106,13 +107,16 @@ internal static class SourceEventDecoder
                 decoded.AgentId = reader.GetString();
                 continue;
             }
-            var target = FindTarget(ref reader, source.Fields);
+            var mapping = FindMapping(ref reader, source.Fields);
             reader.Read();
-            if (target is null)
+            if (mapping is null)
             {
                 reader.Skip();
                 continue;
             }
+            var target = mapping.To;
+            if (mapping.Type != JsonFieldType.Any && reader.TokenType != JsonTokenType.Null && !HasType(ref reader, mapping.Type))
+                return Fail(out error, $"field '{mapping.From}' must be {Article(mapping.Type)}, found {Found(reader.TokenType)}");
             var text = ReadValueText(ref reader, json);
             if (text is null)
                 continue;
@@ -158,15 +162,49 @@ internal static class SourceEventDecoder
         return -1;
     }
 
-    private static string? FindTarget(ref Utf8JsonReader reader, IReadOnlyList<FieldMapping> mapping)
+    private static FieldMapping? FindMapping(ref Utf8JsonReader reader, IReadOnlyList<FieldMapping> mapping)
     {
         for (var i = 0; i < mapping.Count; i++)
         {
             if (reader.ValueTextEquals(mapping[i].From))
-                return mapping[i].To;
+                return mapping[i];
         }
         return null;
     }
+
+    /// <summary>Whether the value at the reader (not null) has <paramref name="type"/>; an integer is a number without
+    /// a fractional part, as JSON Schema says (3 and 3.0, not 3.5).</summary>
+    private static bool HasType(ref Utf8JsonReader reader, JsonFieldType type) => type switch
+    {
+        JsonFieldType.String => reader.TokenType == JsonTokenType.String,
+        JsonFieldType.Number => reader.TokenType == JsonTokenType.Number,
+        JsonFieldType.Integer => reader.TokenType == JsonTokenType.Number
+            && (reader.TryGetInt64(out _) || reader.TryGetDouble(out var d) && double.IsFinite(d) && Math.Floor(d) == d),
+        JsonFieldType.Boolean => reader.TokenType is JsonTokenType.True or JsonTokenType.False,
+        JsonFieldType.Object => reader.TokenType == JsonTokenType.StartObject,
+        JsonFieldType.Array => reader.TokenType == JsonTokenType.StartArray,
+        _ => true,
+    };
+
+    private static string Article(JsonFieldType type) => type switch
+    {
+        JsonFieldType.String => "a string",
+        JsonFieldType.Number => "a number",
+        JsonFieldType.Integer => "an integer",
+        JsonFieldType.Boolean => "a boolean",
+        JsonFieldType.Object => "an object",
+        _ => "an array",
+    };
+
+    private static string Found(JsonTokenType token) => token switch
+    {
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        _ => token.ToString(),
+    };
 
     private static string? ReadValueText(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
     {

@@ -36,14 +36,15 @@ internal static class IntegerText
         var expected = type.Expected;
         if (!type.Scalar(node, what, diags, out var text)) return false;
         var scalar = (YamlScalarNode)node;
-        if (YamlScalars.Kind(scalar) == ScalarKind.String && scalar.Style is not (YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any))
+        if (YamlScalars.Kind(scalar) == ScalarKind.String && scalar.Tag.IsEmpty && scalar.Style is not (YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any))
         {
             diags.Error(Pos.Of(node.Start), $"{what} must be {expected}, found the text '{FieldType.Shorten(text)}'; write the number without quotes");
             return false;
         }
         if (!YamlScalars.TryInteger(scalar, out value) || value < min || value > max)
         {
-            diags.Error(Pos.Of(node.Start), $"{what} must be {expected}, found '{FieldType.Shorten(text)}'");
+            var note = YamlScalars.TagNote(scalar);
+            diags.Error(Pos.Of(node.Start), $"{what} must be {expected}, found '{FieldType.Shorten(text)}'{note}{(note.Length > 0 ? "; write the number without a tag" : "")}");
             return false;
         }
         return true;

@@ -40,7 +40,7 @@ internal static class TopologyCompiler
         {
             var source = model.Source(p.Source.Value)!;
             return new SourceSpec(source.Name.Value, source.Topic.Value, source.Partitions.Value, p.Part.Value, p.Primary.Value,
-                p.Fields.Select(f => new FieldMapping(f.Key.Value, f.Value.Value)).ToList(), source.OpHeader)
+                p.Fields.Select(f => new FieldMapping(f.Key.Value, f.Value.Value) { Type = DeclaredType(p, f.Key.Value) }).ToList(), source.OpHeader)
             {
                 KeyField = source.Key.Value, VersionField = source.VersionField, TimestampField = source.TimestampField,
                 Repartition = source.AnyPartitioner,
@@ -85,6 +85,12 @@ internal static class TopologyCompiler
 
     private static IEnumerable<SinkDef> SinksOf(TopologyModel model, StageDef stage) =>
         stage.Sinks.Select(r => model.Sink(r.Value)).OfType<SinkDef>();
+
+    /// <summary>The type a part declares for an event field (<c>types</c>); any when it declares none.</summary>
+    private static JsonFieldType DeclaredType(PartDef part, string field) =>
+        part.Types.FirstOrDefault(t => t.Key.Value == field).Value?.Value is { } name
+            ? Enum.Parse<JsonFieldType>(name, ignoreCase: true)
+            : JsonFieldType.Any;
 
     private static string DeadLetterTopic(TopologyModel model, StageDef stage) => model.Sink(stage.DeadLetter.Value)!.Topic!.Value;
 

@@ -15,6 +15,10 @@ internal static class TopologyFormat
     public static readonly StringType Text = new();
     public static readonly StringMapType FieldMap = new("input field names", "output field names");
 
+    /// <summary>The names of <see cref="Spec.JsonFieldType"/> in a topology file.</summary>
+    public static readonly IReadOnlyList<string> JsonTypes = ["string", "number", "integer", "boolean", "object", "array"];
+    public static readonly DictType FieldTypes = new("event field names", new StringType(values: JsonTypes));
+
     private static Field Description(string what) => new("description", Text, false, $"Free text: what this {what} is for.");
 
     public static readonly ObjectType Source = new("source",
@@ -92,6 +96,7 @@ internal static class TopologyFormat
             new("source", Name, true, "Source (read by the stage) feeding this part."),
             new("part", Name, true, "Name of the part inside the aggregate (its state lives under this name)."),
             new("primary", new BoolType(), false, "A DELETED event of the primary part deletes the whole aggregate (tombstone). Exactly one part is primary.", "false"),
+            new("types", FieldTypes, false, "Event field (one of 'fields') to the JSON type it must have: string, number, integer, boolean, object or array. A record whose field has another type is dead-lettered with the field named; null is an absent field whatever the type. Fields left out take any type."),
             new("fields", FieldMap, true, "Event field to aggregate field. Aggregate field names must be unique across parts."),
         ]);
 

@@ -94,6 +94,9 @@ internal sealed class PartDef
     /// <summary>'primary' was written with an invalid value (already reported); the part may be meant as primary.</summary>
     public bool PrimaryInvalid { get; init; }
     public required FieldMap Fields { get; init; }
+
+    /// <summary>Event field to its declared JSON type (<c>types</c>); a null value was written as null.</summary>
+    public IReadOnlyList<KeyValuePair<Loc<string>, Loc<string>?>> Types { get; init; } = [];
 }
 
 internal abstract class ProcessorDef

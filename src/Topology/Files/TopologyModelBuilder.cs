@@ -138,6 +138,7 @@ internal static class TopologyModelBuilder
                             Primary = part.Bool("primary") ?? new Loc<bool>(false, part.Pos),
                             PrimaryInvalid = part.Present.Contains("primary") && part.Bool("primary") is null,
                             Fields = part.Map("fields"),
+                            Types = part.StringDict("types"),
                         });
                     }
                     else if (part.Str("part") is { } partial) incomplete.Add(partial.Value);

@@ -268,6 +268,17 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
                 else fields.TryAdd(to.Value, (part.Part.Value, to.Pos));
             }
         }
+        foreach (var part in merge.Parts)
+        {
+            var mapped = part.Fields.Select(f => f.Key.Value).ToList();
+            foreach (var (field, type) in part.Types)
+            {
+                if (type is null)
+                    diags.Error(field.Pos, $"part '{part.Part.Value}': types: '{field.Value}' must name a JSON type ({string.Join(", ", TopologyFormat.JsonTypes)})");
+                if (!mapped.Contains(field.Value))
+                    diags.Error(field.Pos, $"part '{part.Part.Value}' declares the type of '{field.Value}', which its 'fields' do not map{EditDistance.Hint(field.Value, mapped)}");
+            }
+        }
         // A part naming an unknown source is reported there; the source it was meant for then has no part.
         foreach (var read in reads.Where(r => partsResolve && !r.Derived && !partSources.ContainsKey(r.Ref.Value)))
             diags.Error(read.Ref.Pos, $"stage '{stageName}' reads source '{read.Ref.Value}' but merge '{merge.Name.Value}' has no part for it");

@@ -19,10 +19,9 @@ internal abstract class FieldType
 
     public abstract JsonObject Schema();
 
-    /// <summary>Plain <c>~</c>, <c>null</c> or nothing: YAML's null, treated as an absent field.</summary>
+    /// <summary>Plain <c>~</c>, <c>null</c>, nothing or <c>!!null</c>: YAML's null, treated as an absent field.</summary>
     public static bool IsNull([System.Diagnostics.CodeAnalysis.NotNullWhen(false)] YamlNode? node) =>
-        node is null || node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any } s
-        && (string.IsNullOrEmpty(s.Value) || s.Value is "~" or "null" or "Null" or "NULL");
+        node is null || node is YamlScalarNode s && YamlScalars.Kind(s) == ScalarKind.Null;
 
     protected static string Found(YamlNode node) => node switch
     {
@@ -128,8 +127,9 @@ internal sealed class BoolType : FieldType
         };
         if (value is null)
         {
-            var quoted = YamlScalars.Kind((YamlScalarNode)node) == ScalarKind.String && ((YamlScalarNode)node).Style is not (YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any);
-            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected}, found {(quoted ? $"the text '{Shorten(text)}'; write it without quotes" : $"'{Shorten(text)}'")}");
+            var scalar = (YamlScalarNode)node;
+            var quoted = YamlScalars.Kind(scalar) == ScalarKind.String && scalar.Tag.IsEmpty && scalar.Style is not (YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any);
+            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected}, found {(quoted ? $"the text '{Shorten(text)}'; write it without quotes" : $"'{Shorten(text)}'{YamlScalars.TagNote(scalar)}")}");
             return null;
         }
         return new Loc<bool>(value.Value, Pos.Of(node.Start));
@@ -447,6 +447,12 @@ internal sealed class Obj(string title, Pos pos)
 
     public IReadOnlyList<T> List<T>(string field) =>
         Values.GetValueOrDefault(field) is Loc<List<object>> list ? list.Value.OfType<T>().ToList() : [];
+
+    /// <summary>A <see cref="DictType"/> of strings, in file order; a value written as null is a null value.</summary>
+    public IReadOnlyList<KeyValuePair<Loc<string>, Loc<string>?>> StringDict(string field) =>
+        Values.GetValueOrDefault(field) is Loc<List<KeyValuePair<Loc<string>, object?>>> dict
+            ? dict.Value.Select(e => KeyValuePair.Create(e.Key, e.Value as Loc<string>)).ToList()
+            : [];
 
     public IReadOnlyList<KeyValuePair<Loc<string>, Loc<string>>> Map(string field) =>
         Values.GetValueOrDefault(field) is Loc<List<KeyValuePair<Loc<string>, Loc<string>>>> map ? map.Value : [];

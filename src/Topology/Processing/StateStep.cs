@@ -70,12 +70,33 @@ internal static class StateStep
     public static string RedisKeyOf(StateStageSpec spec, string key) => spec.KeyPattern.Replace("{key}", key, StringComparison.Ordinal);
 
     /// <summary>The hash fields for <paramref name="aggregate"/>, or null when a processor dropped the record.</summary>
-    public static async ValueTask<KeyValuePair<string, string>[]?> ToHashFieldsAsync(
+    public static ValueTask<KeyValuePair<string, string>[]?> ToHashFieldsAsync(
         StateStageSpec spec, RecordProcessorChain processors, string key, UserAggregate aggregate, string? record = null)
+    {
+        if (processors.IsEmpty)
+        {
+            // Synchronous: this thread's scratch lists, and the only allocation is the array the write keeps.
+            var live = _live ??= new List<KeyValuePair<string, string>>(16);
+            var projected = _projected ??= new List<KeyValuePair<string, string>>(16);
+            live.Clear();
+            projected.Clear();
+            foreach (var part in aggregate.Parts)
+                if (!part.Deleted) live.AddRange(part.Fields);
+            FieldProjection.Project(spec.Fields, live, projected);
+            return new ValueTask<KeyValuePair<string, string>[]?>(projected.ToArray());
+        }
+        return ProcessThenProjectAsync(spec, processors, key, aggregate, record);
+    }
+
+    [ThreadStatic] private static List<KeyValuePair<string, string>>? _live;
+    [ThreadStatic] private static List<KeyValuePair<string, string>>? _projected;
+
+    private static async ValueTask<KeyValuePair<string, string>[]?> ProcessThenProjectAsync(
+        StateStageSpec spec, RecordProcessorChain processors, string key, UserAggregate aggregate, string? record)
     {
         var fields = new List<KeyValuePair<string, string>>(16);
         fields.AddRange(aggregate.LiveFields());
-        if (!processors.IsEmpty && !await processors.ProcessAsync(key, fields, record).ConfigureAwait(false))
+        if (!await processors.ProcessAsync(key, fields, record).ConfigureAwait(false))
             return null;
         var hash = new List<KeyValuePair<string, string>>(fields.Count);
         FieldProjection.Project(spec.Fields, fields, hash);

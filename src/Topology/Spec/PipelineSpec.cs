@@ -14,7 +14,11 @@ public sealed record PipelineSpec(
 }
 
 /// <summary>Maps a field of an input record to a field of the output record.</summary>
-public sealed record FieldMapping(string From, string To);
+public sealed record FieldMapping(string From, string To)
+{
+    /// <summary>The JSON type the input field must have (source events only; <see cref="JsonFieldType.Any"/>: any).</summary>
+    public JsonFieldType Type { get; init; }
+}
 
 /// <summary>A source topic that feeds one part of the aggregate.</summary>
 /// <param name="Name">Logical source name used in the topology file (e.g. <c>agent</c>).</param>

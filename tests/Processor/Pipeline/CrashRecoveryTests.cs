@@ -40,7 +40,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         var topologyFile = Path.Combine(_dir, "agent-state.yaml");
         File.Copy(Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml"), topologyFile);
         var spec = TopologyLoader.Load(topologyFile).Spec!;
-        Assert.Empty(spec.State.Processors); // Expected() below knows no processors
+        Assert.Empty(spec.State.Processors); // IndependentAgentState knows no processors
         await PipelineHost.ProvisionTopicsAsync(spec, broker.Provisioner, CancellationToken.None);
 
         var simulation = new AgentSimulation(agents: 150, seed: seed);
@@ -63,7 +63,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         using var last = StartPod(topologyFile, broker.BootstrapServers, garnet.Endpoint);
         await WaitForReadyAsync(last);
         // The comparison below means something only if agents are expected to exist, some with every part.
-        Assert.Contains(simulation.Agents, a => Expected(a, spec) is { Count: 10 });
+        Assert.Contains(simulation.Agents, a => IndependentAgentState.For(a, spec) is { Count: 10 });
         var mismatches = await WaitForExpectedStateAsync(spec, simulation, redis);
         Assert.True(mismatches.Count == 0, $"seed {seed}: {mismatches.Count} agents differ, e.g. {string.Join("; ", mismatches.Take(3))}");
 
@@ -82,7 +82,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             var mismatches = new List<string>();
             foreach (var agent in simulation.Agents)
             {
-                var want = Expected(agent, spec);
+                var want = IndependentAgentState.For(agent, spec);
                 var have = await RedisStateReader.ReadHashAsync(db, spec.State.KeyPattern.Replace("{key}", agent.Id, StringComparison.Ordinal));
                 var same = want is null ? have is null : have is not null && want.Count == have.Count && want.All(kv => have.TryGetValue(kv.Key, out var v) && v == kv.Value);
                 if (!same) mismatches.Add($"{agent.Id}: want {Render(want)}, have {Render(have)}");
@@ -90,42 +90,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             if (mismatches.Count == 0 || DateTime.UtcNow > until) return mismatches;
             await Task.Delay(250);
         }
-    }
-
-    /// <summary>
-    /// The hash an agent must end with, written from the rule and not with the engine's decoder, merge or projection
-    /// (the demo's <c>ExpectedState</c> uses those): the newest event of each source, its fields under the file's
-    /// names, null fields absent; none when the agent's newest agent event is a DELETED. The shipped file has no
-    /// state-stage processors (checked in <see cref="Killing_the_pod_at_random_points_loses_nothing_and_applies_nothing_twice"/>).
-    /// </summary>
-    private static Dictionary<string, string>? Expected(AgentModel agent, PipelineSpec spec)
-    {
-        if (agent.Agent is null || agent.Deleted) return null;
-        var aggregate = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var latest in agent.Latest())
-        {
-            var mapping = spec.Aggregate.Sources.Single(s => s.Name == latest.Source).Fields;
-            foreach (var (name, value) in EventFields(latest.Event))
-            {
-                if (value is not null && mapping.SingleOrDefault(m => m.From == name) is { } field)
-                    aggregate[field.To] = value;
-            }
-        }
-        if (spec.State.Fields.Count == 0) return aggregate;
-        return spec.State.Fields.Where(f => aggregate.ContainsKey(f.From)).ToDictionary(f => f.To, f => aggregate[f.From]);
-    }
-
-    /// <summary>An event's fields as text: booleans as true/false, lists as compact JSON arrays, null when absent.</summary>
-    private static IEnumerable<(string Name, string? Value)> EventFields(ISourceEvent ev)
-    {
-        static string Json(IEnumerable<string> items) => "[" + string.Join(",", items.Select(i => $"\"{i}\"")) + "]";
-        return ev switch
-        {
-            AgentEvent a => [("name", a.Name), ("tenantId", a.TenantId), ("status", a.Status), ("presence", a.Presence)],
-            UserFeatureEvent f => [("recording", f.Recording ? "true" : "false"), ("skills", Json(f.Skills)), ("channels", Json(f.Channels))],
-            VoiceAgentEvent v => [("extension", v.Extension), ("callState", v.CallState), ("currentCallId", v.CurrentCallId)],
-            _ => throw new InvalidOperationException($"unknown event {ev.GetType().Name}"),
-        };
     }
 
     private static string Render(Dictionary<string, string>? hash) =>

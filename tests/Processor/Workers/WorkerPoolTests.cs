@@ -30,14 +30,16 @@ public sealed class WorkerPoolTests(GarnetBackend backend)
         }
     }
 
-    private async Task<(RedisJobQueue, WorkerPool, HttpClient)> StartAsync(ProvisioningService service, WorkerOptions options, IDeadLetterSink deadLetters, int jobs)
+    private async Task<(RedisJobQueue, WorkerPool, HttpClient)> StartAsync(ProvisioningService service, WorkerOptions options, IDeadLetterSink deadLetters, int jobs,
+        Func<TimeSpan, bool>? stagesBehind = null)
     {
         options.ServiceBaseUrl = service.BaseUrl;
         var queue = new RedisJobQueue(backend.Redis, $"q:{Guid.NewGuid():N}", options.QueueOptions());
         for (var i = 0; i < jobs; i++)
             await queue.EnqueueAsync(JobToEnqueue.IdOf("provisioning", 0, i, "sink"), JobPayload.Serialize($"agent-{i}", [new("name", $"Agent {i}")]));
         var http = new HttpClient();
-        var pool = new WorkerPool(queue, new HttpJobEffect(http, Effect, options.ServiceBaseUrl), Effect.Timeout, options, deadLetters, NullLogger.Instance);
+        var pool = new WorkerPool(queue, new HttpJobEffect(http, Effect, options.ServiceBaseUrl), Effect.Timeout, options, deadLetters, NullLogger.Instance,
+            stagesBehind: stagesBehind);
         pool.Start();
         return (queue, pool, http);
     }
@@ -64,6 +66,23 @@ public sealed class WorkerPoolTests(GarnetBackend backend)
         Assert.Equal(60, service.Provisioned);
         Assert.Equal(0, service.Duplicates);
         Assert.Equal(60, pool.Done + pool.AlreadyDone);
+    }
+
+    [Fact]
+    public async Task While_the_stages_are_behind_the_pool_claims_nothing_and_it_resumes_when_they_caught_up()
+    {
+        await using var service = await ProvisioningService.StartAsync(new ProvisioningServiceOptions { Latency = TimeSpan.Zero, FailureRate = 0 });
+        var behind = true;
+        var (queue, pool, http) = await StartAsync(service, new WorkerOptions(), new CollectedDeadLetters(), 10, stagesBehind: _ => Volatile.Read(ref behind));
+        // The claim loop went round several times (each round asks the stages first), and claimed nothing.
+        await WaitUntilAsync(() => Task.FromResult(pool.PausedPolls >= 5), "the claim loop paused five times");
+        var counts = await queue.CountsAsync();
+        Assert.Equal((10L, 0L, 0L), (counts.Ready, counts.InFlight, counts.Done));
+        Assert.Equal(0, service.Calls);
+        Volatile.Write(ref behind, false);
+        await WaitUntilAsync(async () => (await queue.CountsAsync()).Done == 10, "all 10 jobs done once the stages caught up");
+        await pool.DisposeAsync();
+        http.Dispose();
     }
 
     [Fact]

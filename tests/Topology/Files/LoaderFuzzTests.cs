@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Pipeline;
 using System.Text;
 using ContactCenter.Topology.Files;
 using FsCheck;
@@ -42,8 +43,8 @@ public class LoaderFuzzTests
             Assert.NotEmpty(TopologyDiagram.Mermaid(model));
             System.Xml.Linq.XDocument.Parse(TopologyDiagram.Svg(model));
             var original = TopologyLoader.Load(Repo.AgentState).Model!;
-            DeploymentPlanner.Plan(original, model, "new.yaml");
-            DeploymentPlanner.Plan(model, original, "new.yaml");
+            DeploymentPlanner.Plan(original, model);
+            DeploymentPlanner.Plan(model, original);
         }
         return result;
     }

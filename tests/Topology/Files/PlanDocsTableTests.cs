@@ -19,7 +19,7 @@ public class PlanDocsTableTests
 
     // agent-state plus a third stage that reads the aggregates and writes a durable queue.
     // The new stage goes after the last stage, before the file's closing `limits` block.
-    private static string WithQueue() => Apply(AgentState(),
+    internal static string WithQueue() => Apply(AgentState(),
         ("\nstages:\n", "  - name: notify\n    type: queue\n    queue: cc:queue:notify\n\nstages:\n"),
         ("\n\n# What every stage accepts", "\n  - name: notifier\n    group: cc.notifier\n    reads: [user-aggregate]\n    sinks: [notify]\n    dead-letter: dead-letter\n\n# What every stage accepts"));
 
@@ -41,8 +41,9 @@ public class PlanDocsTableTests
     /// <summary>Edits per docs row (keyed by the row's "change" cell).</summary>
     internal static readonly Dictionary<string, Edit[]> Edits = new()
     {
-        ["replicas, descriptions, dead-letter topic, op header, dedup settings, added sources/sinks"] =
+        ["replicas, descriptions, dead-letter topic, op header, dedup settings, added sources/sinks, merge stage renamed (same group)"] =
         [
+            new("merge stage", AgentState, [("  - name: agent-aggregate\n", "  - name: agent-merge\n")]),
             new("replicas", AgentState, [("group: cc.agent-state\n    replicas: 3", "group: cc.agent-state\n    replicas: 6")]),
             new("description", AgentState, [("description: What each agent may do.", "description: Features.")]),
             new("dead-letter topic", AgentState, [("topic: cc.dead-letter\n", "topic: cc.dead-letter-v2\n")]),
@@ -51,10 +52,10 @@ public class PlanDocsTableTests
             new("added source", AgentState, [("\nsinks:\n", "\n" + ExtraSource)]),
             new("added sink", AgentState, [("\nstages:\n", "  - name: spare\n    type: kafka\n    topic: spare\n    partitions: 6\n\nstages:\n")]),
         ],
-        ["stage renamed (same group)"] =
+        ["state or queue stage renamed (same group)"] =
         [
             new("state stage", AgentState, [("  - name: agent-state\n", "  - name: agent-state-v2\n")]),
-            new("merge stage", AgentState, [("  - name: agent-aggregate\n", "  - name: agent-merge\n")]),
+            new("queue stage", WithQueue, [("  - name: notifier\n", "  - name: notify-worker\n")]),
         ],
         ["source or sink renamed (same topic, key pattern or queue)"] =
         [
@@ -159,8 +160,8 @@ public class PlanDocsTableTests
             var after = edit.After?.Invoke() ?? Apply(before, edit.Replacements);
             var old = Load(before);
             var @new = Load(after);
-            var items = DeploymentPlanner.Plan(old, @new, "new.yaml");
-            var verdict = (int)DeploymentPlanner.Verdict(items);
+            var items = DeploymentPlanner.Plan(old, @new);
+            var verdict = DeploymentPlanner.ExitCode(DeploymentPlanner.Verdict(items));
             if (verdict != expected)
                 failures.Add($"{edit.Label}: exit {verdict}, docs say {expected}\n    " + string.Join("\n    ", items.Select(i => $"{i.Impact} {i.Subject}: {i.Reason}")));
         }
