@@ -14,6 +14,8 @@ namespace ContactCenter.Cli;
 /// </summary>
 internal static class BrokerCommand
 {
+    public const string Name = "broker";
+
     public static Command Create()
     {
         var brokers = new Option<int>("--brokers")
@@ -43,7 +45,7 @@ internal static class BrokerCommand
             Description = "with --data-dir: when written data is forced to the disk: never (default; a killed process loses nothing, a power cut may), interval (every second), always (before each acknowledgement).",
             DefaultValueFactory = _ => FsyncMode.Never,
         };
-        var command = new Command("broker", "Run an embedded Kafka-protocol cluster until Ctrl-C.")
+        var command = new Command(Name, "Run an embedded Kafka-protocol cluster until Ctrl-C.")
         {
             brokers, bootstrapFile, topics, kind, dataDir, port, fsync,
         };
@@ -85,10 +87,18 @@ internal static class BrokerCommand
     private static async Task<int> RunAsync(BrokerKind kind, KafkaBrokerOptions native, int brokerCount, FileInfo? bootstrapFile,
         IReadOnlyList<TopicRequest> topics, CancellationToken ct)
     {
-        // System.CommandLine cancels ct on Ctrl-C; SIGTERM (docker stop, kill) must end the run just as cleanly.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        // Every stop signal, however many and whenever they come (during start, while the cluster is disposed, after this
+        // method returned), only asks for the stop: System.CommandLine's own handler is off for this verb (Program.cs), the
+        // token source is never disposed (so cancelling it never throws) and the registrations stay for the life of the
+        // process (a GC handle keeps them from being finalized, which would unregister them), so no signal ends the
+        // process with another exit code.
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        foreach (var signal in (PosixSignal[])[PosixSignal.SIGTERM, PosixSignal.SIGINT])
+            GCHandle.Alloc(PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true; // we shut down ourselves, after disposing the cluster
+                stop.Cancel();
+            }));
 
         using var logs = ContactCenter.Processor.Hosting.Logs.Create();
         var logger = logs.CreateLogger("ContactCenter.Broker");
@@ -129,12 +139,6 @@ internal static class BrokerCommand
         }
         Console.Error.WriteLine("Embedded Kafka stopped.");
         return 0;
-
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true; // we shut down ourselves, after disposing the cluster
-            stop.Cancel();
-        }
     }
 
     // Write to a sibling temp file and rename, so that a script polling for the file never reads half a line.

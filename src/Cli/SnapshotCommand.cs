@@ -63,7 +63,7 @@ internal static class SnapshotCommand
                 }
                 try
                 {
-                    var result = await RedisSnapshots.LoadAsync(connection, state.Name, state.KeyPattern, RedisKeyspace.OffsetsPrefix, path, ct);
+                    var result = await ContactCenter.Processor.Pipeline.StageRestore.LoadSnapshotAsync(connection, state, path, ct);
                     output.WriteLine($"loaded {result.Hashes} hashes and {result.Tombstones} tombstones of stage {state.Name} from {path} " +
                         $"({result.Skipped} kept: Redis already had them); offsets of {result.Header.Offsets.Count} partitions");
                     return 0;

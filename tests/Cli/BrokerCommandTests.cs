@@ -55,6 +55,34 @@ public partial class BrokerCommandTests
         }
     }
 
+    /// <summary>Stop signals keep coming while the verb stops (an impatient operator, a supervisor and a terminal).</summary>
+    [Theory]
+    [InlineData(2, 0)]
+    [InlineData(5, 1)]
+    [InlineData(40, 5)]
+    public async Task Broker_verb_exits_0_on_any_number_of_stop_signals(int signals, int pauseMs)
+    {
+        using var process = StartBroker("--brokers", "3", "--topics", "many-signals:6");
+        try
+        {
+            Assert.NotNull(await process.StandardOutput.ReadLineAsync().WaitAsync(Deadline));
+            for (var i = 0; i < signals && !process.HasExited; i++)
+            {
+                Kill(process.Id, i % 2 == 0 ? SigTerm : SigInt);
+                if (pauseMs > 0) await Task.Delay(pauseMs);
+            }
+            using var exit = new CancellationTokenSource(Deadline);
+            await process.WaitForExitAsync(exit.Token);
+            var errors = await process.StandardError.ReadToEndAsync();
+            Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {errors}");
+            Assert.DoesNotContain("Exception", errors);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+    }
+
     [Fact]
     public async Task Broker_verb_rejects_a_bad_topic_list()
     {

@@ -60,7 +60,7 @@ public class DescribeTests
         var aggregate = stages.Single(s => s.Header[0].StartsWith($"# stage {spec.Aggregate.Name}:", StringComparison.Ordinal));
         Assert.Contains($"application.id (consumer group) {spec.Aggregate.ApplicationId}", aggregate.Header[0]);
         var topology = AggregateTopologyBuilder.Build(spec.Aggregate, AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName),
-            NoDeadLetters.Instance, new StageCounters());
+            NoDeadLetters.Instance, new StageCounters(), partitions: null);
         var streamiz = topology.Describe().ToString()!.Replace("\r\n", "\n").TrimEnd('\n') + "\n";
         Assert.Equal(streamiz, aggregate.Body);
     }

@@ -40,7 +40,15 @@ internal sealed class LagMonitor : IAsyncDisposable
     /// <summary>When the last complete read finished (null before it).</summary>
     public DateTimeOffset? LastRead { get; private set; }
 
-    public void Start() => _loop ??= Task.Factory.StartNew(Loop, TaskCreationOptions.LongRunning).Unwrap();
+    /// <summary>When the monitor started reading (the reference while no read has completed yet).</summary>
+    public DateTimeOffset Started { get; private set; } = DateTimeOffset.UtcNow;
+
+    public void Start()
+    {
+        if (_loop is not null) return;
+        Started = DateTimeOffset.UtcNow;
+        _loop = Task.Factory.StartNew(Loop, TaskCreationOptions.LongRunning).Unwrap();
+    }
 
     private async Task Loop()
     {
@@ -48,19 +56,19 @@ internal sealed class LagMonitor : IAsyncDisposable
         var config = _kafka.Consumer("cc-lag-monitor-unused", "lag-monitor");
         // Never subscribes: only asks for log end offsets.
         using var ends = new ConsumerBuilder<Ignore, Ignore>(config).Build();
-        var warned = false;
+        var failures = new ContactCenter.Processor.Stages.IntervalLog(TimeSpan.FromMinutes(1));
         while (!_stop.IsCancellationRequested)
         {
             try
             {
                 await ReadOnceAsync(admin, ends);
                 LastRead = DateTimeOffset.UtcNow;
-                warned = false;
             }
             catch (Exception error) when (error is KafkaException or TimeoutException)
             {
-                if (!warned) _logger.LogWarning("Consumer lag could not be read: {Reason}", error.Message);
-                warned = true;
+                // A cluster that stays away is said once a minute, with how many reads failed since.
+                if (failures.Occurred("read", out var count))
+                    _logger.LogWarning("Consumer lag could not be read ({Count} failed read(s) since the last line; last: {Reason})", count, error.Message);
             }
             try { await Task.Delay(_interval, _stop.Token); }
             catch (OperationCanceledException) { break; }

@@ -39,8 +39,11 @@ internal sealed class Pod : IAsyncDisposable
         _logger = logs.CreateLogger("ContactCenter.Pod");
         Pipeline = new PipelineHost(spec, logs)
         {
-            // The state stage's flush must leave time within the grace period for the commit and the consumer's close.
-            DrainTimeout = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, (long)(options.Shutdown.GracePeriod.Ticks * 0.6))),
+            // The stages stop one after the other (the aggregate stage first) within the grace period, whatever is down:
+            // each stop has a third of it, the state stage's flush a fifth so that its commit and close still fit; what
+            // is left over covers the web server, the feed and Redis's connection.
+            DrainTimeout = Share(options.Shutdown.GracePeriod, 0.2),
+            StopTimeout = Share(options.Shutdown.GracePeriod, 0.33),
             GroupInstanceId = string.IsNullOrWhiteSpace(options.Kafka.GroupInstanceId) ? null : options.Kafka.GroupInstanceId,
             SnapshotDirectory = options.Snapshots.Directory,
             SnapshotEvery = options.Snapshots.Every,
@@ -50,6 +53,24 @@ internal sealed class Pod : IAsyncDisposable
         Metrics = new PodMetrics(Status);
         Feed = new AgentFeed(spec.State, () => _redis, logs.CreateLogger("ContactCenter.Feed"), options.Feed);
     }
+
+    private async Task DisposeWithin(Task disposing, string what, TimeSpan budget)
+    {
+        try
+        {
+            await disposing.WaitAsync(budget);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Stopping: {What} did not close within {Budget}; left behind", what, budget);
+        }
+        catch (Exception error)
+        {
+            _logger.LogWarning("Stopping: {What} closed with an error: {Error}", what, error.Message);
+        }
+    }
+
+    private static TimeSpan Share(TimeSpan grace, double share) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(200).Ticks, (long)(grace.Ticks * share)));
 
     /// <summary>How every Kafka client of this pod connects.</summary>
     public KafkaClientSettings Kafka { get; }
@@ -173,11 +194,14 @@ internal sealed class Pod : IAsyncDisposable
         // Disposed by run and again by the host's service provider, which owns the singleton.
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         Status.Stopping = true;
-        await Feed.DisposeAsync();
-        await Pipeline.DisposeAsync();
-        if (_lag is not null) await _lag.DisposeAsync();
+        // After the stages stopped: what is left talks to the broker or Redis (the lag monitor, the feed, the Redis
+        // connection) and must not outlast the grace period when either is down or hung.
+        var budget = Share(_options.Shutdown.GracePeriod, 0.1);
+        await DisposeWithin(Feed.DisposeAsync().AsTask(), "the agent feed", budget);
+        await DisposeWithin(Pipeline.DisposeAsync().AsTask(), "the pipeline", budget);
+        if (_lag is not null) await DisposeWithin(_lag.DisposeAsync().AsTask(), "the lag monitor", budget);
         Metrics.Dispose();
-        if (_redis is not null) await _redis.DisposeAsync();
+        if (_redis is not null) await DisposeWithin(Task.Run(() => _redis.Dispose()), "the Redis connection", budget);
     }
 }
 

@@ -89,7 +89,15 @@ internal sealed class PodHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await Pod.DisposeAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        // The host's services may hold a connection to a Redis that hangs (SIGSTOP, DEBUG SLEEP): their disposal must not
+        // carry the stop past the grace period; the process ends right after this anyway.
+        try
+        {
+            await _app.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
     }
 
     private static bool PortIsFree(int port)

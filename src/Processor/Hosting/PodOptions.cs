@@ -181,6 +181,9 @@ internal sealed class ReadinessOptions
 
     /// <summary>How often consumer lag is read from the cluster (committed offsets against log ends).</summary>
     public TimeSpan LagInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Not ready once the cluster has not answered (the lag monitor's reads) for longer than this.</summary>
+    public TimeSpan BrokerUnreachableAfter { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>Reads secrets given as files: the file's text without trailing line breaks.</summary>

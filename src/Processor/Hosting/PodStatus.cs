@@ -62,6 +62,10 @@ internal sealed class PodStatus
         }
         if (Lag is { } lagMonitor)
         {
+            // The lag monitor reads the cluster every few seconds: its last answer is this pod's last contact with it.
+            var silent = DateTimeOffset.UtcNow - (lagMonitor.LastRead ?? lagMonitor.Started);
+            if (silent > _options.BrokerUnreachableAfter)
+                return (false, $"not ready: the Kafka cluster has not answered for {silent.TotalSeconds:F0} s (Readiness:BrokerUnreachableAfter {_options.BrokerUnreachableAfter.TotalSeconds:F0} s)");
             foreach (var (stage, counters) in Stages())
             {
                 var owned = counters.AssignedPartitions.ToHashSet();

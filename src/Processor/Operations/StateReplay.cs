@@ -139,7 +139,17 @@ internal sealed class StateReplay(StateStageSpec spec, KafkaClientSettings kafka
                 consumer.Close();
             }
             if (writer is not null)
+            {
                 await writer.FlushAsync(ct).ConfigureAwait(false);
+                // Every key of a partition's whole log replayed: Redis holds that partition up to the range's end, as a
+                // snapshot would. Say so (progress key, restored mark, epoch), so that pods started on this Redis (a new
+                // instance filled by the runbook) resume after it instead of rebuilding it; never lowers anything.
+                var whole = Keys is null
+                    ? ranges.Where(r => r.From <= r.Earliest && r.To > r.From).ToDictionary(r => r.Partition, r => r.To - 1)
+                    : [];
+                if (whole.Count > 0)
+                    await StageRestore.MarkAsync(redis.GetDatabase(), spec.Name, whole).ConfigureAwait(false);
+            }
         }
         finally
         {

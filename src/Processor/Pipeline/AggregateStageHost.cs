@@ -19,6 +19,8 @@ internal sealed class AggregateStageHost : IAsyncDisposable
 {
     private readonly KafkaStream _stream;
     private readonly KafkaDeadLetterSink _deadLetters;
+    private readonly ILogger _logger;
+    private readonly string _name;
     private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Heartbeat interval of the stage's consumer: how late a member may learn that a rebalance began.</summary>
@@ -37,7 +39,11 @@ internal sealed class AggregateStageHost : IAsyncDisposable
         ILoggerFactory logs, StageHealth health)
     {
         _deadLetters = new KafkaDeadLetterSink(kafka, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
-        var topology = AggregateTopologyBuilder.Build(spec, store, _deadLetters, Counters);
+        _logger = logs.CreateLogger($"ContactCenter.{spec.Name}");
+        _name = spec.Name;
+        Partitions = new PartitionGuard(_logger);
+        var topology = AggregateTopologyBuilder.Build(spec, store, _deadLetters, Counters, Partitions);
+        CreateTaskDirectories(stateDir, spec);
         var config = new StreamConfig<ByteArraySerDes, ByteArraySerDes>
         {
             ApplicationId = spec.ApplicationId,
@@ -89,6 +95,26 @@ internal sealed class AggregateStageHost : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// Streamiz writes each task's offset checkpoint under <c>{stateDir}/{application id}/{sub-topology}-{partition}</c> when it
+    /// closes the task, but creates that directory only for stores it manages itself; the aggregate store lives elsewhere,
+    /// so without this every normal stop logged one "Failed to write offset checkpoint" stack trace per task. Sub-topology
+    /// 0 is the merge (1 when a source is repartitioned first).
+    /// </summary>
+    private static void CreateTaskDirectories(string stateDir, AggregateStageSpec spec)
+    {
+        var subTopologies = spec.Sources.Any(s => s.Repartition) ? 2 : 1;
+        var partitions = spec.Sources.Max(s => s.Partitions);
+        for (var t = 0; t < subTopologies; t++)
+        {
+            for (var p = 0; p < partitions; p++)
+                Directory.CreateDirectory(Path.Combine(stateDir, spec.ApplicationId, $"{t}-{p}"));
+        }
+    }
+
+    /// <summary>The per-record co-partitioning check: records found on another partition than their key's, per source.</summary>
+    public PartitionGuard Partitions { get; }
+
     /// <summary>What the stage did with the records it consumed.</summary>
     public StageCounters Counters { get; } = new();
 
@@ -105,10 +131,34 @@ internal sealed class AggregateStageHost : IAsyncDisposable
         await _running.Task.WaitAsync(ct);
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>How long a stop waits for Streamiz to close the stream (its last commit needs the broker) and for the
+    /// dead-letter producer to flush; past it the stop goes on without them and uncommitted records are processed again
+    /// by the next owner (the merge is idempotent).</summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public async ValueTask DisposeAsync()
     {
-        _stream.Dispose();
-        _deadLetters.Dispose();
-        return ValueTask.CompletedTask;
+        // Streamiz closes synchronously and, with the broker away, retries its final commit for as long as it likes: it
+        // runs on its own thread so the stop stays within its budget (and so within the pod's grace period).
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        await StopWithin(Task.Run(_stream.Dispose), "the Streamiz stream did not close (its final commit needs the broker)", deadline);
+        await StopWithin(Task.Run(_deadLetters.Dispose), "the dead-letter producer did not flush", deadline);
+    }
+
+    private async Task StopWithin(Task stopping, string what, System.Diagnostics.Stopwatch deadline)
+    {
+        try
+        {
+            await stopping.WaitAsync(CloseTimeout - deadline.Elapsed > TimeSpan.Zero ? CloseTimeout - deadline.Elapsed : TimeSpan.Zero);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Stopping stage {Stage}: {What} within {Timeout}; going on without it (uncommitted records are processed again, idempotently)",
+                _name, what, CloseTimeout);
+        }
+        catch (Exception error)
+        {
+            _logger.LogWarning("Stopping stage {Stage}: {What}: {Error}", _name, what, error.Message);
+        }
     }
 }

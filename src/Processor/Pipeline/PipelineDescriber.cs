@@ -54,7 +54,7 @@ internal static class PipelineDescriber
     public static string DescribeAggregate(AggregateStageSpec stage)
     {
         var store = AggregateStores.Create(StoreKind.Memory, stage.StoreName);
-        var topology = AggregateTopologyBuilder.Build(stage, store, NoDeadLetters.Instance, new StageCounters());
+        var topology = AggregateTopologyBuilder.Build(stage, store, NoDeadLetters.Instance, new StageCounters(), partitions: null);
         return topology.Describe().ToString() ?? string.Empty;
     }
 

@@ -64,6 +64,10 @@ internal sealed class PipelineHost : IAsyncDisposable
     /// <summary>How long a graceful stop waits for Redis to acknowledge the state stage's pending writes.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long each stage's stop may take in all (<see cref="StateStageHost.StopTimeout"/>,
+    /// <see cref="AggregateStageHost.CloseTimeout"/>); past it what waits for an unreachable broker or Redis is left behind.</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Static membership id of the state stage's consumer (null: dynamic membership).</summary>
     public string? GroupInstanceId { get; init; }
 
@@ -98,6 +102,8 @@ internal sealed class PipelineHost : IAsyncDisposable
             yield return (source.Topic, source.Partitions);
         yield return (aggregate.OutputTopic, aggregate.OutputPartitions);
         yield return (AggregateTopologyBuilder.ChangelogTopic(aggregate), partitions);
+        foreach (var source in aggregate.Sources.Where(s => s.Repartition))
+            yield return (AggregateTopologyBuilder.RepartitionTopic(aggregate, source), source.Partitions);
         yield return (aggregate.DeadLetterTopic, aggregate.DeadLetterPartitions);
         if (spec.State.DeadLetterTopic != aggregate.DeadLetterTopic)
             yield return (spec.State.DeadLetterTopic, spec.State.DeadLetterPartitions);
@@ -164,13 +170,14 @@ internal sealed class PipelineHost : IAsyncDisposable
                 _state = new StateStageHost(_spec.State, kafka, redis, _logs, Health)
                 {
                     DrainTimeout = DrainTimeout,
+                    StopTimeout = StopTimeout,
                     GroupInstanceId = GroupInstanceId,
                     SnapshotDirectory = SnapshotDirectory,
                     SnapshotEvery = SnapshotEvery,
                 };
                 return _state.StartAsync(ct);
             case Stages.Aggregate:
-                _aggregate = new AggregateStageHost(_spec.Aggregate, kafka, aggregateStore, stateDir, _logs, Health);
+                _aggregate = new AggregateStageHost(_spec.Aggregate, kafka, aggregateStore, stateDir, _logs, Health) { CloseTimeout = StopTimeout };
                 return _aggregate.StartAsync(ct);
             case Stages.Queue:
                 foreach (var queue in _spec.QueueStages)
@@ -178,6 +185,7 @@ internal sealed class PipelineHost : IAsyncDisposable
                     _queueStages.Add(new StateStageHost(queue.AsStateStage(), kafka, redis, _logs, Health, queue: queue)
                     {
                         DrainTimeout = DrainTimeout,
+                    StopTimeout = StopTimeout,
                         GroupInstanceId = GroupInstanceId is null ? null : $"{GroupInstanceId}-{queue.Name}",
                     });
                 }

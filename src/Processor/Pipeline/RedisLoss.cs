@@ -23,12 +23,14 @@ internal static class RedisLoss
     /// <param name="epochPresent">The stage's epoch key exists.</param>
     /// <param name="applied">Last offset Redis recorded for the partition (null: no key).</param>
     /// <param name="committed">The group's committed offset, i.e. the next one to read (null: none).</param>
-    /// <param name="restored">Redis was empty and a snapshot file was loaded into it: a partition the snapshot covers
-    /// resumes after the snapshot's offset (its tail is replayed by the live consumer), one it does not is lost.</param>
-    public static PartitionStart Decide(int partition, bool epochPresent, long? applied, long? committed, bool restored = false)
+    /// <param name="restoredAt">A tool (a snapshot load, a replay into a new Redis) restored this partition up to this
+    /// offset (<see cref="ContactCenter.Stores.Redis.StageEpoch.MarkRestoredAsync"/>): while Redis holds at least that much
+    /// the partition resumes after what Redis recorded (the live consumer replays the tail), however far the group's
+    /// commit is ahead. A partition no tool covered is judged by the rules below.</param>
+    public static PartitionStart Decide(int partition, bool epochPresent, long? applied, long? committed, long? restoredAt = null)
     {
-        if (restored && applied is { } fromSnapshot)
-            return new(partition, fromSnapshot + 1, null, 0);
+        if (restoredAt is { } mark && applied is { } fromRestore && fromRestore >= mark)
+            return new(partition, fromRestore + 1, null, 0);
         if (committed is { } next && next > 0)
         {
             if (!epochPresent)

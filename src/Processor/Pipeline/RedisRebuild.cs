@@ -33,6 +33,7 @@ internal sealed class RedisRebuild : IAsyncDisposable
     private readonly StateRecordProcessor _records;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<int, RebuildPartition> _partitions = new();
+    private readonly ConcurrentDictionary<int, bool> _dropped = new(); // revoked: the partition's next owner finishes it
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -64,8 +65,27 @@ internal sealed class RedisRebuild : IAsyncDisposable
     /// <summary>Records read so far.</summary>
     public long Read => Interlocked.Read(ref _read);
 
-    /// <summary>Completes when every partition is rebuilt (faults when the rebuild cannot go on).</summary>
+    /// <summary>Completes when every partition is rebuilt or dropped (faults when the rebuild cannot go on).</summary>
     public Task Completion => _run;
+
+    /// <summary>True while the rebuild still has work for <paramref name="partition"/>.</summary>
+    public bool Covers(int partition) =>
+        !_run.IsCompleted && !_dropped.ContainsKey(partition) && _partitions.TryGetValue(partition, out var state) && !state.Done;
+
+    /// <summary>Partitions this rebuild finished (neither dropped nor left short).</summary>
+    public IEnumerable<int> Finished => _partitions.Where(p => p.Value.Done && !_dropped.ContainsKey(p.Key)).Select(p => p.Key);
+
+    /// <summary>
+    /// Stops rebuilding <paramref name="partition"/> (this process no longer owns it): its marker stays in Redis, so its
+    /// next owner rebuilds it. Callable from any thread; the rebuild's loop stops reading it.
+    /// </summary>
+    public void Drop(int partition)
+    {
+        if (_partitions.ContainsKey(partition))
+            _dropped[partition] = true;
+    }
+
+    private bool Pending(KeyValuePair<int, RebuildPartition> p) => !p.Value.Done && !_dropped.ContainsKey(p.Key);
 
     private async Task RunAsync()
     {
@@ -73,15 +93,24 @@ internal sealed class RedisRebuild : IAsyncDisposable
         config.EnablePartitionEof = true;
         config.FetchWaitMaxMs = 100;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
-        consumer.Assign(_partitions.Where(p => !p.Value.Done).Select(p => new TopicPartitionOffset(_spec.InputTopic, p.Key, Offset.Beginning)));
+        var assigned = _partitions.Where(Pending).Select(p => p.Key).ToHashSet();
+        consumer.IncrementalAssign(assigned.Select(p => new TopicPartitionOffset(_spec.InputTopic, p, Offset.Beginning)));
         try
         {
-            while (!_stop.IsCancellationRequested && _partitions.Values.Any(p => !p.Done))
+            while (!_stop.IsCancellationRequested && _partitions.Any(Pending))
             {
+                var dropped = assigned.Where(_dropped.ContainsKey).ToList();
+                if (dropped.Count > 0)
+                {
+                    consumer.IncrementalUnassign(dropped.Select(p => new TopicPartition(_spec.InputTopic, p)));
+                    assigned.ExceptWith(dropped);
+                }
                 var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
                 if (result is null)
                     continue;
                 var partition = result.Partition.Value;
+                if (_dropped.ContainsKey(partition))
+                    continue;
                 var state = _partitions[partition];
                 if (result.IsPartitionEOF)
                 {

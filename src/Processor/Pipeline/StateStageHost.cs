@@ -62,7 +62,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         var processors = new RecordProcessorChain(spec.Processors, new RedisDedupStore(redis.GetDatabase(), spec.Name, _logger, _stop.Token));
         _records = new StateRecordProcessor(spec, processors, _deadLetters, Counters, queue);
         _loss = new RedisLossWatch(spec, kafka, redis, processors, logs.CreateLogger($"ContactCenter.{spec.Name}.Recovery"),
-            () => _acknowledged, p => _position.TryGetValue(p, out var next) ? next : null);
+            p => _position.TryGetValue(p, out var next) ? next : null, _writer.SetFloor);
     }
 
     /// <summary>Where snapshot files are loaded from when Redis is found empty (and written to, with <see cref="SnapshotEvery"/>).</summary>
@@ -154,8 +154,8 @@ internal sealed class StateStageHost : IAsyncDisposable
             config.GroupInstanceId = GroupInstanceId;
         var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler(SeekPastSnapshot)
-            .SetPartitionsRevokedHandler((_, partitions) => { foreach (var tpo in partitions) Counters.OnRevoked(tpo.Partition.Value); })
-            .SetPartitionsLostHandler((_, partitions) => { foreach (var tpo in partitions) Counters.OnRevoked(tpo.Partition.Value); })
+            .SetPartitionsRevokedHandler((_, partitions) => Revoke(partitions))
+            .SetPartitionsLostHandler((_, partitions) => Revoke(partitions))
             .SetErrorHandler((_, error) =>
             {
                 if (error.IsFatal) _health.Fail(_spec.Name, $"fatal Kafka error: {error.Reason}");
@@ -258,6 +258,17 @@ internal sealed class StateStageHost : IAsyncDisposable
         }).ToList();
     }
 
+    /// <summary>Partitions no longer ours: their loss checks and rebuilds stop here (the next owner takes them over).</summary>
+    private void Revoke(List<TopicPartitionOffset> partitions)
+    {
+        foreach (var tpo in partitions)
+        {
+            Counters.OnRevoked(tpo.Partition.Value);
+            _position.TryRemove(tpo.Partition.Value, out _);
+        }
+        _loss.Revoke(partitions.Select(p => p.Partition.Value));
+    }
+
     private void OnAcknowledged(BatchAcknowledged batch)
     {
         _records.OnAcknowledged(batch);
@@ -300,7 +311,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         }
         try
         {
-            var loaded = await RedisSnapshots.LoadAsync(_redis, _spec.Name, _spec.KeyPattern, RedisKeyspace.OffsetsPrefix, file, _stop.Token);
+            var loaded = await StageRestore.LoadSnapshotAsync(_redis, _spec, file, _stop.Token);
             _logger.LogWarning("Redis had no state of stage {Stage}: loaded {Hashes} hashes and {Tombstones} tombstones from {File}; the tail after its offsets is replayed",
                 _spec.Name, loaded.Hashes, loaded.Tombstones, file);
             return true;
@@ -340,18 +351,46 @@ internal sealed class StateStageHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// How long a stop may take in all: the drain (<see cref="DrainTimeout"/>), the commit and the consumer's close, the
+    /// writer and the dead-letter producer. Whatever is still waiting for an unreachable broker or a hung Redis then is
+    /// left behind (logged): what Redis did not acknowledge, or Kafka did not commit, is redelivered through the fence.
+    /// </summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     public async ValueTask DisposeAsync()
     {
-        await _loss.DisposeAsync();
-        _stop.Cancel();
-        if (_snapshots is not null) await _snapshots;
-        if (_loop is not null)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        _stop.Cancel(); // the consumer loop drains, commits and closes while the rest stops
+        var loss = _loss.DisposeAsync().AsTask();
+        var finished = await StopWithin(loss, "the loss checks and rebuilds", clock);
+        if (_snapshots is not null) finished &= await StopWithin(_snapshots, "the snapshot writer", clock);
+        if (_loop is not null) finished &= await StopWithin(_loop, "the consumer's drain, commit and close", clock);
+        finished &= await StopWithin(_writer.DisposeAsync().AsTask(), "the Redis writer", clock);
+        finished &= await StopWithin(Task.Run(_deadLetters.Dispose), "the dead-letter producer", clock);
+        if (finished)
+            _stop.Dispose(); // else something left behind may still look at it
+    }
+
+    /// <summary>Waits for one part of the stop within what is left of <see cref="StopTimeout"/>; false when it was left behind.</summary>
+    private async Task<bool> StopWithin(Task stopping, string what, System.Diagnostics.Stopwatch clock)
+    {
+        var left = StopTimeout - clock.Elapsed;
+        try
         {
-            try { await _loop; }
-            catch (Exception ex) { _logger.LogError(ex, "The consumer loop ended with an error"); }
+            await stopping.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            return true;
         }
-        await _writer.DisposeAsync();
-        _deadLetters.Dispose();
-        _stop.Dispose();
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Stopping stage {Stage}: {What} did not finish within {Timeout} (broker or Redis unreachable?); left behind: " +
+                "records not acknowledged by Redis or not committed are redelivered to the next owner and fenced", _spec.Name, what, StopTimeout);
+            return false;
+        }
+        catch (Exception error)
+        {
+            _logger.LogError(error, "Stopping stage {Stage}: {What} ended with an error", _spec.Name, what);
+            return true;
+        }
     }
 }

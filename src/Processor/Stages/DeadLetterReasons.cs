@@ -8,13 +8,14 @@ internal static class DeadLetterReasons
 {
     /// <summary>Every class <see cref="Classify"/> can return.</summary>
     public static readonly IReadOnlyList<string> Classes =
-        ["no-key", "key", "tombstone", "too-large", "op-header", "body", "key-mismatch", "not-aggregate", "redis-refused", "processing-failed", "other"];
+        ["no-key", "wrong-partition", "key", "tombstone", "too-large", "op-header", "body", "key-mismatch", "not-aggregate", "redis-refused", "processing-failed", "other"];
 
     public static string Classify(string? reason)
     {
         if (string.IsNullOrEmpty(reason)) return "other";
         if (reason.StartsWith("processing failed", StringComparison.Ordinal)) return "processing-failed";
         if (reason.StartsWith("record has no key", StringComparison.Ordinal)) return "no-key";
+        if (reason.StartsWith(ContactCenter.Topology.Aggregation.PartitionCheck.Reason, StringComparison.Ordinal)) return "wrong-partition";
         if (reason.Contains("max-record-bytes", StringComparison.Ordinal) || reason.Contains("too large", StringComparison.OrdinalIgnoreCase)) return "too-large";
         if (reason.StartsWith("key ", StringComparison.Ordinal)) return "key";
         if (reason.Contains("tombstone", StringComparison.Ordinal)) return "tombstone";

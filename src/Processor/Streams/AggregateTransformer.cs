@@ -19,6 +19,7 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
     private readonly IDeadLetterSink _deadLetters = null!;
     private readonly StageCounters _counters = null!;
     private readonly Dictionary<string, SourceSpec> _sourcesByTopic = null!;
+    private readonly PartitionGuard? _partitions;
     private readonly string _primaryPart = null!;
     private IKeyValueStore<byte[], byte[]>? _store;
     private int _partition = -1;
@@ -32,12 +33,18 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
     }
 
     /// <summary>Streamiz creates one instance per task with these arguments.</summary>
-    public AggregateTransformer(AggregateStageSpec spec, IDeadLetterSink deadLetters, StageCounters counters)
+    /// <param name="partitions">Checks that each record is on its key's partition; null where partitions are not real
+    /// (Streamiz's test driver puts every record on partition 0: the fixture runner checks them itself).</param>
+    public AggregateTransformer(AggregateStageSpec spec, IDeadLetterSink deadLetters, StageCounters counters, PartitionGuard? partitions)
     {
         _spec = spec;
         _deadLetters = deadLetters;
         _counters = counters;
+        _partitions = partitions;
         _sourcesByTopic = spec.Sources.ToDictionary(s => s.Topic, StringComparer.Ordinal);
+        // A re-keyed source reaches the merge from the stage's repartition topic.
+        foreach (var source in spec.Sources.Where(s => s.Repartition))
+            _sourcesByTopic[AggregateTopologyBuilder.RepartitionTopic(spec, source)] = source;
         _primaryPart = MergeStep.PrimaryPart(spec);
     }
 
@@ -63,6 +70,8 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
         var tpo = record.TopicPartitionOffset;
         if (!_sourcesByTopic.TryGetValue(tpo.Topic, out var source))
             return Reject(record, $"topic '{tpo.Topic}' is not a source of stage '{_spec.Name}'");
+        if (_partitions?.Check(source, record.Key, tpo) is { } wrongPartition)
+            return Reject(record, wrongPartition);
         AcceptedRecord accepted;
         try
         {

@@ -65,7 +65,7 @@ internal sealed class FixturePipeline : IAsyncDisposable, IDeadLetterSink
 
         var aggregate = spec.Aggregate;
         var store = AggregateStores.Create(StoreKind.Faster, aggregate.StoreName, AggregateStoreOptions.For(_stateDir));
-        var topology = AggregateTopologyBuilder.Build(aggregate, store, this, new StageCounters());
+        var topology = AggregateTopologyBuilder.Build(aggregate, store, this, new StageCounters(), partitions: null);
         var config = new StreamConfig<ByteArraySerDes, ByteArraySerDes>
         {
             ApplicationId = aggregate.ApplicationId,
@@ -109,7 +109,7 @@ internal sealed class FixturePipeline : IAsyncDisposable, IDeadLetterSink
 
     private int PartitionsOf(string topic) => _partitions.TryGetValue(topic, out var p) ? p : 1;
 
-    private int PartitionFor(byte[]? key, string topic) => key is null ? 0 : KafkaPartitioner.Partition(key, PartitionsOf(topic));
+    private int PartitionFor(byte[]? key, string topic) => key is null ? 0 : KeyPartition.Of(key, PartitionsOf(topic));
 
     /// <summary>Puts a record on its topic (unless it re-delivers an offset already there) and runs it through every stage it reaches.</summary>
     public async Task ProduceAsync(SimRecord record, int? partition, long? offset)
@@ -131,6 +131,14 @@ internal sealed class FixturePipeline : IAsyncDisposable, IDeadLetterSink
     {
         if (_inputs.TryGetValue(record.Topic, out var input))
         {
+            // The driver puts every record on partition 0, so the merge cannot check co-partitioning: the fixture's
+            // partition is checked here by the same rule, with the same dead letter.
+            var source = _spec.Aggregate.Sources.First(s => s.Topic == record.Topic);
+            if (ContactCenter.Topology.Aggregation.PartitionCheck.Check(source, key, key is not null, record.Partition) is { } wrongPartition)
+            {
+                ((IDeadLetterSink)this).Send(record.Topic, record.Partition, record.Offset, key, record.Value, ToHeaders(record.Headers), wrongPartition);
+                return;
+            }
             // Streamiz processes the record synchronously: dead letters arrive through Send, outputs on the output topic.
             _piped = record;
             input.PipeInput(key!, record.Value!, DateTime.UtcNow, ToHeaders(record.Headers));

@@ -31,6 +31,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<int, RedisKey> _offsetKeys = new(); // touched by the loop only
     private readonly Dictionary<int, long> _floors = new(); // highest acknowledged offset per partition; loop only
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Partition, long? Offset)> _floorChanges = new();
     private readonly Task _loop;
     private long _pending;
     private bool _sendScriptText = true; // loop only: until Redis answered one call, it may not hold the script
@@ -101,6 +102,13 @@ public sealed class FencedStateWriter : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Tells the writer that Redis already recorded <paramref name="offset"/> for <paramref name="partition"/> (read at
+    /// assignment), so that the first write after Redis lost it is flagged as regressed like any later one; null forgets
+    /// the partition (revoked). Applied before the next batch; callable from any thread.
+    /// </summary>
+    public void SetFloor(int partition, long? offset) => _floorChanges.Enqueue((partition, offset));
 
     /// <summary>Completes when every write enqueued before the call has been acknowledged by Redis.</summary>
     public async Task FlushAsync(CancellationToken ct = default)
@@ -220,6 +228,11 @@ public sealed class FencedStateWriter : IAsyncDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!_generationRead)
             await ReadGenerationAsync().ConfigureAwait(false);
+        while (_floorChanges.TryDequeue(out var change))
+        {
+            if (change.Offset is { } floor) _floors[change.Partition] = Math.Max(_floors.GetValueOrDefault(change.Partition, -1), floor);
+            else _floors.Remove(change.Partition);
+        }
         var (writes, slotOf) = WriteCoalescing.Coalesce(batch);
         var callSize = _options.WritesPerCall;
         var callCount = (writes.Count + callSize - 1) / callSize;

@@ -48,6 +48,16 @@ public static class RedisStateReader
         return offsets;
     }
 
+    /// <summary>The offsets recorded for <paramref name="partitions"/> (one MGET, no SCAN): partitions without a key are absent.</summary>
+    public static async Task<Dictionary<int, long>> ReadOffsetsAsync(IDatabase db, string stage, string offsetsKeyPrefix, IReadOnlyList<int> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var offsets = new Dictionary<int, long>(partitions.Count);
+        var values = await db.StringGetAsync(partitions.Select(p => FenceScript.OffsetsKey(offsetsKeyPrefix, stage, p)).ToArray()).ConfigureAwait(false);
+        Collect(partitions, values, offsets);
+        return offsets;
+    }
+
     private static void Collect(IReadOnlyList<int> partitions, RedisValue[] values, Dictionary<int, long> offsets)
     {
         for (var i = 0; i < values.Length; i++)

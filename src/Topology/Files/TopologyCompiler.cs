@@ -43,6 +43,7 @@ internal static class TopologyCompiler
                 p.Fields.Select(f => new FieldMapping(f.Key.Value, f.Value.Value) { Type = DeclaredType(p, f.Key.Value) }).ToList(), source.OpHeader)
             {
                 KeyField = source.Key.Value, VersionField = source.VersionField, TimestampField = source.TimestampField,
+                Repartition = source.AnyPartitioner,
             };
         }).ToList();
         var aggregate = new AggregateStageSpec(mergeStage.Name.Value, mergeStage.Group.Value, sources, merge.Store.Value,

@@ -32,6 +32,9 @@ internal static class TopologyFormat
             new("op-header", Name, false, "Record header carrying CREATED, UPDATED or DELETED.", "cc-op"),
             new("version-field", FieldName, false, "Event field holding the per-part version (a non-negative integer; the highest wins).", "version"),
             new("timestamp-field", FieldName, false, "Event field holding the event time (Unix milliseconds).", "ts"),
+            new("partitioner", new StringType(values: ["murmur2", "any"]), false,
+                "How producers place records on partitions. murmur2: by the key's murmur2 hash (Java clients, Kafka Streams, librdkafka's murmur2_random); a record found on another partition is dead-lettered as wrong-partition. any: another or unknown partitioner (librdkafka's default CRC32: Confluent.Kafka, kcat); the stage first re-keys the source through a repartition topic it owns.",
+                "murmur2"),
             Description("source"),
         ]);
 

@@ -47,6 +47,9 @@ internal sealed class SourceDef
     public required string OpHeader { get; init; }
     public string VersionField { get; init; } = "version";
     public string TimestampField { get; init; } = "ts";
+
+    /// <summary>The producers' partitioner is unknown (<c>partitioner: any</c>): the source goes through a repartition topic.</summary>
+    public bool AnyPartitioner { get; init; }
     public string? Description { get; init; }
 }
 

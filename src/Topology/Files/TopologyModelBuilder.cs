@@ -22,6 +22,7 @@ internal static class TopologyModelBuilder
                 OpHeader = o.Str("op-header")?.Value ?? Events.EventHeaders.Op,
                 VersionField = o.Str("version-field")?.Value ?? "version",
                 TimestampField = o.Str("timestamp-field")?.Value ?? "ts",
+                AnyPartitioner = o.Str("partitioner")?.Value == "any",
                 Description = o.Str("description")?.Value,
             });
         }

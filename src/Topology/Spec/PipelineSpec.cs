@@ -55,6 +55,14 @@ public sealed record SourceSpec(
 
     /// <summary>Event field holding the event time in Unix ms (topology file: <c>timestamp-field</c>).</summary>
     public string TimestampField { get; init; } = "ts";
+
+    /// <summary>
+    /// The topic's producers use another partitioner than <see cref="Events.KeyPartition"/> (topology file:
+    /// <c>partitioner: any</c>): the aggregate stage re-keys the source through a repartition topic it owns
+    /// (<c>{application id}-{source name}-repartition</c>) before merging. Otherwise every record is checked to be on its
+    /// key's partition, and one that is not is dead-lettered (<c>wrong-partition</c>).
+    /// </summary>
+    public bool Repartition { get; init; }
 }
 
 /// <summary>The merge stage: all sources into one aggregate per key, one processor, one store.</summary>

@@ -172,6 +172,76 @@ public abstract class RedisLossTests(RedisBackend backend) : IDisposable
         Assert.Empty(second.State.Recovery.Rebuilds);
     }
 
+    /// <summary>
+    /// A restarted pod that never writes again (traffic stopped) still notices that Redis was emptied under it, for every
+    /// partition it owns, and rebuilds them all while it runs, without a new event and within 10 s.
+    /// </summary>
+    protected async Task EmptyRedisUnderAnIdlePodAsync(IConnectionMultiplexer redis, Func<Task> lose)
+    {
+        Dictionary<string, int> versions;
+        await using (var first = await StartAsync(redis))
+        {
+            versions = await FirstTrafficAsync(redis);
+            await first.State.FlushAsync(CancellationToken.None);
+        }
+        await using var idle = await StartAsync(redis);
+        Assert.Equal([0, 1, 2], idle.State.Recovery.Owned);
+        Assert.Equal(0, idle.State.Recovery.LossesDetected);
+        await lose();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await EndExactAsync(redis, versions);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"rebuilt after {clock.Elapsed}");
+        Assert.True(idle.State.Recovery.LossesDetected >= 1, "the loss went unnoticed");
+        Assert.Equal([0, 1, 2], idle.State.Recovery.Rebuilds.SelectMany(r => r.Partitions.Keys).Order());
+        Assert.Equal(0, idle.State.Consumed);
+    }
+
+    /// <summary>
+    /// A pod that started on an empty Redis (a new pipeline) takes partitions over in later rebalances: the epoch it set
+    /// itself is read again, so nothing is reported lost and nothing is rebuilt; another pod joining and leaving changes
+    /// nothing either.
+    /// </summary>
+    [Fact]
+    public async Task A_rebalance_reports_no_loss_on_a_pod_that_started_on_an_empty_Redis()
+    {
+        var redis = backend.Redis;
+        await using var first = await StartAsync(redis);
+        var versions = await FirstTrafficAsync(redis);
+        await first.State.FlushAsync(CancellationToken.None);
+        await Task.Delay(100); // the acknowledged offsets are committed every 20 ms
+        var second = new PipelineHost(Spec);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            await second.StartAsync(new KafkaClientSettings(_broker.BootstrapServers), null, redis, AggregateStores.Create(StoreKind.Memory, Spec.Aggregate.StoreName),
+                _stateDir, timeout.Token, PipelineHost.Stages.State);
+        }
+        await WaitAsync(() => second.State.Recovery.Owned.Count > 0 && first.State.Recovery.Owned.Count + second.State.Recovery.Owned.Count == 3,
+            "the second pod to take partitions over");
+        await MoreTrafficAsync(versions);
+        await EndExactAsync(redis, versions);
+        await second.State.FlushAsync(CancellationToken.None);
+        await second.DisposeAsync();
+        await WaitAsync(() => first.State.Recovery.Owned.Count == 3, "the first pod to take every partition back");
+        await EndExactAsync(redis, versions);
+        Assert.Equal(0, first.State.Recovery.LossesDetected);
+        Assert.Empty(first.State.Recovery.Rebuilds);
+        Assert.Equal(0, second.State.Recovery.LossesDetected);
+        Assert.Empty(second.State.Recovery.Rebuilds);
+    }
+
+    private static async Task WaitAsync(Func<bool> done, string what)
+    {
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (!done())
+        {
+            Assert.True(DateTime.UtcNow < until, "timed out waiting for " + what);
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public Task Redis_emptied_under_an_idle_pod_is_rebuilt_within_10_s() => EmptyRedisUnderAnIdlePodAsync(backend.Redis, () => FlushAllAsync(backend.Endpoint));
+
     [Fact]
     public Task FLUSHALL_mid_traffic_ends_exact() => LoseWhileRunningAsync(backend.Redis, () => FlushAllAsync(backend.Endpoint));
 

@@ -86,5 +86,5 @@ public class FixtureRunnerTests
     [InlineData("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971)]
     [InlineData("abc", 479470107)]
     public void Murmur2MatchesKafka(string key, int expected) =>
-        Assert.Equal(expected, KafkaPartitioner.Murmur2(Encoding.UTF8.GetBytes(key)));
+        Assert.Equal(expected, ContactCenter.Topology.Events.KeyPartition.Murmur2(Encoding.UTF8.GetBytes(key)));
 }

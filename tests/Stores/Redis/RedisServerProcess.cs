@@ -29,6 +29,9 @@ internal sealed class RedisServerProcess : IAsyncDisposable
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
+    /// <summary>The running server's process id (to pause it with SIGSTOP, as a hung Redis).</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("redis-server is not running");
+
     /// <summary>Starts redis-server on a free loopback port (a few attempts, in case the port is taken meanwhile).</summary>
     /// <param name="extraArgs">More redis-server arguments, e.g. <c>--requirepass secret</c>.</param>
     public static async Task<RedisServerProcess> StartAsync(params string[] extraArgs)

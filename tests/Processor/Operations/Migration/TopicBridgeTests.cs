@@ -94,7 +94,7 @@ public sealed class TopicBridgeTests(RealRedisBackend backend, Xunit.Abstraction
         Assert.Equal(1800, copies.Select(c => c.Origin).Distinct().Count());
         foreach (var c in copies)
         {
-            Assert.Equal(KafkaPartitioner.Partition(Encoding.UTF8.GetBytes(c.Key), 12), c.Partition);
+            Assert.Equal(ContactCenter.Tests.Processor.Kafka.Murmur2.Partition(Encoding.UTF8.GetBytes(c.Key), 12), c.Partition);
             Assert.Equal(1_700_000_000_000 + c.Value, c.Timestamp);
             Assert.True(c.HasOp);
         }
