@@ -34,6 +34,10 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private readonly Task _loop;
     private long _pending;
     private bool _sendScriptText = true; // loop only: until Redis answered one call, it may not hold the script
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ClusterProgress? _cluster; // set on a Redis Cluster: progress per (partition, slot)
+    private readonly HashSet<int> _lostSinceLastBatch = []; // loop only: partitions a floor check found behind
+    private volatile bool _verifyFloors; // the topology changed: check the per-slot floors before the next batch
     private int _disposed;
     private volatile Exception? _fault;
 
@@ -50,7 +54,14 @@ public sealed class FencedStateWriter : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(_options.OffsetsKeyPrefix, nameof(options));
 
         _db = redis.GetDatabase();
+        _redis = redis;
         _stage = stage;
+        if (_options.Cluster ?? ClusterSlots.IsCluster(redis))
+        {
+            _cluster = new ClusterProgress(_options.OffsetsKeyPrefix, stage);
+            redis.ConfigurationChanged += OnTopologyChanged;
+            redis.ConnectionRestored += OnTopologyChanged;
+        }
         _logger = _options.Logger ?? NullLogger.Instance;
         _tombstoneTtlMs = (long)_options.TombstoneTtl.TotalMilliseconds;
         _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(_options.QueueCapacity)
@@ -123,6 +134,11 @@ public sealed class FencedStateWriter : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
+        if (_cluster is not null)
+        {
+            _redis.ConfigurationChanged -= OnTopologyChanged;
+            _redis.ConnectionRestored -= OnTopologyChanged;
+        }
         _queue.Writer.TryComplete();
         try
         {
@@ -216,14 +232,19 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private async Task WriteBatchAsync(List<AgentStateWrite> batch)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_cluster is not null && _verifyFloors)
+            await VerifyClusterFloorsAsync().ConfigureAwait(false);
         var (writes, slotOf) = WriteCoalescing.Coalesce(batch);
-        var callSize = _options.WritesPerCall;
-        var callCount = (writes.Count + callSize - 1) / callSize;
+        var plan = _cluster is null ? CallPlan.Single(writes, _options.WritesPerCall) : CallPlan.BySlot(writes, _options.WritesPerCall);
+        var callCount = plan.Calls.Length;
         var calls = new (RedisKey[] Keys, RedisValue[] Args)[callCount];
         for (var c = 0; c < callCount; c++)
         {
-            var slice = CollectionsMarshal.AsSpan(writes).Slice(c * callSize, Math.Min(callSize, writes.Count - c * callSize));
-            calls[c] = FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null);
+            var (first, count, hashSlot) = plan.Calls[c];
+            var slice = plan.Writes.AsSpan(first, count);
+            calls[c] = _cluster is { } cluster
+                ? FenceScript.Call(slice, _tombstoneTtlMs, p => cluster.Key(p, hashSlot), p => cluster.Floor(p, hashSlot), clustered: true)
+                : FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null);
         }
 
         var slotResults = new long[writes.Count];
@@ -238,8 +259,9 @@ public sealed class FencedStateWriter : IAsyncDisposable
             for (var c = from; c < callCount; c++)
             {
                 // By hash once Redis has the script; the first call after Redis lost its script cache sends the text,
-                // which loads it for the calls pipelined behind it.
-                sent[c - from] = c == from && _sendScriptText
+                // which loads it for the calls pipelined behind it. On a cluster the calls go to several servers, so
+                // each of them carries the text then.
+                sent[c - from] = _sendScriptText && (c == from || _cluster is not null)
                     ? pipeline.ScriptEvaluateAsync(FenceScript.Source, calls[c].Keys, calls[c].Args)
                     : pipeline.ScriptEvaluateAsync(FenceScript.Sha1, calls[c].Keys, calls[c].Args);
             }
@@ -265,19 +287,18 @@ public sealed class FencedStateWriter : IAsyncDisposable
             for (var c = from; c < callCount && firstFailed < 0; c++)
             {
                 var call = sent[c - from];
-                var first = c * callSize;
-                var count = Math.Min(callSize, writes.Count - first);
+                var (first, count, _) = plan.Calls[c];
                 if (call.IsCompletedSuccessfully)
                 {
-                    _sendScriptText = false;
                     for (var i = 0; i < count; i++)
                     {
+                        var slot = plan.Origin(first + i);
                         var (result, refused) = FenceScript.Result(call.Result, i);
-                        slotResults[first + i] = result;
+                        slotResults[slot] = result;
                         if (refused is not null)
                         {
-                            slotResults[first + i] = Refused;
-                            (rejected ??= new()).Add((writes[first + i].Write, refused));
+                            slotResults[slot] = Refused;
+                            (rejected ??= new()).Add((writes[slot].Write, refused));
                         }
                     }
                 }
@@ -286,8 +307,9 @@ public sealed class FencedStateWriter : IAsyncDisposable
                     // The script could not even read a progress key: every write of the call is refused alike.
                     for (var i = 0; i < count; i++)
                     {
-                        slotResults[first + i] = Refused;
-                        (rejected ??= new()).Add((writes[first + i].Write, refused.Message));
+                        var slot = plan.Origin(first + i);
+                        slotResults[slot] = Refused;
+                        (rejected ??= new()).Add((writes[slot].Write, refused.Message));
                     }
                 }
                 else
@@ -296,13 +318,16 @@ public sealed class FencedStateWriter : IAsyncDisposable
                 }
             }
             if (firstFailed < 0)
+            {
+                _sendScriptText = false;
                 break;
+            }
 
             var error = sent[firstFailed - from].Exception?.GetBaseException() ?? new TaskCanceledException();
             from = firstFailed;
             if (error is RedisServerException && error.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal) && !_sendScriptText)
             {
-                // Redis restarted or flushed its scripts: send the text once, at once.
+                // Redis restarted, failed over or flushed its scripts: send the text once, at once.
                 _sendScriptText = true;
                 continue;
             }
@@ -314,21 +339,42 @@ public sealed class FencedStateWriter : IAsyncDisposable
             await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
         }
 
+        HashSet<int>? lost = null;
+        if (_cluster is { } progress)
+        {
+            // Per (partition, slot), what Redis now holds for certain; then the resume positions, once every call is in.
+            foreach (var (first, count, hashSlot) in plan.Calls)
+            {
+                for (var i = first; i < first + count; i++)
+                {
+                    var write = plan.Writes[i].Write;
+                    if (!write.Replay && slotResults[plan.Origin(i)] != Refused)
+                        progress.Acknowledge(write.Partition, hashSlot, write.Offset);
+                }
+            }
+            lost = await RaiseCheckpointsAsync(batch).ConfigureAwait(false);
+        }
+        if (_lostSinceLastBatch is { Count: > 0 } found)
+        {
+            (lost ??= []).UnionWith(found);
+            found.Clear();
+        }
+
         var results = new long[batch.Count];
         for (var i = 0; i < batch.Count; i++)
             results[i] = slotOf[i] < 0 ? 0 : slotResults[slotOf[i]]; // a superseded write counts as stale
-        Acknowledge(batch, results, rejected, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        Acknowledge(batch, results, rejected, lost, System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>Result slot of a write Redis refused for itself.</summary>
     private const long Refused = -2;
 
-    private void Acknowledge(List<AgentStateWrite> batch, long[] results, List<(AgentStateWrite, string)>? rejected, TimeSpan elapsed)
+    private void Acknowledge(List<AgentStateWrite> batch, long[] results, List<(AgentStateWrite, string)>? rejected, HashSet<int>? lost, TimeSpan elapsed)
     {
         var applied = 0;
         var enqueued = 0;
         var highest = new Dictionary<int, long>();
-        HashSet<int>? regressed = null;
+        var regressed = lost;
         List<AgentStateWrite>? appliedWrites = null;
         for (var i = 0; i < batch.Count; i++)
         {
@@ -372,6 +418,90 @@ public sealed class FencedStateWriter : IAsyncDisposable
             catch (Exception error)
             {
                 _logger.LogError(error, "Fenced writer for stage {Stage}: an Acknowledged handler threw", _stage);
+            }
+        }
+    }
+
+    /// <summary>True when this writer found a Redis Cluster and records progress per slot (<see cref="ClusterProgress"/>).</summary>
+    public bool IsCluster => _cluster is not null;
+
+    private void OnTopologyChanged(object? sender, EventArgs e) => _verifyFloors = true;
+
+    /// <summary>
+    /// On a cluster, after the client saw the topology change (a failover, a node back): every (partition, slot) whose
+    /// progress this writer saw acknowledged is read again, and a partition whose record went missing or below is
+    /// reported with the next batch (<see cref="BatchAcknowledged.Regressed"/>): a promoted replica lacked writes its
+    /// primary had acknowledged. A slot written again is caught by the fence itself; this finds the ones nobody writes.
+    /// </summary>
+    private async Task VerifyClusterFloorsAsync()
+    {
+        _verifyFloors = false;
+        var floors = _cluster!.Floors().ToList();
+        try
+        {
+            for (var first = 0; first < floors.Count; first += VerifyPage)
+            {
+                var page = floors.GetRange(first, Math.Min(VerifyPage, floors.Count - first));
+                var batch = _db.CreateBatch();
+                var reads = page.Select(f => batch.StringGetAsync(f.Key)).ToArray();
+                batch.Execute();
+                await Task.WhenAll(reads).WaitAsync(_stop.Token).ConfigureAwait(false);
+                for (var i = 0; i < page.Count; i++)
+                {
+                    var held = reads[i].Result;
+                    if (held.IsNull || !long.TryParse((string?)held, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var offset)
+                        || offset < page[i].Floor)
+                        _lostSinceLastBatch.Add(page[i].Partition);
+                }
+            }
+        }
+        catch (Exception error) when (error is not OperationCanceledException && RedisFailures.IsTransient(error))
+        {
+            _verifyFloors = true; // the cluster is still settling: check again before the next batch
+            _logger.LogDebug(error, "Fenced writer for stage {Stage}: progress check after a topology change postponed", _stage);
+        }
+        if (_lostSinceLastBatch.Count > 0)
+            _logger.LogError("Fenced writer for stage {Stage}: Redis lost acknowledged writes of partitions {Partitions} (a promoted replica lagged)",
+                _stage, string.Join(",", _lostSinceLastBatch.Order()));
+    }
+
+    private const int VerifyPage = 4096;
+
+    /// <summary>
+    /// On a cluster, raises each partition's resume position (<c>{prefix}:{stage}:{partition}</c>) to the batch's highest
+    /// offset once every call of the batch is acknowledged; returns the partitions whose position Redis had lost.
+    /// </summary>
+    private async Task<HashSet<int>?> RaiseCheckpointsAsync(List<AgentStateWrite> batch)
+    {
+        var highest = new Dictionary<int, long>();
+        foreach (var write in batch)
+        {
+            if (!write.Replay && (!highest.TryGetValue(write.Partition, out var top) || write.Offset > top))
+                highest[write.Partition] = write.Offset;
+        }
+        HashSet<int>? lost = null;
+        for (var attempt = 0; ; attempt++)
+        {
+            var pipeline = _db.CreateBatch();
+            var raises = highest.Select(h => (h.Key, pipeline.ScriptEvaluateAsync(FenceScript.RaiseProgress, [OffsetsKey(h.Key)],
+                [h.Value, _floors.TryGetValue(h.Key, out var floor) ? floor : RedisValue.EmptyString]))).ToList();
+            pipeline.Execute();
+            try
+            {
+                await Task.WhenAll(raises.Select(r => r.Item2)).WaitAsync(_stop.Token).ConfigureAwait(false);
+                foreach (var (partition, raised) in raises)
+                {
+                    if ((long)raised.Result == 1)
+                        (lost ??= []).Add(partition);
+                }
+                return lost;
+            }
+            catch (Exception error) when (error is not OperationCanceledException && RedisFailures.IsTransient(error))
+            {
+                var delay = RedisFailures.Backoff(attempt, _options.MaxRetryDelay);
+                _logger.LogWarning(error, "Fenced writer for stage {Stage}: raising the resume positions failed (attempt {Attempt}); retrying in {Delay}",
+                    _stage, attempt + 1, delay);
+                await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
             }
         }
     }
