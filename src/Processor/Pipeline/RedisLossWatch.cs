@@ -86,7 +86,7 @@ internal sealed class RedisLossWatch : IAsyncDisposable
         var upTo = starts.Where(s => s.Lost is not null).ToDictionary(s => s.Partition, s => s.RebuildUpTo);
         var reasons = starts.Where(s => s.Lost is not null).Select(s => s.Lost!).ToList();
         var db = _redis.GetDatabase();
-        var markers = db.StringGet(partitions.Select(p => MarkerKey(p)).ToArray());
+        var markers = ClusterSafe.Get(db, partitions.Select(p => MarkerKey(p)).ToArray());
         foreach (var (partition, marker) in partitions.Zip(markers))
         {
             if (marker.IsNull || upTo.ContainsKey(partition) || !long.TryParse((string?)marker, out var end)) continue;
@@ -137,7 +137,7 @@ internal sealed class RedisLossWatch : IAsyncDisposable
         {
             // Only a finished rebuild removes its markers; a stopped or failed one is resumed by the next assignment.
             if (done.IsCompletedSuccessfully && rebuild.Partitions.Values.All(p => p.Done))
-                db.KeyDelete(upTo.Keys.Select(p => MarkerKey(p)).ToArray(), CommandFlags.FireAndForget);
+                _ = ClusterSafe.DeleteAsync(db, upTo.Keys.Select(p => MarkerKey(p)).ToArray(), CommandFlags.FireAndForget);
         }, TaskScheduler.Default);
     }
 

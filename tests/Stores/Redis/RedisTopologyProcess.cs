@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using ContactCenter.Tests.Support;
+
+namespace ContactCenter.Tests.Stores.Redis;
+
+/// <summary>
+/// A real Redis Cluster (3 primaries, one replica each) or a Sentinel-watched primary with a replica, started by
+/// scripts/redis-cluster.sh from Debian's redis-server and redis-sentinel on free loopback ports, torn down with it.
+/// Nodes can be killed, paused and resumed (signals to the processes this fixture started, found by their pid files).
+/// </summary>
+internal sealed class RedisTopologyProcess : IAsyncDisposable
+{
+    private readonly string _dir;
+
+    private RedisTopologyProcess(string dir, List<(string Role, string Value)> lines)
+    {
+        _dir = dir;
+        Primaries = lines.Where(l => l.Role == "primary").Select(l => int.Parse(l.Value, CultureInfo.InvariantCulture)).ToList();
+        Replicas = lines.Where(l => l.Role == "replica").Select(l => int.Parse(l.Value, CultureInfo.InvariantCulture)).ToList();
+        Sentinels = lines.Where(l => l.Role == "sentinel").Select(l => int.Parse(l.Value, CultureInfo.InvariantCulture)).ToList();
+        Service = lines.Where(l => l.Role == "service").Select(l => l.Value).FirstOrDefault();
+    }
+
+    /// <summary>Ports of the primaries when started (roles change with failovers).</summary>
+    public IReadOnlyList<int> Primaries { get; }
+
+    public IReadOnlyList<int> Replicas { get; }
+
+    public IReadOnlyList<int> Sentinels { get; }
+
+    /// <summary>The Sentinel service name (null for a cluster).</summary>
+    public string? Service { get; }
+
+    /// <summary>Every data node, as StackExchange.Redis seeds: "127.0.0.1:p1,127.0.0.1:p2,...".</summary>
+    public string ClusterEndpoint => string.Join(",", Primaries.Concat(Replicas).Select(p => $"127.0.0.1:{p}"));
+
+    /// <summary>A Sentinel-configured connection string: the sentinels and the service name.</summary>
+    public string SentinelEndpoint => string.Join(",", Sentinels.Select(p => $"127.0.0.1:{p}")) + $",serviceName={Service}";
+
+    public static Task<RedisTopologyProcess> StartClusterAsync() => StartAsync("cluster");
+
+    public static Task<RedisTopologyProcess> StartSentinelAsync() => StartAsync("sentinel");
+
+    private static async Task<RedisTopologyProcess> StartAsync(string kind)
+    {
+        var dir = Directory.CreateTempSubdirectory($"cc-redis-{kind}-").FullName;
+        var (code, output) = await RunAsync(Script, kind, dir);
+        if (code != 0)
+        {
+            await RunAsync(Script, "stop", dir);
+            throw new InvalidOperationException($"scripts/redis-cluster.sh {kind} failed ({code}):\n{output}");
+        }
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split(' ', 2)).Where(p => p.Length == 2).Select(p => (p[0], p[1])).ToList();
+        return new RedisTopologyProcess(dir, lines);
+    }
+
+    /// <summary>Kills a node like a crash (SIGKILL).</summary>
+    public Task KillAsync(int port) => SignalAsync(port, "KILL");
+
+    /// <summary>Freezes a node (SIGSTOP): it neither answers nor replicates until <see cref="ResumeAsync"/>.</summary>
+    public Task PauseAsync(int port) => SignalAsync(port, "STOP");
+
+    public Task ResumeAsync(int port) => SignalAsync(port, "CONT");
+
+    /// <summary>Runs redis-cli with <paramref name="args"/>; throws with its output when it fails.</summary>
+    public static async Task<string> CliAsync(params string[] args)
+    {
+        var (code, output) = await RunAsync("redis-cli", args);
+        if (code != 0)
+            throw new InvalidOperationException($"redis-cli {string.Join(' ', args)} failed ({code}):\n{output}");
+        return output;
+    }
+
+    private async Task SignalAsync(int port, string signal)
+    {
+        var pidFile = Path.Combine(_dir, $"{port}.pid");
+        var pid = File.ReadAllText(pidFile).Trim();
+        var (code, output) = await RunAsync("kill", $"-{signal}", pid);
+        if (code != 0)
+            throw new InvalidOperationException($"kill -{signal} {pid} (port {port}) failed: {output}");
+    }
+
+    private static string Script => Path.Combine(RepoPaths.Root(), "scripts", "redis-cluster.sh");
+
+    private static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await RunAsync(Script, "stop", _dir);
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
