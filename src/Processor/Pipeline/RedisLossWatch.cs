@@ -116,6 +116,22 @@ internal sealed class RedisLossWatch : IAsyncDisposable
         Rebuild(upTo, upTo.Keys.Select(p => $"partition {p}'s recorded progress was missing or behind what this stage had written"));
     }
 
+    /// <summary>
+    /// The writer's check after a Redis Cluster topology change found partitions whose acknowledged progress a slot no
+    /// longer holds (<see cref="FencedStateWriter.ProgressLost"/>): they are rebuilt up to where live consumption is.
+    /// </summary>
+    public void OnProgressLost(IReadOnlyCollection<int> partitions)
+    {
+        var rebuilding = RebuildingPartitions();
+        var acknowledged = _acknowledged();
+        var upTo = partitions.Where(p => !rebuilding.Contains(p))
+            .ToDictionary(p => p, p => _livePosition(p) ?? (acknowledged.TryGetValue(p, out var a) ? a + 1 : 0));
+        if (upTo.Count == 0)
+            return;
+        _ = StageEpoch.EnsureAsync(_redis.GetDatabase(), _epoch, CommandFlags.FireAndForget);
+        Rebuild(upTo, upTo.Keys.Select(p => $"a slot's recorded progress of partition {p} went back after a cluster topology change"));
+    }
+
     private HashSet<int> RebuildingPartitions() =>
         _rebuilds.Where(r => !r.Completion.IsCompleted).SelectMany(r => r.Partitions.Keys).ToHashSet();
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using StackExchange.Redis;
 
 namespace ContactCenter.Stores.Redis;
@@ -8,12 +9,12 @@ namespace ContactCenter.Stores.Redis;
 /// (<c>{prefix}:{stage}:{partition}:{tag}</c>, <see cref="ClusterSlots.Tag"/>), and remembers per (partition, slot) the
 /// highest offset it saw acknowledged: the floor below which that key must never go (the fence's regressed check, per
 /// slot). Resume positions stay in the plain <c>{prefix}:{stage}:{partition}</c> keys, raised only after a whole batch
-/// was acknowledged. Used by the writer's loop only.
+/// was acknowledged. Written by the writer's loop, read also by its check after a topology change.
 /// </summary>
 internal sealed class ClusterProgress(string prefix, string stage)
 {
-    private readonly Dictionary<long, RedisKey> _keys = new();
-    private readonly Dictionary<long, long> _floors = new();
+    private readonly ConcurrentDictionary<long, RedisKey> _keys = new();
+    private readonly ConcurrentDictionary<long, long> _floors = new();
 
     /// <summary>The progress key of <paramref name="partition"/> in <paramref name="slot"/>.</summary>
     public RedisKey Key(int partition, int slot)
@@ -33,9 +34,7 @@ internal sealed class ClusterProgress(string prefix, string stage)
     /// <summary>Records that Redis acknowledged <paramref name="offset"/> of <paramref name="partition"/> in <paramref name="slot"/>.</summary>
     public void Acknowledge(int partition, int slot, long offset)
     {
-        var id = Id(partition, slot);
-        if (!_floors.TryGetValue(id, out var floor) || offset > floor)
-            _floors[id] = offset;
+        _floors.AddOrUpdate(Id(partition, slot), offset, (_, floor) => Math.Max(floor, offset));
     }
 
     /// <summary>Every (partition, slot) this writer saw acknowledged, with its progress key and floor.</summary>

@@ -36,8 +36,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private bool _sendScriptText = true; // loop only: until Redis answered one call, it may not hold the script
     private readonly IConnectionMultiplexer _redis;
     private readonly ClusterProgress? _cluster; // set on a Redis Cluster: progress per (partition, slot)
-    private readonly HashSet<int> _lostSinceLastBatch = []; // loop only: partitions a floor check found behind
-    private volatile bool _verifyFloors; // the topology changed: check the per-slot floors before the next batch
+    private int _checkPending; // 1 while a progress check after a topology change is due or running
     private int _disposed;
     private volatile Exception? _fault;
 
@@ -61,6 +60,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
             _cluster = new ClusterProgress(_options.OffsetsKeyPrefix, stage);
             redis.ConfigurationChanged += OnTopologyChanged;
             redis.ConnectionRestored += OnTopologyChanged;
+            redis.ConnectionFailed += OnTopologyChanged;
         }
         _logger = _options.Logger ?? NullLogger.Instance;
         _tombstoneTtlMs = (long)_options.TombstoneTtl.TotalMilliseconds;
@@ -138,6 +138,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
         {
             _redis.ConfigurationChanged -= OnTopologyChanged;
             _redis.ConnectionRestored -= OnTopologyChanged;
+            _redis.ConnectionFailed -= OnTopologyChanged;
         }
         _queue.Writer.TryComplete();
         try
@@ -232,8 +233,6 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private async Task WriteBatchAsync(List<AgentStateWrite> batch)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (_cluster is not null && _verifyFloors)
-            await VerifyClusterFloorsAsync().ConfigureAwait(false);
         var (writes, slotOf) = WriteCoalescing.Coalesce(batch);
         var plan = _cluster is null ? CallPlan.Single(writes, _options.WritesPerCall) : CallPlan.BySlot(writes, _options.WritesPerCall);
         var callCount = plan.Calls.Length;
@@ -333,6 +332,8 @@ public sealed class FencedStateWriter : IAsyncDisposable
             }
             if (!RedisFailures.IsTransient(error))
                 throw error;
+            if (_cluster is not null && attempt % 4 == 1)
+                RefreshClusterMap(); // a node that stopped answering may have been replaced by its replica
             var delay = RedisFailures.Backoff(attempt, _options.MaxRetryDelay);
             _logger.LogWarning(error, "Fenced writer for stage {Stage}: Redis failed on call {Index} of {Count} (attempt {Attempt}); retrying in {Delay}",
                 _stage, firstFailed, callCount, attempt + 1, delay);
@@ -353,11 +354,6 @@ public sealed class FencedStateWriter : IAsyncDisposable
                 }
             }
             lost = await RaiseCheckpointsAsync(batch).ConfigureAwait(false);
-        }
-        if (_lostSinceLastBatch is { Count: > 0 } found)
-        {
-            (lost ??= []).UnionWith(found);
-            found.Clear();
         }
 
         var results = new long[batch.Count];
@@ -425,47 +421,86 @@ public sealed class FencedStateWriter : IAsyncDisposable
     /// <summary>True when this writer found a Redis Cluster and records progress per slot (<see cref="ClusterProgress"/>).</summary>
     public bool IsCluster => _cluster is not null;
 
-    private void OnTopologyChanged(object? sender, EventArgs e) => _verifyFloors = true;
+    /// <summary>Raised (from a background check, not the writer's loop) with the partitions whose acknowledged progress a
+    /// Redis Cluster no longer holds after a topology change; see <see cref="BatchAcknowledged.Regressed"/>.</summary>
+    public event Action<IReadOnlyCollection<int>>? ProgressLost;
+
+    private void OnTopologyChanged(object? sender, EventArgs e)
+    {
+        if (Interlocked.Exchange(ref _checkPending, 1) == 0)
+            _ = Task.Run(CheckClusterProgressAsync);
+    }
 
     /// <summary>
-    /// On a cluster, after the client saw the topology change (a failover, a node back): every (partition, slot) whose
-    /// progress this writer saw acknowledged is read again, and a partition whose record went missing or below is
-    /// reported with the next batch (<see cref="BatchAcknowledged.Regressed"/>): a promoted replica lacked writes its
-    /// primary had acknowledged. A slot written again is caught by the fence itself; this finds the ones nobody writes.
+    /// On a cluster, after the client saw the topology change (a node lost, a failover, a node back): every (partition,
+    /// slot) whose progress this writer saw acknowledged is read again, until the cluster answers for all of them, and the
+    /// partitions whose record went missing or below are reported (<see cref="ProgressLost"/>): a promoted replica lacked
+    /// writes its primary had acknowledged. A slot written again is caught by the fence itself; this finds the slots
+    /// nobody writes any more, and works while the stage is idle.
     /// </summary>
-    private async Task VerifyClusterFloorsAsync()
+    private async Task CheckClusterProgressAsync()
     {
-        _verifyFloors = false;
-        var floors = _cluster!.Floors().ToList();
-        try
+        for (var attempt = 0; !_stop.IsCancellationRequested; attempt++)
         {
-            for (var first = 0; first < floors.Count; first += VerifyPage)
+            try
             {
-                var page = floors.GetRange(first, Math.Min(VerifyPage, floors.Count - first));
-                var batch = _db.CreateBatch();
-                var reads = page.Select(f => batch.StringGetAsync(f.Key)).ToArray();
-                batch.Execute();
-                await Task.WhenAll(reads).WaitAsync(_stop.Token).ConfigureAwait(false);
-                for (var i = 0; i < page.Count; i++)
+                // Let a failover settle first; the check repeats until every key answered.
+                await Task.Delay(attempt == 0 ? TimeSpan.FromMilliseconds(500) : RedisFailures.Backoff(attempt, TimeSpan.FromSeconds(2)), _stop.Token).ConfigureAwait(false);
+                Volatile.Write(ref _checkPending, 0); // a change from now on starts another check
+                var lost = await ReadLostPartitionsAsync().ConfigureAwait(false);
+                if (lost.Count > 0)
                 {
-                    var held = reads[i].Result;
-                    if (held.IsNull || !long.TryParse((string?)held, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var offset)
-                        || offset < page[i].Floor)
-                        _lostSinceLastBatch.Add(page[i].Partition);
+                    _logger.LogError("Fenced writer for stage {Stage}: Redis lost acknowledged writes of partitions {Partitions} (a promoted replica lagged or a node restarted empty)",
+                        _stage, string.Join(",", lost.Order()));
+                    ProgressLost?.Invoke(lost);
                 }
+                return;
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception error) when (RedisFailures.IsTransient(error))
+            {
+                // The slots of a lost node answer only once a replica took them over; ask the cluster for its map again.
+                _logger.LogDebug(error, "Fenced writer for stage {Stage}: progress check after a topology change postponed", _stage);
+                try { await _redis.ConfigureAsync().ConfigureAwait(false); } catch (Exception e) when (e is RedisException or TimeoutException) { }
+            }
+            catch (Exception error)
+            {
+                _logger.LogError(error, "Fenced writer for stage {Stage}: progress check after a topology change failed", _stage);
+                return;
             }
         }
-        catch (Exception error) when (error is not OperationCanceledException && RedisFailures.IsTransient(error))
+    }
+
+    private async Task<HashSet<int>> ReadLostPartitionsAsync()
+    {
+        var floors = _cluster!.Floors().ToList();
+        var lost = new HashSet<int>();
+        for (var first = 0; first < floors.Count; first += VerifyPage)
         {
-            _verifyFloors = true; // the cluster is still settling: check again before the next batch
-            _logger.LogDebug(error, "Fenced writer for stage {Stage}: progress check after a topology change postponed", _stage);
+            var page = floors.GetRange(first, Math.Min(VerifyPage, floors.Count - first));
+            var batch = _db.CreateBatch();
+            var reads = page.Select(f => batch.StringGetAsync(f.Key)).ToArray();
+            batch.Execute();
+            await Task.WhenAll(reads).WaitAsync(_stop.Token).ConfigureAwait(false);
+            for (var i = 0; i < page.Count; i++)
+            {
+                var held = reads[i].Result;
+                if (held.IsNull || !long.TryParse((string?)held, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var offset)
+                    || offset < page[i].Floor)
+                    lost.Add(page[i].Partition);
+            }
         }
-        if (_lostSinceLastBatch.Count > 0)
-            _logger.LogError("Fenced writer for stage {Stage}: Redis lost acknowledged writes of partitions {Partitions} (a promoted replica lagged)",
-                _stage, string.Join(",", _lostSinceLastBatch.Order()));
+        return lost;
     }
 
     private const int VerifyPage = 4096;
+
+    private void RefreshClusterMap() =>
+        _ = _redis.ConfigureAsync().ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>
     /// On a cluster, raises each partition's resume position (<c>{prefix}:{stage}:{partition}</c>) to the batch's highest

@@ -73,6 +73,22 @@ internal sealed class RedisTopologyProcess : IAsyncDisposable
         return output;
     }
 
+    /// <summary>The cluster as <paramref name="port"/> sees it (<c>CLUSTER NODES</c>).</summary>
+    public static async Task<IReadOnlyList<ClusterNode>> NodesAsync(int port)
+    {
+        var text = await CliAsync("-p", port.ToString(CultureInfo.InvariantCulture), "cluster", "nodes");
+        var nodes = new List<ClusterNode>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = line.Split(' ');
+            var address = parts[1].Split('@')[0];
+            var flags = parts[2].Split(',');
+            nodes.Add(new ClusterNode(parts[0], int.Parse(address[(address.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture),
+                flags.Contains("master"), parts[3] == "-" ? null : parts[3], flags.Contains("fail") || flags.Contains("fail?"), parts.Length > 8));
+        }
+        return nodes;
+    }
+
     private async Task SignalAsync(int port, string signal)
     {
         var pidFile = Path.Combine(_dir, $"{port}.pid");
@@ -101,3 +117,6 @@ internal sealed class RedisTopologyProcess : IAsyncDisposable
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
+
+/// <summary>One line of <c>CLUSTER NODES</c>.</summary>
+internal sealed record ClusterNode(string Id, int Port, bool IsPrimary, string? PrimaryId, bool IsFailing, bool HasSlots);
