@@ -21,11 +21,12 @@ die() { echo "error: $*" >&2; exit 1; }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A port P that is free together with P+10000 (the cluster bus), away from the ephemeral range's usual start.
+# A port P that is free together with P+10000 (the cluster bus), both below Linux's ephemeral range (32768 and up),
+# where an outgoing connection could take the port between this check and the server's bind.
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 20000))
+    p=$((11000 + RANDOM % 11000))
     if port_free "$p" && port_free $((p + 10000)) && ! grep -qx "$p" "$DIR/.taken" 2>/dev/null; then
       echo "$p" >>"$DIR/.taken"
       echo "$p"

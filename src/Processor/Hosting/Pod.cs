@@ -172,6 +172,7 @@ internal sealed class Pod : IAsyncDisposable
         var password = SecretFiles.Resolve(redis.Password, redis.PasswordFile);
         return RedisConnector.ConnectAsync(redis.Endpoint, options =>
         {
+            if (!string.IsNullOrEmpty(redis.ServiceName)) options.ServiceName = redis.ServiceName;
             if (!string.IsNullOrEmpty(redis.User)) options.User = redis.User;
             if (password is not null) options.Password = password;
             if (redis.Tls) options.Ssl = true;

@@ -27,6 +27,7 @@ internal sealed class FailoverTraffic : IAsyncDisposable
     private CancellationTokenSource? _stop;
     private Task? _traffic;
     private long _sent;
+    private volatile int _stride = 1;
 
     public FailoverTraffic(int agents)
     {
@@ -57,7 +58,7 @@ internal sealed class FailoverTraffic : IAsyncDisposable
         {
             for (var round = 1; !token.IsCancellationRequested; round++)
             {
-                for (var a = 0; a < _agents && !token.IsCancellationRequested; a++)
+                for (var a = 0; a < _agents && !token.IsCancellationRequested; a += _stride)
                 {
                     var agent = $"a{a}";
                     var ev = new AgentEvent(agent, round, 1_000 + round, $"{agent} v{round}", "acme", "logged-in", $"p{round}");
@@ -75,6 +76,10 @@ internal sealed class FailoverTraffic : IAsyncDisposable
             }
         });
     }
+
+    /// <summary>From now on only every other agent is updated: the others keep the last version sent so far, so only a
+    /// repair can bring it back if Redis loses it (a later update would otherwise hide the loss).</summary>
+    public void FreezeHalf() => _stride = 2;
 
     /// <summary>Stops sending and waits until every update is delivered to the broker.</summary>
     public async Task StopAsync()

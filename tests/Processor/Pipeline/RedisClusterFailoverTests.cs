@@ -45,9 +45,10 @@ public sealed class RedisClusterFailoverTests : IAsyncLifetime
         var victim = nodes.First(n => n.IsPrimary && n.HasSlots);
         var replica = nodes.First(n => n.PrimaryId == victim.Id);
         // The replica stops taking the replication stream; the primary goes on acknowledging writes it alone holds.
-        await Cluster.PauseAsync(replica.Port);
+        await Cluster.CutOffReplicaAsync(victim.Port, replica.Port);
         var appliedBefore = host.State.Counters.Applied;
         await WaitForAsync(() => host.State.Counters.Applied > appliedBefore + 300, "writes acknowledged while the replica lags");
+        traffic.FreezeHalf(); // half the agents' last versions now live on the primary alone
         await Cluster.KillAsync(victim.Port);
         await Cluster.ResumeAsync(replica.Port);
         await RedisTopologyProcess.CliAsync("-p", Port(replica.Port), "cluster", "failover", "takeover");

@@ -44,13 +44,25 @@ internal sealed class RedisTopologyProcess : IAsyncDisposable
 
     private static async Task<RedisTopologyProcess> StartAsync(string kind)
     {
-        var dir = Directory.CreateTempSubdirectory($"cc-redis-{kind}-").FullName;
-        var (code, output) = await RunAsync(Script, kind, dir);
-        if (code != 0)
+        for (var attempt = 1; ; attempt++)
         {
+            var dir = Directory.CreateTempSubdirectory($"cc-redis-{kind}-").FullName;
+            var (code, output) = await RunAsync(Script, kind, dir);
+            if (code == 0)
+                return Parse(dir, output);
             await RunAsync(Script, "stop", dir);
-            throw new InvalidOperationException($"scripts/redis-cluster.sh {kind} failed ({code}):\n{output}");
+            // A port found free can be taken before the server binds it (other tests run meanwhile): try other ports.
+            if (attempt < 3 && output.Contains("did not answer PING", StringComparison.Ordinal))
+            {
+                Directory.Delete(dir, recursive: true);
+                continue;
+            }
+            throw new InvalidOperationException($"scripts/redis-cluster.sh {kind} failed ({code}) in {dir}:\n{output}");
         }
+    }
+
+    private static RedisTopologyProcess Parse(string dir, string output)
+    {
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(l => l.Split(' ', 2)).Where(p => p.Length == 2).Select(p => (p[0], p[1])).ToList();
         return new RedisTopologyProcess(dir, lines);
@@ -63,6 +75,17 @@ internal sealed class RedisTopologyProcess : IAsyncDisposable
     public Task PauseAsync(int port) => SignalAsync(port, "STOP");
 
     public Task ResumeAsync(int port) => SignalAsync(port, "CONT");
+
+    /// <summary>
+    /// Makes <paramref name="replica"/> lag its primary for certain: frozen first, then cut off by the primary, so the
+    /// replication stream that follows stays with the primary (not in the frozen replica's socket buffer, from which it
+    /// would still be applied on resume). Until <see cref="ResumeAsync"/> the primary acknowledges writes it alone holds.
+    /// </summary>
+    public async Task CutOffReplicaAsync(int primary, int replica)
+    {
+        await PauseAsync(replica);
+        await CliAsync("-p", primary.ToString(CultureInfo.InvariantCulture), "client", "kill", "type", "replica");
+    }
 
     /// <summary>Runs redis-cli with <paramref name="args"/>; throws with its output when it fails.</summary>
     public static async Task<string> CliAsync(params string[] args)
