@@ -27,7 +27,7 @@ internal sealed class FailoverTraffic : IAsyncDisposable
     private CancellationTokenSource? _stop;
     private Task? _traffic;
     private long _sent;
-    private volatile int _stride = 1;
+    private volatile bool _frozen;
 
     public FailoverTraffic(int agents)
     {
@@ -58,18 +58,10 @@ internal sealed class FailoverTraffic : IAsyncDisposable
         {
             for (var round = 1; !token.IsCancellationRequested; round++)
             {
-                for (var a = 0; a < _agents && !token.IsCancellationRequested; a += _stride)
+                for (var a = 0; a < _agents && !token.IsCancellationRequested; a++)
                 {
-                    var agent = $"a{a}";
-                    var ev = new AgentEvent(agent, round, 1_000 + round, $"{agent} v{round}", "acme", "logged-in", $"p{round}");
-                    _producer.Produce($"{_prefix}agent", new Message<byte[]?, byte[]?>
-                    {
-                        Key = Encoding.UTF8.GetBytes(agent),
-                        Value = EventSerde.Serialize(ev),
-                        Headers = new Headers { { EventHeaders.Op, EventHeaders.Encode(EventOp.Updated) } },
-                    });
-                    lock (_versions) _versions[agent] = round;
-                    Interlocked.Increment(ref _sent);
+                    if (_frozen && a % 2 == 1) continue;
+                    Send($"a{a}", round);
                 }
                 _producer.Flush(TimeSpan.FromSeconds(10));
                 await Task.Delay(20, CancellationToken.None);
@@ -77,9 +69,40 @@ internal sealed class FailoverTraffic : IAsyncDisposable
         });
     }
 
-    /// <summary>From now on only every other agent is updated: the others keep the last version sent so far, so only a
-    /// repair can bring it back if Redis loses it (a later update would otherwise hide the loss).</summary>
-    public void FreezeHalf() => _stride = 2;
+    private void Send(string agent, int version)
+    {
+        var ev = new AgentEvent(agent, version, 1_000 + version, $"{agent} v{version}", "acme", "logged-in", $"p{version}");
+        _producer.Produce($"{_prefix}agent", new Message<byte[]?, byte[]?>
+        {
+            Key = Encoding.UTF8.GetBytes(agent),
+            Value = EventSerde.Serialize(ev),
+            Headers = new Headers { { EventHeaders.Op, EventHeaders.Encode(EventOp.Updated) } },
+        });
+        lock (_versions) _versions[agent] = Math.Max(version, _versions.GetValueOrDefault(agent));
+        Interlocked.Increment(ref _sent);
+    }
+
+    /// <summary>From now on the rounds skip the odd agents (the frozen half).</summary>
+    public void FreezeHalf() => _frozen = true;
+
+    /// <summary>
+    /// One last update for every frozen agent, far above any version the rounds reach, and waits until Redis holds all
+    /// of them: sent while a replica lags, these live on its primary alone, and no later update hides their loss.
+    /// </summary>
+    public async Task LastUpdateOfFrozenAsync(IConnectionMultiplexer redis)
+    {
+        var frozen = new Dictionary<string, int>();
+        for (var a = 1; a < _agents; a += 2)
+        {
+            var agent = $"a{a}";
+            int version;
+            lock (_versions) version = _versions.GetValueOrDefault(agent) + 1_000;
+            Send(agent, version);
+            frozen[agent] = version;
+        }
+        _producer.Flush(TimeSpan.FromSeconds(10));
+        await ExactAsync(redis, frozen, TimeSpan.FromSeconds(30));
+    }
 
     /// <summary>Stops sending and waits until every update is delivered to the broker.</summary>
     public async Task StopAsync()
@@ -95,6 +118,11 @@ internal sealed class FailoverTraffic : IAsyncDisposable
     {
         Dictionary<string, int> versions;
         lock (_versions) versions = new(_versions);
+        await ExactAsync(redis, versions, timeout);
+    }
+
+    private async Task ExactAsync(IConnectionMultiplexer redis, Dictionary<string, int> versions, TimeSpan timeout)
+    {
         var db = redis.GetDatabase();
         var until = DateTime.UtcNow + timeout;
         while (true)
