@@ -5,6 +5,7 @@
 #
 #   scripts/redis-cluster.sh cluster DIR [PRIMARIES]   3 primaries (default) with one replica each, all slots covered
 #   scripts/redis-cluster.sh sentinel DIR              one primary, one replica, three sentinels (service "cc-primary")
+#   scripts/redis-cluster.sh single DIR                one plain redis-server (the benchmarks' baseline)
 #   scripts/redis-cluster.sh stop DIR                  kills every process started in DIR
 #
 # On success the last lines of stdout describe the topology, one per line:
@@ -130,6 +131,14 @@ EOF
   die "sentinels did not settle; see $DIR/*.log"
 }
 
+single() {
+  local port
+  port=$(free_port)
+  start_server "$port"
+  wait_ping "$port"
+  echo "primary $port"
+}
+
 stop() {
   local f pid
   for f in "$DIR"/*.pid; do
@@ -143,13 +152,14 @@ stop() {
   done
 }
 
-[ $# -ge 2 ] || die "usage: $0 cluster|sentinel|stop DIR [PRIMARIES]"
+[ $# -ge 2 ] || die "usage: $0 cluster|sentinel|single|stop DIR [PRIMARIES]"
 [ -x "$SERVER" ] || die "redis-server not found: run scripts/install-test-deps.sh"
 CMD=$1
 DIR=$(mkdir -p "$2" && cd "$2" && pwd)
 case "$CMD" in
   cluster) cluster "${3:-3}" ;;
   sentinel) [ -x "$SENTINEL" ] || die "redis-sentinel not found: run scripts/install-test-deps.sh"; sentinel ;;
+  single) single ;;
   stop) stop ;;
-  *) die "unknown command $CMD (cluster, sentinel or stop)" ;;
+  *) die "unknown command $CMD (cluster, sentinel, single or stop)" ;;
 esac

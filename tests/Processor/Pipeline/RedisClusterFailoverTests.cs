@@ -1,3 +1,4 @@
+using ContactCenter.Testing;
 using System.Globalization;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Tests.Stores.Redis;

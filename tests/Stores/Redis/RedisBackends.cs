@@ -1,3 +1,4 @@
+using ContactCenter.Testing;
 using ContactCenter.Processor.Hosting;
 using ContactCenter.Stores.Redis;
 using StackExchange.Redis;
@@ -90,7 +91,7 @@ public sealed class RedisClusterBackend : RedisBackend
 {
     private RedisTopologyProcess? _cluster;
 
-    internal RedisTopologyProcess Topology => _cluster ?? throw new InvalidOperationException("Cluster not started.");
+    public RedisTopologyProcess Topology => _cluster ?? throw new InvalidOperationException("Cluster not started.");
 
     public override string Endpoint => Topology.ClusterEndpoint;
 

@@ -1,15 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
-using ContactCenter.Tests.Support;
 
-namespace ContactCenter.Tests.Stores.Redis;
+namespace ContactCenter.Testing;
 
 /// <summary>
 /// A real Redis Cluster (3 primaries, one replica each) or a Sentinel-watched primary with a replica, started by
 /// scripts/redis-cluster.sh from Debian's redis-server and redis-sentinel on free loopback ports, torn down with it.
 /// Nodes can be killed, paused and resumed (signals to the processes this fixture started, found by their pid files).
 /// </summary>
-internal sealed class RedisTopologyProcess : IAsyncDisposable
+public sealed class RedisTopologyProcess : IAsyncDisposable
 {
     private readonly string _dir;
 
@@ -41,6 +40,9 @@ internal sealed class RedisTopologyProcess : IAsyncDisposable
     public static Task<RedisTopologyProcess> StartClusterAsync() => StartAsync("cluster");
 
     public static Task<RedisTopologyProcess> StartSentinelAsync() => StartAsync("sentinel");
+
+    /// <summary>One plain redis-server (a baseline beside the cluster).</summary>
+    public static Task<RedisTopologyProcess> StartSingleAsync() => StartAsync("single");
 
     private static async Task<RedisTopologyProcess> StartAsync(string kind)
     {
@@ -121,7 +123,18 @@ internal sealed class RedisTopologyProcess : IAsyncDisposable
             throw new InvalidOperationException($"kill -{signal} {pid} (port {port}) failed: {output}");
     }
 
-    private static string Script => Path.Combine(RepoPaths.Root(), "scripts", "redis-cluster.sh");
+    private static string Script
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                var script = Path.Combine(dir.FullName, "scripts", "redis-cluster.sh");
+                if (File.Exists(script)) return script;
+            }
+            throw new InvalidOperationException("scripts/redis-cluster.sh not found above " + AppContext.BaseDirectory);
+        }
+    }
 
     private static async Task<(int Code, string Output)> RunAsync(string file, params string[] args)
     {
@@ -142,4 +155,4 @@ internal sealed class RedisTopologyProcess : IAsyncDisposable
 }
 
 /// <summary>One line of <c>CLUSTER NODES</c>.</summary>
-internal sealed record ClusterNode(string Id, int Port, bool IsPrimary, string? PrimaryId, bool IsFailing, bool HasSlots);
+public sealed record ClusterNode(string Id, int Port, bool IsPrimary, string? PrimaryId, bool IsFailing, bool HasSlots);
