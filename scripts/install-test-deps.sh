@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs that NuGet cannot provide: a real redis-server, and Debian's chromium with
-# chromium-driver for the test that drives the pod's page in a real headless browser.
+# Installs what the test suite needs that NuGet cannot provide: a real redis-server (with redis-cli, which builds the
+# Redis Cluster of the cluster tests) and redis-sentinel (the Sentinel failover test; scripts/redis-cluster.sh starts
+# both), and Debian's chromium with chromium-driver for the test that drives the pod's page in a real headless browser.
 # Idempotent: does nothing when both are already on PATH (or in /usr/bin).
 # The tests start their own redis-server on a free loopback port, so the system
 # service is stopped and disabled after installing: nothing is left listening on 6379.
@@ -8,6 +9,10 @@ set -euo pipefail
 
 have_redis() {
   command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ]
+}
+
+have_sentinel() {
+  { command -v redis-sentinel >/dev/null 2>&1 || [ -x /usr/bin/redis-sentinel ]; } && { command -v redis-cli >/dev/null 2>&1 || [ -x /usr/bin/redis-cli ]; }
 }
 
 have_chromium() {
@@ -19,6 +24,11 @@ if have_redis; then
   echo "redis-server already installed: $(command -v redis-server || echo /usr/bin/redis-server)"
 else
   PACKAGES+=(redis-server)
+fi
+if have_sentinel; then
+  echo "redis-sentinel already installed: $(command -v redis-sentinel || echo /usr/bin/redis-sentinel)"
+else
+  PACKAGES+=(redis-sentinel redis-tools)
 fi
 if have_chromium; then
   echo "chromium already installed: $(command -v chromium || echo /usr/bin/chromium)"
@@ -54,12 +64,14 @@ $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"
 
 # In case a service manager started it anyway: stop it and keep it from starting at boot.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  $SUDO systemctl stop redis-server >/dev/null 2>&1 || true
-  $SUDO systemctl disable redis-server >/dev/null 2>&1 || true
+  $SUDO systemctl stop redis-server redis-sentinel >/dev/null 2>&1 || true
+  $SUDO systemctl disable redis-server redis-sentinel >/dev/null 2>&1 || true
 elif command -v service >/dev/null 2>&1; then
   $SUDO service redis-server stop >/dev/null 2>&1 || true
+  $SUDO service redis-sentinel stop >/dev/null 2>&1 || true
 fi
 
 have_redis || { echo "error: redis-server still not found after install" >&2; exit 1; }
+have_sentinel || { echo "error: redis-sentinel or redis-cli still not found after install" >&2; exit 1; }
 have_chromium || { echo "error: chromium or chromedriver still not found after install" >&2; exit 1; }
 echo "installed: ${PACKAGES[*]}"

@@ -353,7 +353,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
                         progress.Acknowledge(write.Partition, hashSlot, write.Offset);
                 }
             }
-            lost = await RaiseCheckpointsAsync(batch).ConfigureAwait(false);
+            lost = await RaiseCheckpointsAsync(batch, i => slotOf[i] >= 0 && slotResults[slotOf[i]] != Refused).ConfigureAwait(false);
         }
 
         var results = new long[batch.Count];
@@ -389,7 +389,8 @@ public sealed class FencedStateWriter : IAsyncDisposable
         }
         foreach (var write in batch)
         {
-            if (!write.Replay)
+            // On a cluster the floors are the resume positions raised after the batch (RaiseCheckpointsAsync).
+            if (!write.Replay && _cluster is null)
                 _floors[write.Partition] = Math.Max(_floors.GetValueOrDefault(write.Partition, -1), write.Offset);
         }
         var ack = new BatchAcknowledged(batch.ToArray(), applied, batch.Count - applied - (rejected?.Count ?? 0), highest)
@@ -506,12 +507,15 @@ public sealed class FencedStateWriter : IAsyncDisposable
     /// On a cluster, raises each partition's resume position (<c>{prefix}:{stage}:{partition}</c>) to the batch's highest
     /// offset once every call of the batch is acknowledged; returns the partitions whose position Redis had lost.
     /// </summary>
-    private async Task<HashSet<int>?> RaiseCheckpointsAsync(List<AgentStateWrite> batch)
+    /// <param name="counts">Whether batch write i moves the position: sent and not refused (a superseded write is covered
+    /// by the one standing for it, which has a higher offset).</param>
+    private async Task<HashSet<int>?> RaiseCheckpointsAsync(List<AgentStateWrite> batch, Func<int, bool> counts)
     {
         var highest = new Dictionary<int, long>();
-        foreach (var write in batch)
+        for (var i = 0; i < batch.Count; i++)
         {
-            if (!write.Replay && (!highest.TryGetValue(write.Partition, out var top) || write.Offset > top))
+            var write = batch[i];
+            if (!write.Replay && counts(i) && (!highest.TryGetValue(write.Partition, out var top) || write.Offset > top))
                 highest[write.Partition] = write.Offset;
         }
         HashSet<int>? lost = null;
@@ -528,6 +532,7 @@ public sealed class FencedStateWriter : IAsyncDisposable
                 {
                     if ((long)raised.Result == 1)
                         (lost ??= []).Add(partition);
+                    _floors[partition] = Math.Max(_floors.GetValueOrDefault(partition, -1), highest[partition]);
                 }
                 return lost;
             }
