@@ -48,7 +48,7 @@ internal static class FeedBenchCommand
         var stateDir = Directory.CreateTempSubdirectory("cc-bench-feed-").FullName;
         using var logs = Logs.Create(LogLevel.Warning, LogLevel.Error);
         await using var pipeline = new PipelineHost(spec, logs);
-        await pipeline.StartAsync(broker.BootstrapServers, broker.Provisioner, redis,
+        await pipeline.StartAsync(new KafkaClientSettings(broker.BootstrapServers), broker.Provisioner, redis,
             AggregateStores.Create(StoreKind.Faster, spec.Aggregate.StoreName, AggregateStoreOptions.For(stateDir)), stateDir, CancellationToken.None);
         var status = new PodStatus(pipeline, new ReadinessOptions()) { Redis = redis };
         using var metrics = new PodMetrics(status);

@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Hosting;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Topology.Spec;
@@ -25,7 +26,7 @@ internal sealed class EngineDesign(PipelineSpec spec, string bootstrapServers, s
             Kafka = new KafkaOptions { BootstrapServers = bootstrapServers },
             Redis = new RedisOptions { Endpoint = redisEndpoint },
         };
-        _pod = new Pod(options, spec, _logs);
+        _pod = new Pod(options, new KafkaClientSettings(bootstrapServers) { ClientId = "bench" }, spec, _logs);
         foreach (var stage in _pod.HostedStages)
             await _pod.StartStageAsync(stage, ct);
         _pod.Pipeline.State.Acknowledged += batch => acks.Record(batch.Writes, w => w.SourceTimestampMs);

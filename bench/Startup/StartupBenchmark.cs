@@ -119,7 +119,7 @@ internal static class StartupBenchmark
         var state = Directory.CreateTempSubdirectory("cc-bench-state-").FullName;
         var clock = Stopwatch.StartNew();
         await using var host = new PipelineHost(spec) { SnapshotDirectory = snapshots };
-        await host.StartAsync(broker.BootstrapServers, null, redis, AggregateStores.Create(StoreKind.Memory, "unused"), state, CancellationToken.None, PipelineHost.Stages.State);
+        await host.StartAsync(new KafkaClientSettings(broker.BootstrapServers), null, redis, AggregateStores.Create(StoreKind.Memory, "unused"), state, CancellationToken.None, PipelineHost.Stages.State);
         var joined = clock.Elapsed.TotalSeconds;
         var until = DateTime.UtcNow.AddMinutes(10);
         while (!await done() || host.State.Recovery.IsRebuilding)

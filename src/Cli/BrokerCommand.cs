@@ -26,14 +26,10 @@ internal static class BrokerCommand
         {
             Description = "Topics to create up front: name:partitions[:replication],... .",
         };
-        var kind = new Option<BrokerKind>("--broker")
-        {
-            Description = "native (the Kafka-protocol broker of this process) or mock (librdkafka's mock cluster).",
-            DefaultValueFactory = _ => LocalKafka.DefaultKind,
-        };
+        var kind = BrokerKindOption.Create();
         var dataDir = new Option<DirectoryInfo?>("--data-dir")
         {
-            Description = "native only: keep topics, records and committed offsets in this directory and load them at start.",
+            Description = "embedded broker only: keep topics, records and committed offsets in this directory and load them at start.",
         };
         var command = new Command("broker", "Run an embedded Kafka-protocol cluster until Ctrl-C.")
         {
@@ -47,7 +43,7 @@ internal static class BrokerCommand
             {
                 if (brokerCount < 1) throw new FormatException("--brokers must be at least 1.");
                 if (parseResult.GetValue(dataDir) is not null && parseResult.GetValue(kind) != BrokerKind.Embedded)
-                    throw new FormatException("--data-dir needs --broker native (the mock keeps nothing on disk).");
+                    throw new FormatException("--data-dir needs --broker embedded (the mock keeps nothing on disk).");
                 requested = ParseTopics(parseResult.GetValue(topics));
                 if (requested.FirstOrDefault(t => t.Replication > brokerCount) is { Name: not null } tooMany)
                     throw new FormatException($"--topics: '{tooMany.Name}' asks for replication {tooMany.Replication} with {brokerCount} broker(s).");
@@ -70,7 +66,8 @@ internal static class BrokerCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
-        using var broker = LocalKafka.Start(kind, brokerCount, dataDirectory: dataDir);
+        using var logs = ContactCenter.Processor.Hosting.Logs.Create();
+        using var broker = LocalKafka.Start(kind, brokerCount, dataDirectory: dataDir, logger: logs.CreateLogger("ContactCenter.Broker"));
         foreach (var topic in topics)
             broker.CreateTopic(topic.Name, topic.Partitions, topic.Replication);
 

@@ -2,10 +2,13 @@ using System.CommandLine;
 
 namespace ContactCenter.Cli;
 
-/// <summary>The list of CLI verbs. Add one line per verb; the verb's code lives in its own file.</summary>
+/// <summary>The list of CLI verbs. Add one line per verb; the verb's code lives in its own file. Every verb's action is
+/// wrapped by <see cref="GuardedAction"/>, so no expected failure prints a stack trace.</summary>
 internal static class CommandCatalog
 {
-    public static IEnumerable<Command> All()
+    public static IEnumerable<Command> All() => Verbs().Select(command => GuardedAction.Guard(command));
+
+    private static IEnumerable<Command> Verbs()
     {
         yield return VersionCommand.Create();
         yield return BrokerCommand.Create();

@@ -27,11 +27,7 @@ internal static class DemoCommand
         var topology = new Option<string>("--topology") { Description = "Topology file the pipeline runs.", DefaultValueFactory = _ => "topologies/agent-state.yaml" };
         var store = new Option<StoreKind>("--store") { Description = "Aggregate store: faster, rocksdb or memory.", DefaultValueFactory = _ => StoreKind.Faster };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on the last line." };
-        var broker = new Option<BrokerKind>("--broker")
-        {
-            Description = "Embedded broker: native (the Kafka-protocol broker in this process) or mock (librdkafka's mock cluster).",
-            DefaultValueFactory = _ => LocalKafka.DefaultKind,
-        };
+        var broker = BrokerKindOption.Create();
         var seed = new Option<int>("--seed") { Description = "Seed of the traffic simulation.", DefaultValueFactory = _ => 42 };
         var chaos = new Option<string>("--chaos")
         {

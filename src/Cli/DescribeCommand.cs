@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Pipeline;
 using System.CommandLine;
 using ContactCenter.Topology.Files;
 

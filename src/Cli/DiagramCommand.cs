@@ -23,7 +23,7 @@ internal static class DiagramCommand
     private static int Run(string path, string? svgPath, TextWriter output)
     {
         // Checked before anything is read or written, so a mistyped command changes nothing.
-        if (svgPath is not null && OutputGuard.Check("--svg", svgPath, [path]) is { } refused)
+        if (svgPath is not null && OutputGuard.CheckWritable("--svg", svgPath, [path]) is { } refused)
         {
             output.WriteLine($"{svgPath}: error: {refused}");
             return 1;

@@ -20,6 +20,20 @@ internal static class OutputGuard
         return null;
     }
 
+    /// <summary>
+    /// The one check every verb that writes a file makes before it writes: not over one of its inputs (<see cref="Check"/>),
+    /// not into a folder that does not exist, not over a folder. Null when the path can be written.
+    /// </summary>
+    public static string? CheckWritable(string option, string output, IEnumerable<string> inputs)
+    {
+        if (Check(option, output, inputs) is { } sameFile) return sameFile;
+        var full = Path.GetFullPath(output);
+        if (Directory.Exists(full)) return $"{option} {output} is a directory; give a file path";
+        var folder = Path.GetDirectoryName(full);
+        if (folder is not null && !Directory.Exists(folder)) return $"{option} {output}: the folder {folder} does not exist";
+        return null;
+    }
+
     private static StringComparison Comparison =>
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 

@@ -17,10 +17,10 @@ internal static class PurgeKeysCommand
     {
         var topology = new Argument<string>("topology") { Description = "The topology now deployed: its own keys are never deleted." };
         var pattern = new Option<string>("--key-pattern") { Description = "The old key pattern, with {key}, e.g. \"cc:agent:{key}\".", Required = true };
-        var redis = ClusterAddresses.RedisOption();
         var execute = new Option<bool>("--execute") { Description = "Delete (default: count and list a few)." };
-        var command = new Command("purge-keys", "Delete the hashes an old Redis key pattern left behind (dry run by default).") { pattern, redis, execute };
+        var command = new Command("purge-keys", "Delete the hashes an old Redis key pattern left behind (dry run by default).") { pattern, execute };
         command.Arguments.Add(topology);
+        var cluster = ClusterOptions.AddTo(command, kafka: false, redis: true);
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -31,9 +31,9 @@ internal static class PurgeKeysCommand
                 error.WriteLine("purge-keys: --key-pattern must hold {key} exactly once");
                 return 2;
             }
-            if (ClusterAddresses.Resolve(parse.GetValue(redis), ClusterAddresses.RedisVariable, "--redis", error, "purge-keys") is not { } endpoint)
-                return 2;
-            var path = TopologyFiles.Resolve(parse.GetValue(topology)!);
+            if (cluster.Bind(parse, error) is not { } settings)
+                return ExitCodes.InvalidInput;
+            var path = TopologyFiles.Resolve(parse.GetValue(topology)!, parse.InvocationConfiguration.Error);
             var loaded = TopologyLoader.Load(path);
             if (loaded.Spec is not { } spec)
             {
@@ -47,21 +47,35 @@ internal static class PurgeKeysCommand
                 error.WriteLine($"purge-keys: {old} is the key pattern {path} writes; nothing to purge");
                 return 2;
             }
-            using var connection = await RedisConnector.ConnectAsync(endpoint);
+            using var connection = await ClusterOptions.ConnectRedisAsync(settings, ct);
             var db = connection.GetDatabase();
             var glob = RedisStateReader.KeyGlob(old);
-            var doomed = new List<string>();
+            var candidates = new List<string>();
             // On a Redis Cluster a tombstone is named into its hash's slot ({hash}:tomb) and needs a pattern of its own.
             string[] globs = ClusterSlots.IsCluster(connection) ? [glob + "*", "{" + glob + "*}" + FenceScript.TombstoneSuffix] : [glob + "*"];
             await foreach (var key in globs.ToAsyncEnumerable().SelectMany(g => RedisStateReader.ScanKeysAsync(connection, g)))
             {
                 var hash = FenceScript.KeyOfTombstone(key) ?? key;
                 if (Matches(old, hash, spec.State.Limits.MaxKeyBytes) && !Matches(current, hash, spec.State.Limits.MaxKeyBytes))
-                    doomed.Add(key);
+                    candidates.Add(key);
             }
-            output.WriteLine($"{doomed.Count} keys under {old} (hashes and their tombstone fences), none of them a key of {current}");
+            // Only what the state stage writes under a pattern: hashes, and the string fences of deleted agents. Any other
+            // key that happens to match (a list, a plain string) belongs to someone else and is left alone.
+            var types = await Task.WhenAll(candidates.Select(k => db.KeyTypeAsync(k)));
+            var doomed = new List<string>();
+            var skipped = 0;
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                var tomb = candidates[i].EndsWith(FenceScript.TombstoneSuffix, StringComparison.Ordinal);
+                if (types[i] == (tomb ? StackExchange.Redis.RedisType.String : StackExchange.Redis.RedisType.Hash)) doomed.Add(candidates[i]);
+                else skipped++;
+            }
+            output.WriteLine($"{doomed.Count} keys under {old} (hashes and their tombstone fences), none of them a key of {current}" +
+                (skipped > 0 ? $"; {skipped} other keys match the pattern but are not agent hashes or fences and are kept" : ""));
             foreach (var key in doomed.Take(10))
                 output.WriteLine("  " + key);
+            if (doomed.Count > 10)
+                output.WriteLine($"  ... and {doomed.Count - 10} more");
             if (!parse.GetValue(execute))
             {
                 output.WriteLine("dry run: nothing was deleted; run again with --execute");

@@ -21,15 +21,15 @@ internal static class ReconcileCommand
         var topology = new Argument<string>("topology") { Description = "The topology whose queue stage is reconciled." };
         var stage = new Option<string?>("--stage") { Description = "The queue stage (default: the only one with an http effect)." };
         var listing = new Option<string>("--listing") { Description = "The service's listing endpoint: a JSON array of objects with an agentId (e.g. http://host/agents).", Required = true };
-        var redis = ClusterAddresses.RedisOption();
         var execute = new Option<bool>("--execute") { Description = "Queue the missing agents' jobs again (default: report only)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Report only (the default)." };
         var format = ReportFormat.Option(ReportFormat.Text, ReportFormat.Json);
         var command = new Command("reconcile", "Compare a queue stage's jobs with what the downstream service confirms; re-queue the missing (dry run by default).")
         {
-            stage, listing, redis, execute, dryRun, format,
+            stage, listing, execute, dryRun, format,
         };
         command.Arguments.Add(topology);
+        var cluster = ClusterOptions.AddTo(command, kafka: false, redis: true);
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -44,9 +44,9 @@ internal static class ReconcileCommand
                 error.WriteLine("reconcile: --listing must be an absolute URL");
                 return 2;
             }
-            if (ClusterAddresses.Resolve(parse.GetValue(redis), ClusterAddresses.RedisVariable, "--redis", error, "reconcile") is not { } endpoint)
-                return 2;
-            var loaded = TopologyLoader.Load(TopologyFiles.Resolve(parse.GetValue(topology)!));
+            if (cluster.Bind(parse, error) is not { } settings)
+                return ExitCodes.InvalidInput;
+            var loaded = TopologyLoader.Load(TopologyFiles.Resolve(parse.GetValue(topology)!, parse.InvocationConfiguration.Error));
             if (loaded.Spec is not { } spec)
             {
                 foreach (var diagnostic in loaded.Diagnostics) error.WriteLine(diagnostic);
@@ -61,7 +61,7 @@ internal static class ReconcileCommand
                     : $"reconcile: {spec.Name} has no queue stage '{name}' (it has: {string.Join(", ", spec.QueueStages.Select(q => q.Name))})");
                 return 2;
             }
-            using var connection = await RedisConnector.ConnectAsync(endpoint);
+            using var connection = await ClusterOptions.ConnectRedisAsync(settings, ct);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             ReconcileReport report;
             try

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using ContactCenter.Stores.Redis;
+using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Files;
 using ContactCenter.Topology.Spec;
 using Spectre.Console;
@@ -26,8 +27,6 @@ internal static class ReplayCommand
     {
         var topology = new Argument<string>("topology") { Description = "Topology file (the corrected one, after a bad deploy)." };
         var stage = new Option<string>("--stage") { Description = "Stage to replay (the state stage).", Required = true };
-        var bootstrap = ClusterAddresses.BootstrapOption();
-        var redis = ClusterAddresses.RedisOption();
         var from = new Option<string>("--from") { Description = "earliest | OFFSET | P:OFFSET,... | DATETIME | redis (the stage's progress in Redis).", DefaultValueFactory = _ => "earliest" };
         var to = new Option<string>("--to") { Description = "Exclusive end: now | latest-at-start | OFFSET | DATETIME.", DefaultValueFactory = _ => "now" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Apply to an in-memory shadow and print the diff against live Redis (default)." };
@@ -35,10 +34,17 @@ internal static class ReplayCommand
         var diffOut = new Option<string?>("--diff-out") { Description = "Dry run: write one JSON line per added, changed or removed agent, with its field changes." };
         var keys = new Option<string?>("--keys") { Description = "Only these agents (record keys), e.g. a-1,a-2 (default: all)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON summary object on stdout (ranges and progress go to stderr)." };
+        var progressEvery = new Option<TimeSpan>("--progress-every")
+        {
+            Description = "Without a terminal (logs, pipes): print progress lines this often, e.g. 5s (default).",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(5),
+            CustomParser = r => DurationParser.Parse(r),
+        };
         var command = new Command("replay", "Replay a range of a stage's input into Redis: dry run with a diff, or --execute.")
         {
-            stage, bootstrap, redis, from, to, keys, dryRun, execute, diffOut, json,
+            stage, from, to, keys, dryRun, execute, diffOut, json, progressEvery,
         };
+        var cluster = ClusterOptions.AddTo(command, kafka: true, redis: true);
         command.Arguments.Add(topology);
         command.SetAction(async (parse, ct) =>
         {
@@ -49,10 +55,10 @@ internal static class ReplayCommand
                 error.WriteLine("replay: --dry-run and --execute exclude each other");
                 return 2;
             }
-            if (ClusterAddresses.Resolve(parse.GetValue(bootstrap), ClusterAddresses.BootstrapVariable, "--bootstrap-servers", error, "replay") is not { } bootstrapServers
-                || ClusterAddresses.Resolve(parse.GetValue(redis), ClusterAddresses.RedisVariable, "--redis", error, "replay") is not { } redisEndpoint)
-                return 2;
-            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!);
+            if (cluster.Bind(parse, error) is not { } settings)
+                return ExitCodes.InvalidInput;
+            var kafka = cluster.Kafka(settings);
+            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!, parse.InvocationConfiguration.Error);
             var spec = LoadStage(topologyPath, parse.GetValue(stage)!, error, "replay");
             if (spec is null)
                 return 2;
@@ -63,13 +69,29 @@ internal static class ReplayCommand
                     error.WriteLine("replay: " + message);
                 return 2;
             }
+            if (ReplayRange.CheckOrder(start, end) is { } order)
+            {
+                error.WriteLine("replay: " + order);
+                return ExitCodes.InvalidInput;
+            }
+            var keyList = parse.GetValue(keys)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (keyList is { Length: 0 })
+            {
+                error.WriteLine("replay: --keys names no agent");
+                return ExitCodes.InvalidInput;
+            }
+            if (keyList?.Where(k => !RecordKeyRule.IsValid(k, spec.Limits.MaxKeyBytes)).ToList() is { Count: > 0 } badKeys)
+            {
+                error.WriteLine($"replay: --keys {string.Join(", ", badKeys.Select(k => $"'{k}'"))} {(badKeys.Count == 1 ? "is not a valid record key" : "are not valid record keys")} ({RecordKeyRule.Description}); no such agent can exist");
+                return ExitCodes.InvalidInput;
+            }
             var diffPath = parse.GetValue(diffOut);
             if (diffPath is not null && parse.GetValue(execute))
             {
                 error.WriteLine("replay: --diff-out belongs to the dry run (run it without --execute first)");
                 return 2;
             }
-            if (diffPath is not null && OutputGuard.Check("--diff-out", diffPath, [topologyPath]) is { } refused)
+            if (diffPath is not null && OutputGuard.CheckWritable("--diff-out", diffPath, [topologyPath]) is { } refused)
             {
                 error.WriteLine(refused);
                 return 2;
@@ -79,11 +101,12 @@ internal static class ReplayCommand
 
             var startedAt = DateTimeOffset.UtcNow;
             
-            using var connection = await RedisConnector.ConnectAsync(redisEndpoint);
+            await ClusterOptions.EnsureKafkaAsync(kafka, ct);
+            using var connection = await ClusterOptions.ConnectRedisAsync(settings, ct);
             var redisOffsets = await RedisStateReader.ReadOffsetsAsync(connection.GetDatabase(), spec.Name);
             IReadOnlyList<PartitionRange> ranges;
             var errors = new List<string>();
-            using (var log = new KafkaPartitionLog(bootstrapServers, spec.InputTopic, spec.GroupId + ".replay"))
+            using (var log = new KafkaPartitionLog(kafka, spec.InputTopic, spec.GroupId + ".replay"))
             {
                 var times = new OffsetForTime(log, new BrokerTimeIndex(log.Consumer, spec.InputTopic));
                 ranges = ReplayRange.Resolve(start, end, spec.InputPartitions, log, times, redisOffsets, startedAt, errors);
@@ -99,14 +122,14 @@ internal static class ReplayCommand
             info.WriteLine($"replay {spec.Name} from {spec.InputTopic} ({(executing ? "execute: fenced writes to Redis" : "dry run: Redis is only read")})");
             WriteRanges(info, ranges);
 
-            var replay = new StateReplay(spec, bootstrapServers, connection)
+            var replay = new StateReplay(spec, kafka, connection)
             {
-                Keys = parse.GetValue(keys)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
+                Keys = keyList?.ToHashSet(StringComparer.Ordinal),
             };
             ReplayResult result;
             try
             {
-                result = await WithProgressAsync(error, ranges, progress => replay.RunAsync(ranges, executing, progress, ct));
+                result = await WithProgressAsync(error, parse.GetValue(progressEvery), ranges, progress => replay.RunAsync(ranges, executing, progress, ct));
             }
             catch (Exception failure) when (failure is not OperationCanceledException)
             {
@@ -151,12 +174,13 @@ internal static class ReplayCommand
         output.WriteLine($"{"total",9}  {"",12}  {"",12}  {ranges.Sum(r => r.Records),10}");
     }
 
-    internal static async Task<ReplayResult> WithProgressAsync(TextWriter error, IReadOnlyList<PartitionRange> ranges,
+    /// <param name="plainInterval">without a terminal (logs, pipes): how often progress lines are printed.</param>
+    internal static async Task<ReplayResult> WithProgressAsync(TextWriter error, TimeSpan plainInterval, IReadOnlyList<PartitionRange> ranges,
         Func<IProgress<ReplayProgress>, Task<ReplayResult>> run)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(error) });
         if (!console.Profile.Capabilities.Interactive)
-            return await WithPlainProgressAsync(error, ranges, run);
+            return await WithPlainProgressAsync(error, plainInterval, ranges, run);
         var bar = new Progress(console)
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn(), new RemainingTimeColumn());
@@ -174,11 +198,8 @@ internal static class ReplayCommand
         });
     }
 
-    /// <summary>How often progress lines are printed when the output is not a terminal (logs, pipes).</summary>
-    internal static TimeSpan PlainProgressInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Without a terminal: one line per unfinished partition every <see cref="PlainProgressInterval"/>, and the totals at the end.</summary>
-    private static async Task<ReplayResult> WithPlainProgressAsync(TextWriter error, IReadOnlyList<PartitionRange> ranges,
+    /// <summary>Without a terminal: one line per unfinished partition every <paramref name="interval"/>, and the totals at the end.</summary>
+    private static async Task<ReplayResult> WithPlainProgressAsync(TextWriter error, TimeSpan interval, IReadOnlyList<PartitionRange> ranges,
         Func<IProgress<ReplayProgress>, Task<ReplayResult>> run)
     {
         var done = ranges.ToDictionary(r => r.Partition, _ => 0L);
@@ -205,7 +226,7 @@ internal static class ReplayCommand
             {
                 while (true)
                 {
-                    await Task.Delay(PlainProgressInterval, stop.Token);
+                    await Task.Delay(interval, stop.Token);
                     Print(final: false);
                 }
             }
@@ -236,17 +257,21 @@ internal static class ReplayCommand
             output.WriteLine($"  rejected {rejected.Partition}/{rejected.Offset}: {rejected.Reason}");
         if (result.Executed)
         {
-            output.WriteLine($"executed: {result.Applied} agents written, {result.Unchanged} writes changed nothing or were fenced out by newer state");
+            output.WriteLine($"executed: {result.Applied} fenced writes applied, {result.Unchanged} changed nothing or were fenced out by newer state");
             return;
         }
         output.WriteLine($"dry run against live Redis: {result.Count(AgentChange.Added)} added, {result.Count(AgentChange.Changed)} changed, " +
             $"{result.Count(AgentChange.Removed)} removed, {result.Count(AgentChange.Unchanged)} unchanged");
-        foreach (var diff in result.Diff.Where(d => d.Change != AgentChange.Unchanged).Take(50))
+        const int Shown = 50;
+        var changed = result.Diff.Where(d => d.Change != AgentChange.Unchanged).ToList();
+        foreach (var diff in changed.Take(Shown))
         {
             output.WriteLine($"  {diff.Change.ToString().ToLowerInvariant(),-8} {diff.Key}");
             foreach (var field in diff.Fields)
                 output.WriteLine($"           {field.Field}: {Show(field.Before)} -> {Show(field.After)}");
         }
+        if (changed.Count > Shown)
+            output.WriteLine($"  ... and {changed.Count - Shown} more agents ({(diffPath is null ? "--diff-out FILE writes every one" : "all of them are in " + diffPath)})");
         if (diffPath is not null)
             output.WriteLine($"diff: {diffPath}");
         output.WriteLine("nothing was written; run again with --execute to apply");

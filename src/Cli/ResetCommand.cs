@@ -19,8 +19,6 @@ internal static class ResetCommand
     {
         var topology = new Argument<string>("topology") { Description = "Topology file." };
         var stage = new Option<string>("--stage") { Description = "Stage whose offsets move.", Required = true };
-        var bootstrap = ClusterAddresses.BootstrapOption();
-        var redis = ClusterAddresses.RedisOption();
         var toEarliest = new Option<bool>("--to-earliest") { Description = "The first offset still kept." };
         var toLatest = new Option<bool>("--to-latest") { Description = "The end of the log (skip everything not yet consumed)." };
         var toOffset = new Option<long?>("--to-offset") { Description = "This offset on every selected partition." };
@@ -34,9 +32,10 @@ internal static class ResetCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would change (default)." };
         var command = new Command("reset", "Move where a stage resumes: dry run by default, --execute to apply (refused while the group has members).")
         {
-            stage, bootstrap, redis, toEarliest, toLatest, toOffset, toDatetime, byDuration, shiftBy, fromGroup, topicsOption, partitions, execute, dryRun,
+            stage, toEarliest, toLatest, toOffset, toDatetime, byDuration, shiftBy, fromGroup, topicsOption, partitions, execute, dryRun,
         };
         command.Arguments.Add(topology);
+        var cluster = ClusterOptions.AddTo(command, kafka: true, redis: true);
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -90,10 +89,10 @@ internal static class ResetCommand
                 }
                 selected = set;
             }
-            if (ClusterAddresses.Resolve(parse.GetValue(bootstrap), ClusterAddresses.BootstrapVariable, "--bootstrap-servers", error, "reset") is not { } bootstrapServers
-                || ClusterAddresses.Resolve(parse.GetValue(redis), ClusterAddresses.RedisVariable, "--redis", error, "reset") is not { } redisEndpoint)
-                return 2;
-            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!);
+            if (cluster.Bind(parse, error) is not { } settings)
+                return ExitCodes.InvalidInput;
+            var kafka = cluster.Kafka(settings);
+            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!, parse.InvocationConfiguration.Error);
             var loaded = TopologyLoader.Load(topologyPath);
             if (loaded.Spec is not { } pipeline)
             {
@@ -104,7 +103,7 @@ internal static class ResetCommand
             }
             var stageName = parse.GetValue(stage)!;
             
-            if (OffsetReset.For(pipeline, stageName, bootstrapServers) is not { } found)
+            if (OffsetReset.For(pipeline, stageName, kafka) is not { } found)
             {
                 var names = new[] { pipeline.Aggregate.Name, pipeline.State.Name }.Concat(pipeline.QueueStages.Select(q => q.Name));
                 error.WriteLine($"reset: {topologyPath} has no stage '{stageName}' (stages: {string.Join(", ", names)})");
@@ -119,9 +118,10 @@ internal static class ResetCommand
                     error.WriteLine($"reset: stage '{stageName}' does not read '{unknown}' (it reads {string.Join(", ", found.AllTopics)})");
                     return 2;
                 }
-                reset = new OffsetReset(bootstrapServers, found.GroupId, found.TopicPartitions.Where(t => wanted.Contains(t.Topic)).ToArray(), found.StateStage);
+                reset = new OffsetReset(kafka, found.GroupId, found.TopicPartitions.Where(t => wanted.Contains(t.Topic)).ToArray(), found.StateStage);
             }
-            using var connection = await RedisConnector.ConnectAsync(redisEndpoint);
+            await ClusterOptions.EnsureKafkaAsync(kafka, ct);
+            using var connection = await ClusterOptions.ConnectRedisAsync(settings, ct);
             var db = connection.GetDatabase();
             var errors = new List<string>();
             var rows = await reset.PlanAsync(targets[0], selected, db, DateTimeOffset.UtcNow, errors);

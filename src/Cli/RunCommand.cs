@@ -100,7 +100,7 @@ internal static class RunCommand
             if (problems.Count > 0)
                 return 2;
 
-            var topologyPath = TopologyFiles.Resolve(options.Topology);
+            var topologyPath = TopologyFiles.Resolve(options.Topology, Console.Error);
             if (options.StateDir is { } requestedDir && OutputGuard.Check("--state-dir", requestedDir, [topologyPath]) is { } refused)
             {
                 parse.InvocationConfiguration.Error.WriteLine(refused);
@@ -112,48 +112,40 @@ internal static class RunCommand
             if (loaded.Spec is not { } spec)
                 return 2;
 
+            KafkaClientSettings kafka;
             try
             {
-                KafkaClientDefaults.Security = new KafkaSecurity(options.Kafka.SecurityProtocol, options.Kafka.SaslMechanism, options.Kafka.SaslUsername,
-                    SecretFiles.Resolve(options.Kafka.SaslPassword, options.Kafka.SaslPasswordFile), options.Kafka.SslCaLocation);
-                KafkaClientDefaults.Security.Apply(new Confluent.Kafka.ClientConfig()); // spelling errors now, not in a stage
+                kafka = options.Kafka.ToClientSettings();
             }
             catch (FormatException error)
             {
                 Console.Error.WriteLine($"configuration: {error.Message}");
                 return 2;
             }
-            return await RunPodAsync(options, spec, loaded.Model is { } model ? TopologyDiagram.Svg(model) : "");
+            return await RunPodAsync(options, kafka, spec, loaded.Model is { } model ? TopologyDiagram.Svg(model) : "");
         });
         return command;
     }
 
-    private static async Task<int> RunPodAsync(PodOptions options, Topology.Spec.PipelineSpec spec, string topologySvg)
+    private static async Task<int> RunPodAsync(PodOptions options, KafkaClientSettings kafka, Topology.Spec.PipelineSpec spec, string topologySvg)
     {
-        var builder = PodWeb.CreateBuilder(options.Http.Port);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Shutdown.GracePeriod);
-        builder.Services.AddSingleton(sp => new Pod(options, spec, sp.GetRequiredService<ILoggerFactory>()));
-        // One hosted service per stage, the state stage first: the host stops them in reverse order.
-        foreach (var stage in Pod.InRegistrationOrder(options.Stages))
-            builder.Services.AddSingleton<IHostedService>(sp => new StageService(sp.GetRequiredService<Pod>(), stage));
-        await using var app = builder.Build();
-        var pod = app.Services.GetRequiredService<Pod>();
-        PodWeb.Map(app, () => pod.Status, new PodDashboard.Parts(pod.Feed, topologySvg, () => pod.Metrics));
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ContactCenter.Pod");
-
-        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        app.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+        PodHost host;
         try
         {
-            await app.StartAsync();
+            host = await PodHost.StartAsync(options, kafka, spec, topologySvg);
         }
         catch (Exception error) when (error is IOException or InvalidOperationException)
         {
             Console.Error.WriteLine($"could not start the pod's HTTP endpoints on port {options.Http.Port}: {error.Message}");
             return 1;
         }
-        await Out($"endpoints {PodWeb.BaseUrl(app)} ({PodWeb.Healthz} {PodWeb.Readyz} {PodWeb.Metrics})");
-        await Out($"page {PodWeb.BaseUrl(app)}{PodDashboard.Page} (live agents: {AgentStreamEndpoint.Path})");
+        await using var _ = host;
+        var pod = host.Pod;
+        var logger = host.Logs.CreateLogger("ContactCenter.Pod");
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Stopping.Register(() => stopping.TrySetResult());
+        await Out($"endpoints {host.BaseUrl} ({PodWeb.Healthz} {PodWeb.Readyz} {PodWeb.Metrics})");
+        await Out($"page {host.BaseUrl}{PodDashboard.Page} (live agents: {AgentStreamEndpoint.Path})");
 
         var failure = pod.Pipeline.Health.Failure;
         if (await Task.WhenAny(pod.Started, failure, stopping.Task) == pod.Started)
@@ -169,7 +161,7 @@ internal static class RunCommand
             logger.LogInformation("Stopping: draining the stages within {Grace} (Redis writes flushed, offsets committed)", options.Shutdown.GracePeriod);
         }
 
-        await app.StopAsync(CancellationToken.None);
+        await host.StopAsync();
         // From here on the host no longer listens for signals: a repeated SIGTERM while the process exits is ignored
         // instead of ending it with 143 (or reaching a disposed handler).
         using var late = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => context.Cancel = true);
@@ -182,7 +174,6 @@ internal static class RunCommand
             exit = 1;
         if (exit == 0)
             logger.LogInformation("Stopped: every acknowledged Redis write has its offset committed");
-        await pod.DisposeAsync();
         return exit;
     }
 

@@ -16,6 +16,11 @@ internal static class SchemaCommand
             var text = TopologySchema.Generate();
             if (parseResult.GetValue(output) is { } path)
             {
+                if (OutputGuard.CheckWritable("--out", path, []) is { } refused)
+                {
+                    parseResult.InvocationConfiguration.Error.WriteLine($"schema: {refused}");
+                    return ExitCodes.InvalidInput;
+                }
                 File.WriteAllText(path, text);
                 parseResult.InvocationConfiguration.Output.WriteLine($"wrote {path}");
             }

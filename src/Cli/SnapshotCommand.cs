@@ -8,8 +8,9 @@ namespace ContactCenter.Cli;
 
 /// <summary>
 /// <c>contactcenter snapshot save|load</c>: the state stage's Redis state to a snapshot file and back
-/// (<see cref="RedisSnapshots"/>). Exit 0 done, 1 refused (a corrupt, truncated or foreign file, an invalid topology),
-/// 2 Redis unreachable.
+/// (<see cref="RedisSnapshots"/>). Exit 0 done, 1 refused (a corrupt, truncated or foreign file), 2 invalid input (a
+/// bad topology, a missing input file, an output that would overwrite an input or lands in a missing folder), 4 Redis
+/// unreachable (<see cref="ExitCodes"/>).
 /// </summary>
 internal static class SnapshotCommand
 {
@@ -24,31 +25,35 @@ internal static class SnapshotCommand
     private static Command Verb(string name, string description, bool save)
     {
         var topology = new Option<string>("--topology") { Description = "Topology file.", DefaultValueFactory = _ => "topologies/agent-state.yaml" };
-        var redis = new Option<string>("--redis") { Description = "Redis endpoint (host:port).", Required = true };
         var file = new Option<string>(save ? "--out" : "--in") { Description = "Snapshot file.", Required = true };
-        var command = new Command(name, description) { topology, redis, file };
+        var command = new Command(name, description) { topology, file };
+        var cluster = ClusterOptions.AddTo(command, kafka: false, redis: true);
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var loaded = TopologyLoader.Load(TopologyFiles.Resolve(parse.GetValue(topology)!));
+            var error = parse.InvocationConfiguration.Error;
+            var topologyPath = TopologyFiles.Resolve(parse.GetValue(topology)!, parse.InvocationConfiguration.Error);
+            var loaded = TopologyLoader.Load(topologyPath);
             if (loaded.HasErrors || loaded.Spec is not { } spec)
             {
-                foreach (var d in loaded.Diagnostics) output.WriteLine(d);
-                return 1;
+                foreach (var d in loaded.Diagnostics) error.WriteLine(d);
+                return ExitCodes.InvalidInput;
             }
             var state = spec.State;
             var path = parse.GetValue(file)!;
-            StackExchange.Redis.IConnectionMultiplexer connection;
-            try
+            if (save && OutputGuard.CheckWritable("--out", path, [topologyPath]) is { } refused)
             {
-                connection = await RedisConnector.ConnectAsync(parse.GetValue(redis)!);
+                error.WriteLine($"snapshot save: {refused}");
+                return ExitCodes.InvalidInput;
             }
-            catch (StackExchange.Redis.RedisConnectionException ex)
+            if (!save && !File.Exists(path))
             {
-                parse.InvocationConfiguration.Error.WriteLine($"cannot reach Redis: {ex.Message}");
-                return 2;
+                error.WriteLine($"snapshot load: --in {path} does not exist");
+                return ExitCodes.InvalidInput;
             }
-            await using (connection)
+            if (cluster.Bind(parse, error) is not { } settings)
+                return ExitCodes.InvalidInput;
+            await using (var connection = await ClusterOptions.ConnectRedisAsync(settings, ct))
             {
                 if (save)
                 {
@@ -65,8 +70,8 @@ internal static class SnapshotCommand
                 }
                 catch (SnapshotFormatException ex)
                 {
-                    parse.InvocationConfiguration.Error.WriteLine($"refused: {ex.Message}");
-                    return 1;
+                    error.WriteLine($"snapshot load: refused: {ex.Message}");
+                    return ExitCodes.Failed;
                 }
             }
         });

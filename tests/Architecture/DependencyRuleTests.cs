@@ -131,6 +131,30 @@ public class DependencyRuleTests
     }
 
     /// <summary>
+    /// Every Kafka client a pod or a verb creates comes from its <c>KafkaClientSettings</c> (security and client id
+    /// included); the settings-less helpers of <c>KafkaClientDefaults</c> are for tests, benchmarks and the sandbox.
+    /// </summary>
+    [Fact]
+    public void ProductionKafkaClientsComeFromTheSettingsObject()
+    {
+        var bypass = new Regex(@"KafkaClientDefaults\.(Producer|Consumer|Admin|ConsumerForEmbedded)\(|new (Producer|Consumer|AdminClient)Config\s*[({]");
+        var hits = new List<string>();
+        foreach (var folder in new[] { "src/Processor", "src/Cli" })
+        {
+            foreach (var (file, lines) in SourceFiles(folder))
+            {
+                if (file.EndsWith("KafkaClientSettings.cs", StringComparison.Ordinal) || file.EndsWith("KafkaClientDefaults.cs", StringComparison.Ordinal)) continue;
+                for (var i = 0; i < lines.Length; i++)
+                {
+                    var code = lines[i].TrimStart();
+                    if (!code.StartsWith("//", StringComparison.Ordinal) && bypass.IsMatch(code)) hits.Add($"{Path.GetRelativePath(Repo.Root, file)}:{i + 1}: {code}");
+                }
+            }
+        }
+        Assert.True(hits.Count == 0, "Kafka clients built without the settings object:\n" + string.Join("\n", hits));
+    }
+
+    /// <summary>
     /// No folder of a project imports another folder that imports it back, directly or through others: a folder is a
     /// layer a newcomer can read on its own. Edges come from using directives and fully qualified names.
     /// </summary>

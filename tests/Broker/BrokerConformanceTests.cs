@@ -127,9 +127,9 @@ public abstract class BrokerConformanceTests(GarnetBackend garnet) : IDisposable
         {
             for (var round = 1; round <= 2; round++)
             {
-                var host = new PipelineHost(spec) { FetchWaitMaxMs = StageFetchWaitMaxMs };
+                var host = new PipelineHost(spec);
                 using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-                    await host.StartAsync(BootstrapServers, Provisioner, garnet.Redis,
+                    await host.StartAsync(new KafkaClientSettings(BootstrapServers) { StageFetchWaitMaxMs = StageFetchWaitMaxMs }, Provisioner, garnet.Redis,
                         AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName), stateDir, timeout.Token);
                 await using (host)
                 {
@@ -242,7 +242,7 @@ public sealed class EmbeddedBrokerConformanceTests(GarnetBackend garnet) : Broke
         {
             var host = new PipelineHost(spec);
             using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90)))
-                await host.StartAsync(BootstrapServers, provisioner: null, Garnet.Redis,
+                await host.StartAsync(new KafkaClientSettings(BootstrapServers), provisioner: null, Garnet.Redis,
                     AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName), stateDir, timeout.Token);
             await using (host)
             {

@@ -17,7 +17,7 @@ internal sealed class LagMonitor : IAsyncDisposable
     /// <summary>One consumer group to watch.</summary>
     public sealed record Group(string Stage, string GroupId, IReadOnlyList<(string Topic, int Partitions)> Topics);
 
-    private readonly string _bootstrapServers;
+    private readonly KafkaClientSettings _kafka;
     private readonly IReadOnlyList<Group> _groups;
     private readonly TimeSpan _interval;
     private readonly ILogger _logger;
@@ -26,9 +26,9 @@ internal sealed class LagMonitor : IAsyncDisposable
     private Task? _loop;
     private int _disposed;
 
-    public LagMonitor(string bootstrapServers, IReadOnlyList<Group> groups, TimeSpan interval, ILogger logger)
+    public LagMonitor(KafkaClientSettings kafka, IReadOnlyList<Group> groups, TimeSpan interval, ILogger logger)
     {
-        _bootstrapServers = bootstrapServers;
+        _kafka = kafka;
         _groups = groups;
         _interval = interval;
         _logger = logger;
@@ -44,9 +44,8 @@ internal sealed class LagMonitor : IAsyncDisposable
 
     private async Task Loop()
     {
-        using var admin = new AdminClientBuilder(KafkaClientDefaults.Admin(_bootstrapServers)).Build();
-        var config = new ConsumerConfig { BootstrapServers = _bootstrapServers, GroupId = "cc-lag-monitor-unused", EnableAutoCommit = false };
-        KafkaClientDefaults.Security.Apply(config);
+        using var admin = new AdminClientBuilder(_kafka.Admin("lag-monitor")).Build();
+        var config = _kafka.Consumer("cc-lag-monitor-unused", "lag-monitor");
         // Never subscribes: only asks for log end offsets.
         using var ends = new ConsumerBuilder<Ignore, Ignore>(config).Build();
         var warned = false;

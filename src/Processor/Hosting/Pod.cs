@@ -31,9 +31,11 @@ internal sealed class Pod : IAsyncDisposable
     private volatile bool _drainFailed;
     private int _disposed;
 
-    public Pod(PodOptions options, PipelineSpec spec, ILoggerFactory logs)
+    /// <param name="kafka">every Kafka client's settings (<see cref="KafkaOptions.ToClientSettings"/>, or the sandbox's).</param>
+    public Pod(PodOptions options, KafkaClientSettings kafka, PipelineSpec spec, ILoggerFactory logs)
     {
         _options = options;
+        Kafka = kafka;
         _logger = logs.CreateLogger("ContactCenter.Pod");
         Pipeline = new PipelineHost(spec, logs)
         {
@@ -48,6 +50,9 @@ internal sealed class Pod : IAsyncDisposable
         Metrics = new PodMetrics(Status);
         Feed = new AgentFeed(spec.State, () => _redis, logs.CreateLogger("ContactCenter.Feed"), options.Feed);
     }
+
+    /// <summary>How every Kafka client of this pod connects.</summary>
+    public KafkaClientSettings Kafka { get; }
 
     /// <summary>The live agent feed: publishes the state stage's acknowledged changes and serves them to browsers.</summary>
     public AgentFeed Feed { get; }
@@ -86,18 +91,15 @@ internal sealed class Pod : IAsyncDisposable
         var spec = Pipeline.Spec;
         _stateDir = _options.StateDir ?? Path.Combine(Path.GetTempPath(), "contactcenter-state", spec.Name);
         Directory.CreateDirectory(_stateDir);
-        _redis = await ConnectRedisAsync(_options.Redis);
+        _redis = await _options.Redis.ConnectAsync();
         Status.Redis = _redis;
-        var bootstrap = _options.Kafka.BootstrapServers;
-        _lag = new LagMonitor(bootstrap, LagGroups(spec, _options.Stages), _options.Readiness.LagInterval, _logger);
+        _lag = new LagMonitor(Kafka, LagGroups(spec, _options.Stages), _options.Readiness.LagInterval, _logger);
         Status.Lag = _lag;
         _lag.Start();
-        _logger.LogInformation("Starting stages {Stages} of {Topology}: Kafka {Bootstrap} ({Security}), Redis {Redis} (user {User}, password {Password}, TLS {Tls})",
-            _options.Stages, spec.Name, bootstrap, KafkaClientDefaults.Security, _options.Redis.Endpoint, _options.Redis.User ?? "default",
-            _options.Redis.Password is not null || _options.Redis.PasswordFile is not null ? "set" : "none", _options.Redis.Tls);
+        _logger.LogInformation("Starting stages {Stages} of {Topology}: Kafka {Kafka}, Redis {Redis}", _options.Stages, spec.Name, Kafka, _options.Redis);
         if (_options.CreateTopics)
         {
-            using var provisioner = new AdminTopicProvisioner(bootstrap);
+            using var provisioner = new AdminTopicProvisioner(Kafka);
             foreach (var difference in await PipelineHost.ProvisionTopicsAsync(spec, provisioner, ct))
                 _logger.LogWarning("{Difference}", difference);
         }
@@ -108,7 +110,7 @@ internal sealed class Pod : IAsyncDisposable
     public async Task StartStageAsync(PipelineHost.Stages stage, CancellationToken ct)
     {
         await PrepareAsync(ct);
-        await Pipeline.StartStageAsync(stage, _options.Kafka.BootstrapServers, _redis!, _supplier!, _stateDir!, ct);
+        await Pipeline.StartStageAsync(stage, Kafka, _redis!, _supplier!, _stateDir!, ct);
         if (stage == PipelineHost.Stages.State && Pipeline.StateOrNull is { } state)
         {
             Metrics.Attach(state);
@@ -164,20 +166,6 @@ internal sealed class Pod : IAsyncDisposable
                 groups.Add(new(queue.Name, queue.GroupId, [(queue.InputTopic, queue.InputPartitions)]));
         }
         return groups;
-    }
-
-    /// <summary>Connects with the configured user, password (value or file) and TLS; the password is never logged.</summary>
-    internal static Task<IConnectionMultiplexer> ConnectRedisAsync(RedisOptions redis)
-    {
-        var password = SecretFiles.Resolve(redis.Password, redis.PasswordFile);
-        return RedisConnector.ConnectAsync(redis.Endpoint, options =>
-        {
-            if (!string.IsNullOrEmpty(redis.ServiceName)) options.ServiceName = redis.ServiceName;
-            if (!string.IsNullOrEmpty(redis.User)) options.User = redis.User;
-            if (password is not null) options.Password = password;
-            if (redis.Tls) options.Ssl = true;
-            if (redis.CaFile is not null) options.TrustIssuer(redis.CaFile);
-        });
     }
 
     public async ValueTask DisposeAsync()

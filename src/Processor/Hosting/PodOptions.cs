@@ -1,4 +1,5 @@
 using ContactCenter.Processor.Feed;
+using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Pipeline;
 using ContactCenter.Stores;
 
@@ -91,6 +92,23 @@ internal sealed class KafkaOptions
     /// <summary>Static membership (group.instance.id) for the state stage's consumer: a restarted pod with the same id
     /// gets its partitions back without a rebalance. Empty: dynamic membership.</summary>
     public string? GroupInstanceId { get; set; }
+
+    /// <summary>What this process's clients call themselves (<c>client.id</c> = this plus the stage or tool); default: the
+    /// pod's name (<c>HOSTNAME</c>).</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>
+    /// The settings every Kafka client of this process is built from. Throws <see cref="FormatException"/> for a
+    /// misspelt security protocol or mechanism, and reads the password file, so call it once at start.
+    /// </summary>
+    public KafkaClientSettings ToClientSettings(string? clientId = null)
+    {
+        var security = new KafkaSecurity(SecurityProtocol, SaslMechanism, SaslUsername, SecretFiles.Resolve(SaslPassword, SaslPasswordFile), SslCaLocation);
+        security.Apply(new Confluent.Kafka.ClientConfig()); // spelling errors now, not in a stage
+        var settings = new KafkaClientSettings(BootstrapServers) { Security = security };
+        var id = clientId ?? ClientId;
+        return string.IsNullOrWhiteSpace(id) ? settings : settings with { ClientId = id };
+    }
 }
 
 internal sealed class RedisOptions
@@ -115,6 +133,26 @@ internal sealed class RedisOptions
 
     /// <summary>PEM file of the CA that signed the server's certificate (TLS only); default: the system's trust store.</summary>
     public string? CaFile { get; set; }
+
+    /// <summary>Connects with the configured user, password (value or file) and TLS; the password is never logged. Does
+    /// not wait for the server (a pod keeps reconnecting); tools check reachability with
+    /// <see cref="Operations.Reachability.ConnectRedisAsync"/>.</summary>
+    public Task<StackExchange.Redis.IConnectionMultiplexer> ConnectAsync()
+    {
+        var password = SecretFiles.Resolve(Password, PasswordFile);
+        return Stores.Redis.RedisConnector.ConnectAsync(Endpoint, options =>
+        {
+            if (!string.IsNullOrEmpty(ServiceName)) options.ServiceName = ServiceName;
+            if (!string.IsNullOrEmpty(User)) options.User = User;
+            if (password is not null) options.Password = password;
+            if (Tls) options.Ssl = true;
+            if (CaFile is not null) options.TrustIssuer(CaFile);
+        });
+    }
+
+    /// <summary>For logs: endpoint, user, whether a password is set, TLS; never the password.</summary>
+    public override string ToString() =>
+        $"{Endpoint} (user {User ?? "default"}, password {(Password is not null || PasswordFile is not null ? "set" : "none")}, TLS {Tls})";
 }
 
 internal sealed class HttpOptions

@@ -21,18 +21,18 @@ internal sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
     private readonly IAdminClient _admin;
     private readonly short _replicationFactor;
 
-    /// <summary>Provisions topics on the cluster at <paramref name="bootstrapServers"/>, cluster-default replication.</summary>
-    public AdminTopicProvisioner(string bootstrapServers) : this(bootstrapServers, replicationFactor: -1) { }
+    /// <summary>Provisions topics on the cluster of <paramref name="kafka"/>, cluster-default replication.</summary>
+    public AdminTopicProvisioner(KafkaClientSettings kafka) : this(kafka, replicationFactor: -1) { }
 
     /// <summary>
     /// Provisions topics with an explicit <paramref name="replicationFactor"/> (-1 = the broker's
     /// <c>default.replication.factor</c>).
     /// </summary>
-    public AdminTopicProvisioner(string bootstrapServers, short replicationFactor)
+    public AdminTopicProvisioner(KafkaClientSettings kafka, short replicationFactor)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
+        ArgumentException.ThrowIfNullOrWhiteSpace(kafka.BootstrapServers);
         _replicationFactor = replicationFactor;
-        _admin = new AdminClientBuilder(KafkaClientDefaults.Admin(bootstrapServers)).Build();
+        _admin = new AdminClientBuilder(kafka.Admin("topics")).Build();
     }
 
     /// <inheritdoc />
@@ -70,7 +70,8 @@ internal sealed class AdminTopicProvisioner : ITopicProvisioner, IDisposable
             var actual = described.SelectMany(r => r.Entries).ToDictionary(e => e.Key, e => e.Value.Value);
             return wanted
                 .Where(w => !actual.TryGetValue(w.Key, out var value) || value != w.Value)
-                .Select(w => $"topic '{topic}' has {w.Key}={(actual.TryGetValue(w.Key, out var v) ? v : "(unset)")}, the engine needs {w.Value}")
+                .Select(w => $"topic '{topic}' has {w.Key}={(actual.TryGetValue(w.Key, out var v) ? v : "(unset)")}, the engine needs {w.Value}; " +
+                    $"fix: kafka-configs.sh --bootstrap-server HOST:PORT --alter --entity-type topics --entity-name {topic} --add-config {w.Key}={w.Value}")
                 .ToList();
         }
         catch (KafkaException e)

@@ -3,7 +3,8 @@ using Confluent.Kafka;
 namespace ContactCenter.Processor.Kafka;
 
 /// <summary>
-/// Low-latency client settings chosen for the embedded mock cluster and valid against a real cluster.
+/// Low-latency client settings chosen for the embedded brokers and valid against a real cluster; production code takes
+/// its clients from <see cref="KafkaClientSettings"/> (with security and client id), which applies these.
 /// The reasons and the measured latencies are in docs/broker.md. Callers may adjust the returned objects.
 /// </summary>
 internal static class KafkaClientDefaults
@@ -32,9 +33,6 @@ internal static class KafkaClientDefaults
     /// <summary>The stages' fetch wait on the librdkafka mock, which does not answer a waiting fetch when data arrives.</summary>
     public const int MockStageFetchWaitMaxMs = 1;
 
-    /// <summary>Security settings every client of this process uses (set once by the pod before it starts a stage).</summary>
-    public static KafkaSecurity Security { get; set; } = KafkaSecurity.None;
-
     /// <summary>
     /// Session timeout of <see cref="ConsumerForEmbedded"/>. The mock waits <c>session.timeout.ms - 1 s</c> in every
     /// join and leave, so 3 s makes a rebalance take about 2 s instead of 5 s.
@@ -45,69 +43,48 @@ internal static class KafkaClientDefaults
     /// Producer settings: send at once (no linger), acks from all in-sync replicas, idempotent (no duplicates or
     /// reordering on retries; the mock supports it), Java-compatible key partitioning.
     /// </summary>
-    public static ProducerConfig Producer(string bootstrapServers)
+    public static void ApplyProducer(ProducerConfig config)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
-        var config = new ProducerConfig
-        {
-            BootstrapServers = bootstrapServers,
-            Acks = Acks.All,
-            EnableIdempotence = true,
-            // A record waits for nothing before it is sent; under load librdkafka still batches whatever
-            // accumulated while the previous request was in flight, so throughput stays high.
-            LingerMs = 0,
-            Partitioner = KeyPartitioner,
-            SocketNagleDisable = true,
-        };
-        Security.Apply(config);
-        return config;
+        config.Acks = Acks.All;
+        config.EnableIdempotence = true;
+        // A record waits for nothing before it is sent; under load librdkafka still batches whatever
+        // accumulated while the previous request was in flight, so throughput stays high.
+        config.LingerMs = 0;
+        config.Partitioner = KeyPartitioner;
+        config.SocketNagleDisable = true;
     }
 
     /// <summary>
-    /// Consumer settings for group <paramref name="groupId"/>: manual commits, start from the earliest offset when
-    /// the group has none, short fetch waits (the mock holds an empty fetch for the whole wait even when data
-    /// arrives), the shortest session a real broker accepts, and cooperative rebalancing so that members keep the
-    /// partitions they own while the group changes.
+    /// Consumer settings: manual commits, start from the earliest offset when the group has none, short fetch waits
+    /// (the mock holds an empty fetch for the whole wait even when data arrives; stages use
+    /// <see cref="KafkaClientSettings.StageConsumer"/>), the given session, and cooperative rebalancing so that members
+    /// keep the partitions they own while the group changes.
     /// </summary>
-    public static ConsumerConfig Consumer(string bootstrapServers, string groupId)
+    public static void ApplyConsumer(ConsumerConfig config, int sessionTimeoutMs)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
-        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = bootstrapServers,
-            GroupId = groupId,
-            EnableAutoCommit = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            FetchWaitMaxMs = 5,
-            FetchMinBytes = 1,
-            SessionTimeoutMs = SessionTimeoutMs,
-            HeartbeatIntervalMs = SessionTimeoutMs / 3,
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
-            SocketNagleDisable = true,
-        };
-        Security.Apply(config);
-        return config;
+        config.EnableAutoCommit = false;
+        config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        config.FetchWaitMaxMs = 5;
+        config.FetchMinBytes = 1;
+        config.SessionTimeoutMs = sessionTimeoutMs;
+        config.HeartbeatIntervalMs = sessionTimeoutMs / 3;
+        config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        config.SocketNagleDisable = true;
     }
 
-    /// <summary>Admin client settings (with the process's security settings).</summary>
-    public static AdminClientConfig Admin(string bootstrapServers)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
-        var config = new AdminClientConfig { BootstrapServers = bootstrapServers };
-        Security.Apply(config);
-        return config;
-    }
+    /// <summary>Producer settings for a cluster without security (tests, benchmarks, the sandbox).</summary>
+    public static ProducerConfig Producer(string bootstrapServers) => new KafkaClientSettings(bootstrapServers).Producer();
+
+    /// <summary>Consumer settings for a cluster without security (tests, benchmarks, the sandbox).</summary>
+    public static ConsumerConfig Consumer(string bootstrapServers, string groupId) => new KafkaClientSettings(bootstrapServers).Consumer(groupId);
+
+    /// <summary>Admin settings for a cluster without security (tests, benchmarks, the sandbox).</summary>
+    public static AdminClientConfig Admin(string bootstrapServers) => new KafkaClientSettings(bootstrapServers).Admin();
 
     /// <summary>
     /// <see cref="Consumer"/> with a 3 s session, for the embedded mock only (a real broker rejects sessions under
     /// its <c>group.min.session.timeout.ms</c>, 6 s by default). Group joins and leaves take ~2 s instead of ~5 s.
     /// </summary>
-    public static ConsumerConfig ConsumerForEmbedded(string bootstrapServers, string groupId)
-    {
-        var config = Consumer(bootstrapServers, groupId);
-        config.SessionTimeoutMs = EmbeddedSessionTimeoutMs;
-        config.HeartbeatIntervalMs = EmbeddedSessionTimeoutMs / 3;
-        return config;
-    }
+    public static ConsumerConfig ConsumerForEmbedded(string bootstrapServers, string groupId) =>
+        new KafkaClientSettings(bootstrapServers) { SessionTimeoutMs = EmbeddedSessionTimeoutMs }.Consumer(groupId);
 }

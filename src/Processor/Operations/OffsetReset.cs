@@ -43,17 +43,17 @@ internal sealed record ResetRow(string Topic, int Partition, long? Committed, lo
 /// first). It reads with a consumer that never subscribes and commits for the group from it, which brokers accept only
 /// while the group has no members.
 /// </summary>
-internal sealed class OffsetReset(string bootstrapServers, string groupId, IReadOnlyList<(string Topic, int Partitions)> topics, string? stateStage)
+internal sealed class OffsetReset(KafkaClientSettings kafka, string groupId, IReadOnlyList<(string Topic, int Partitions)> topics, string? stateStage)
 {
     /// <summary>The stage's topics and group; <paramref name="stage"/> is a stage of <paramref name="pipeline"/>.</summary>
-    public static OffsetReset? For(PipelineSpec pipeline, string stage, string bootstrapServers)
+    public static OffsetReset? For(PipelineSpec pipeline, string stage, KafkaClientSettings kafka)
     {
         if (stage == pipeline.State.Name)
-            return new OffsetReset(bootstrapServers, pipeline.State.GroupId, [(pipeline.State.InputTopic, pipeline.State.InputPartitions)], pipeline.State.Name);
+            return new OffsetReset(kafka, pipeline.State.GroupId, [(pipeline.State.InputTopic, pipeline.State.InputPartitions)], pipeline.State.Name);
         if (stage == pipeline.Aggregate.Name)
-            return new OffsetReset(bootstrapServers, pipeline.Aggregate.ApplicationId, pipeline.Aggregate.Sources.Select(s => (s.Topic, s.Partitions)).ToArray(), null);
+            return new OffsetReset(kafka, pipeline.Aggregate.ApplicationId, pipeline.Aggregate.Sources.Select(s => (s.Topic, s.Partitions)).ToArray(), null);
         return pipeline.QueueStages.FirstOrDefault(q => q.Name == stage) is { } queue
-            ? new OffsetReset(bootstrapServers, queue.GroupId, [(queue.InputTopic, queue.InputPartitions)], null)
+            ? new OffsetReset(kafka, queue.GroupId, [(queue.InputTopic, queue.InputPartitions)], null)
             : null;
     }
 
@@ -78,7 +78,7 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
         {
             foreach (var p in partitions?.Where(p => p < 0 || p >= count).Order() ?? Enumerable.Empty<int>())
                 errors.Add($"partition {p}: {topic} has partitions 0..{count - 1}");
-            using var log = new KafkaPartitionLog(bootstrapServers, topic, groupId);
+            using var log = new KafkaPartitionLog(kafka, topic, groupId);
             var selected = Enumerable.Range(0, count).Where(p => partitions is null || partitions.Contains(p)).ToArray();
             var committed = log.Consumer.Committed(selected.Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10))
                 .ToDictionary(c => c.Partition.Value, c => c.Offset.IsSpecial ? (long?)null : c.Offset.Value);
@@ -86,7 +86,7 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
             Dictionary<int, long?>? other = null;
             if (target is ResetTarget.FromGroup from)
             {
-                using var peer = new KafkaPartitionLog(bootstrapServers, topic, from.Group);
+                using var peer = new KafkaPartitionLog(kafka, topic, from.Group);
                 other = peer.Consumer.Committed(selected.Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10))
                     .ToDictionary(c => c.Partition.Value, c => c.Offset.IsSpecial ? (long?)null : c.Offset.Value);
             }
@@ -132,7 +132,7 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
     /// </summary>
     public async Task<IReadOnlyList<string>?> LiveMembersAsync()
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+        using var admin = new AdminClientBuilder(kafka.Admin("reset")).Build();
         try
         {
             var described = await admin.DescribeConsumerGroupsAsync([groupId], new DescribeConsumerGroupsOptions { RequestTimeout = TimeSpan.FromSeconds(5) })
@@ -161,7 +161,7 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
     public async Task<string?> ApplyAsync(IReadOnlyList<ResetRow> rows, IDatabase redis)
     {
         var offsets = rows.Select(r => new TopicPartitionOffset(r.Topic, r.Partition, r.New)).ToArray();
-        var config = KafkaClientDefaults.Consumer(bootstrapServers, groupId);
+        var config = kafka.Consumer(groupId, "reset");
         using (var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build())
         {
             try
@@ -195,7 +195,7 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
     {
         var expected = topics.Sum(t => t.Partitions);
         var assigned = new HashSet<TopicPartition>();
-        var config = KafkaClientDefaults.Consumer(bootstrapServers, groupId);
+        var config = kafka.Consumer(groupId, "reset");
         config.ClientId = "contactcenter-reset";
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((_, partitions) =>
@@ -239,8 +239,8 @@ internal sealed class OffsetReset(string bootstrapServers, string groupId, IRead
     }
 
     /// <summary>How long <see cref="JoinAndCommit"/> waits to be assigned every partition.</summary>
-    internal static TimeSpan JoinTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a partial assignment must last before <see cref="JoinAndCommit"/> concludes there are other members.</summary>
-    internal static TimeSpan Settle { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(5);
 }

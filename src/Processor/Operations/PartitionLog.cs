@@ -28,10 +28,10 @@ internal sealed class KafkaPartitionLog : IPartitionLog, IDisposable
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
 
-    public KafkaPartitionLog(string bootstrapServers, string topic, string groupId)
+    public KafkaPartitionLog(KafkaClientSettings kafka, string topic, string groupId)
     {
         Topic = topic;
-        var config = KafkaClientDefaults.Consumer(bootstrapServers, groupId);
+        var config = kafka.Consumer(groupId, "offsets");
         config.FetchWaitMaxMs = 5;
         config.EnablePartitionEof = true;
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();

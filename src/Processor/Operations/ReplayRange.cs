@@ -41,6 +41,19 @@ internal sealed record PartitionRange(int Partition, long From, long To, long Ea
 /// <summary>Parses <c>--from</c> / <c>--to</c> and resolves them, per partition, against the log.</summary>
 internal static class ReplayRange
 {
+    /// <summary>
+    /// An end given before the start in the same terms (two times, two offsets) is refused before anything is read: it
+    /// would resolve to an empty range and look like a replay that found nothing to do.
+    /// </summary>
+    public static string? CheckOrder(RangeStart start, RangeEnd end) => (start, end) switch
+    {
+        (RangeStart.Time from, RangeEnd.Time to) when to.Value <= from.Value => $"--to {to.Value:O} is not after --from {from.Value:O}: the range would be empty",
+        (RangeStart.Offset from, RangeEnd.Offset to) when to.Value <= from.Value => $"--to {to.Value} is not after --from {from.Value}: the range would be empty",
+        (RangeStart.PerPartition from, RangeEnd.Offset to) when from.Offsets.Values.Any(o => to.Value <= o) =>
+            $"--to {to.Value} is not after --from {string.Join(",", from.Offsets.Where(o => to.Value <= o.Value).Select(o => $"{o.Key}:{o.Value}"))}: the range would be empty",
+        _ => null,
+    };
+
     public static bool TryParseStart(string text, out RangeStart start, out string? error)
     {
         error = null;

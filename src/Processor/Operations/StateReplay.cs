@@ -43,7 +43,7 @@ internal sealed record ReplayResult(
 /// rejected records are reported, not dead-lettered, and a dedup processor deduplicates within the replay only.
 /// Executing while pods run is safe: anything a pod wrote from a newer record fences the replay's write out.
 /// </remarks>
-internal sealed class StateReplay(StateStageSpec spec, string bootstrapServers, IConnectionMultiplexer redis)
+internal sealed class StateReplay(StateStageSpec spec, KafkaClientSettings kafka, IConnectionMultiplexer redis)
 {
     /// <summary>Only records with these keys (agent ids) are replayed; null: all.</summary>
     public IReadOnlySet<string>? Keys { get; init; }
@@ -80,7 +80,7 @@ internal sealed class StateReplay(StateStageSpec spec, string bootstrapServers, 
                 progress?.Report(new ReplayProgress(range.Partition, 0, range.Records));
             if (pending.Count > 0)
             {
-                var config = KafkaClientDefaults.Consumer(bootstrapServers, spec.GroupId + ".replay");
+                var config = kafka.Consumer(spec.GroupId + ".replay");
                 config.EnablePartitionEof = true;
                 using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
                 consumer.Assign(pending.Values.Select(r => new TopicPartitionOffset(spec.InputTopic, r.Partition, r.From)));

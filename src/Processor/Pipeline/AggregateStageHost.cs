@@ -24,24 +24,23 @@ internal sealed class AggregateStageHost : IAsyncDisposable
     /// <summary>How long an idle stream thread waits on its consumer for the next record before it loops again.</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
 
-    public AggregateStageHost(AggregateStageSpec spec, string bootstrapServers, IKeyValueBytesStoreSupplier store, string stateDir,
-        ILoggerFactory logs, StageHealth health, int fetchWaitMaxMs = KafkaClientDefaults.StageFetchWaitMaxMs)
+    public AggregateStageHost(AggregateStageSpec spec, KafkaClientSettings kafka, IKeyValueBytesStoreSupplier store, string stateDir,
+        ILoggerFactory logs, StageHealth health)
     {
-        _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
+        _deadLetters = new KafkaDeadLetterSink(kafka, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
         var topology = AggregateTopologyBuilder.Build(spec, store, _deadLetters, Counters);
         var config = new StreamConfig<ByteArraySerDes, ByteArraySerDes>
         {
             ApplicationId = spec.ApplicationId,
-            BootstrapServers = bootstrapServers,
             // Latency: Streamiz gathers a poll for PollMs before it processes any of it, so the window stays 1 ms; an
             // idle thread waits on the broker instead (LongPollConsumer), whose long poll answers when data arrives.
             PollMs = 1,
-            FetchWaitMaxMs = fetchWaitMaxMs,
+            FetchWaitMaxMs = kafka.StageFetchWaitMaxMs,
             LingerMs = 0,
             // Each commit flushes the store: FASTER then starts a background checkpoint (never a stall).
             CommitIntervalMs = 1000,
-            SessionTimeoutMs = KafkaClientDefaults.SessionTimeoutMs,
-            HeartbeatIntervalMs = KafkaClientDefaults.SessionTimeoutMs / 3,
+            SessionTimeoutMs = kafka.SessionTimeoutMs,
+            HeartbeatIntervalMs = kafka.SessionTimeoutMs / 3,
             // Outputs are keyed like the sources: the same murmur2 partitioner as every other producer.
             Partitioner = KafkaClientDefaults.KeyPartitioner,
             AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
@@ -50,7 +49,7 @@ internal sealed class AggregateStageHost : IAsyncDisposable
             AllowAutoCreateTopics = false,
             Logger = new StreamizLoggerFactory(logs),
         };
-        KafkaClientDefaults.Security.Apply(config);
+        kafka.Apply(config, spec.Name);
         _stream = new KafkaStream(topology, config, new LongPollKafkaSupplier(config, IdleWait));
         _stream.StateChanged += (_, next) =>
         {

@@ -67,10 +67,6 @@ internal sealed class PipelineHost : IAsyncDisposable
     /// <summary>Static membership id of the state stage's consumer (null: dynamic membership).</summary>
     public string? GroupInstanceId { get; init; }
 
-    /// <summary>The stages' <c>fetch.wait.max.ms</c>: long (the broker answers when data arrives) unless the broker is the
-    /// librdkafka mock (<see cref="KafkaClientDefaults.MockStageFetchWaitMaxMs"/>).</summary>
-    public int FetchWaitMaxMs { get; init; } = KafkaClientDefaults.StageFetchWaitMaxMs;
-
     /// <summary>The aggregate stage when this host runs it (after <see cref="StartAsync"/> created it), else null.</summary>
     public AggregateStageHost? AggregateOrNull => _aggregate;
 
@@ -129,7 +125,7 @@ internal sealed class PipelineHost : IAsyncDisposable
     }
 
     public async Task StartAsync(
-        string bootstrapServers,
+        KafkaClientSettings kafka,
         ITopicProvisioner? provisioner,
         IConnectionMultiplexer redis,
         IKeyValueBytesStoreSupplier aggregateStore,
@@ -145,13 +141,13 @@ internal sealed class PipelineHost : IAsyncDisposable
         }
         var starting = new List<Task>(4);
         if (stages.HasFlag(Stages.Workers))
-            starting.Add(StartStageAsync(Stages.Workers, bootstrapServers, redis, aggregateStore, stateDir, ct));
+            starting.Add(StartStageAsync(Stages.Workers, kafka, redis, aggregateStore, stateDir, ct));
         if (stages.HasFlag(Stages.Queue))
-            starting.Add(StartStageAsync(Stages.Queue, bootstrapServers, redis, aggregateStore, stateDir, ct));
+            starting.Add(StartStageAsync(Stages.Queue, kafka, redis, aggregateStore, stateDir, ct));
         if (stages.HasFlag(Stages.State))
-            starting.Add(StartStageAsync(Stages.State, bootstrapServers, redis, aggregateStore, stateDir, ct));
+            starting.Add(StartStageAsync(Stages.State, kafka, redis, aggregateStore, stateDir, ct));
         if (stages.HasFlag(Stages.Aggregate))
-            starting.Add(StartStageAsync(Stages.Aggregate, bootstrapServers, redis, aggregateStore, stateDir, ct));
+            starting.Add(StartStageAsync(Stages.Aggregate, kafka, redis, aggregateStore, stateDir, ct));
         // Both groups join concurrently: each waits for its own first rebalance.
         await Task.WhenAll(starting);
         Started = true;
@@ -159,28 +155,27 @@ internal sealed class PipelineHost : IAsyncDisposable
 
     /// <summary>Starts one stage (topics already provisioned); completes when it joined its group (and, for the state
     /// stage, read its snapshot offsets). A pod's host calls this once per stage from that stage's hosted service.</summary>
-    public Task StartStageAsync(Stages stage, string bootstrapServers, IConnectionMultiplexer redis, IKeyValueBytesStoreSupplier aggregateStore,
+    public Task StartStageAsync(Stages stage, KafkaClientSettings kafka, IConnectionMultiplexer redis, IKeyValueBytesStoreSupplier aggregateStore,
         string stateDir, CancellationToken ct)
     {
         switch (stage)
         {
             case Stages.State:
-                _state = new StateStageHost(_spec.State, bootstrapServers, redis, _logs, Health)
+                _state = new StateStageHost(_spec.State, kafka, redis, _logs, Health)
                 {
                     DrainTimeout = DrainTimeout,
                     GroupInstanceId = GroupInstanceId,
                     SnapshotDirectory = SnapshotDirectory,
                     SnapshotEvery = SnapshotEvery,
-                    FetchWaitMaxMs = FetchWaitMaxMs,
                 };
                 return _state.StartAsync(ct);
             case Stages.Aggregate:
-                _aggregate = new AggregateStageHost(_spec.Aggregate, bootstrapServers, aggregateStore, stateDir, _logs, Health, FetchWaitMaxMs);
+                _aggregate = new AggregateStageHost(_spec.Aggregate, kafka, aggregateStore, stateDir, _logs, Health);
                 return _aggregate.StartAsync(ct);
             case Stages.Queue:
                 foreach (var queue in _spec.QueueStages)
                 {
-                    _queueStages.Add(new StateStageHost(queue.AsStateStage(), bootstrapServers, redis, _logs, Health, queue: queue)
+                    _queueStages.Add(new StateStageHost(queue.AsStateStage(), kafka, redis, _logs, Health, queue: queue)
                     {
                         DrainTimeout = DrainTimeout,
                         GroupInstanceId = GroupInstanceId is null ? null : $"{GroupInstanceId}-{queue.Name}",
@@ -188,20 +183,20 @@ internal sealed class PipelineHost : IAsyncDisposable
                 }
                 return Task.WhenAll(_queueStages.Select(q => q.StartAsync(ct)));
             case Stages.Workers:
-                StartWorkers(bootstrapServers, redis);
+                StartWorkers(kafka, redis);
                 return Task.CompletedTask;
             default:
                 throw new ArgumentOutOfRangeException(nameof(stage), stage, "one stage at a time");
         }
     }
 
-    private void StartWorkers(string bootstrapServers, IConnectionMultiplexer redis)
+    private void StartWorkers(KafkaClientSettings kafka, IConnectionMultiplexer redis)
     {
         var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan }; // each call's timeout is the resilience pipeline's
         _workerResources.Add(http);
         foreach (var queue in _spec.QueueStages.Where(q => q.Http is not null))
         {
-            var deadLetters = new KafkaDeadLetterSink(bootstrapServers, queue.DeadLetterTopic, _logs.CreateLogger($"ContactCenter.{queue.Name}.Workers.DeadLetter"));
+            var deadLetters = new KafkaDeadLetterSink(kafka, queue.DeadLetterTopic, _logs.CreateLogger($"ContactCenter.{queue.Name}.Workers.DeadLetter"));
             _workerResources.Add(deadLetters);
             var pool = new WorkerPool(new RedisJobQueue(redis, queue.QueueKey, WorkerOptions.QueueOptions()),
                 new HttpJobEffect(http, queue.Http!, WorkerOptions.ServiceBaseUrl), queue.Http!.Timeout, WorkerOptions, deadLetters,

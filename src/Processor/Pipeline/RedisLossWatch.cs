@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Kafka;
 using System.Collections.Concurrent;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Processing;
@@ -16,7 +17,7 @@ namespace ContactCenter.Processor.Pipeline;
 internal sealed class RedisLossWatch : IAsyncDisposable
 {
     private readonly StateStageSpec _spec;
-    private readonly string _bootstrapServers;
+    private readonly KafkaClientSettings _kafka;
     private readonly IConnectionMultiplexer _redis;
     private readonly RecordProcessorChain _processors;
     private readonly ILogger _logger;
@@ -33,11 +34,11 @@ internal sealed class RedisLossWatch : IAsyncDisposable
 
     /// <param name="acknowledged">Per partition, the highest offset Redis acknowledged to this stage.</param>
     /// <param name="livePosition">Per partition, the next offset the live consumer reads (null when unknown).</param>
-    public RedisLossWatch(StateStageSpec spec, string bootstrapServers, IConnectionMultiplexer redis, RecordProcessorChain processors,
+    public RedisLossWatch(StateStageSpec spec, KafkaClientSettings kafka, IConnectionMultiplexer redis, RecordProcessorChain processors,
         ILogger logger, Func<IReadOnlyDictionary<int, long>> acknowledged, Func<int, long?> livePosition)
     {
         _spec = spec;
-        _bootstrapServers = bootstrapServers;
+        _kafka = kafka;
         _redis = redis;
         _processors = processors;
         _logger = logger;
@@ -147,7 +148,7 @@ internal sealed class RedisLossWatch : IAsyncDisposable
             _logger.LogError("Redis lost writes of stage {Stage}: {Reason}. Rebuilding in the background from {Topic} while serving", _spec.Name, reason, _spec.InputTopic);
         _logger.LogWarning("Rebuilding partitions {Partitions} of stage {Stage} up to offsets {Offsets}",
             string.Join(",", upTo.Keys.Order()), _spec.Name, string.Join(",", upTo.OrderBy(u => u.Key).Select(u => u.Value)));
-        var rebuild = new RedisRebuild(_spec, _bootstrapServers, _redis, _processors, upTo, _logger);
+        var rebuild = new RedisRebuild(_spec, _kafka, _redis, _processors, upTo, _logger);
         _rebuilds.Add(rebuild);
         _ = rebuild.Completion.ContinueWith(done =>
         {

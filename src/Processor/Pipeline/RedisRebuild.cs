@@ -28,7 +28,7 @@ internal readonly record struct RebuildPartition(long Next, long UpTo)
 internal sealed class RedisRebuild : IAsyncDisposable
 {
     private readonly StateStageSpec _spec;
-    private readonly string _bootstrapServers;
+    private readonly KafkaClientSettings _kafka;
     private readonly FencedStateWriter _writer;
     private readonly StateRecordProcessor _records;
     private readonly ILogger _logger;
@@ -38,11 +38,11 @@ internal sealed class RedisRebuild : IAsyncDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _read;
 
-    public RedisRebuild(StateStageSpec spec, string bootstrapServers, StackExchange.Redis.IConnectionMultiplexer redis,
+    public RedisRebuild(StateStageSpec spec, KafkaClientSettings kafka, StackExchange.Redis.IConnectionMultiplexer redis,
         RecordProcessorChain processors, IReadOnlyDictionary<int, long> upTo, ILogger logger)
     {
         _spec = spec;
-        _bootstrapServers = bootstrapServers;
+        _kafka = kafka;
         _logger = logger;
         foreach (var (partition, end) in upTo)
             _partitions[partition] = new RebuildPartition(0, end);
@@ -69,7 +69,7 @@ internal sealed class RedisRebuild : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var config = KafkaClientDefaults.Consumer(_bootstrapServers, _spec.GroupId + ".rebuild");
+        var config = _kafka.Consumer(_spec.GroupId + ".rebuild");
         config.EnablePartitionEof = true;
         config.FetchWaitMaxMs = 100;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();

@@ -26,7 +26,7 @@ namespace ContactCenter.Processor.Pipeline;
 internal sealed class StateStageHost : IAsyncDisposable
 {
     private readonly StateStageSpec _spec;
-    private readonly string _bootstrapServers;
+    private readonly KafkaClientSettings _kafka;
     private readonly ILogger _logger;
     private readonly StageHealth _health;
     private readonly IConnectionMultiplexer _redis;
@@ -43,11 +43,11 @@ internal sealed class StateStageHost : IAsyncDisposable
 
     /// <param name="queue">When set, this host runs that queue stage (<paramref name="spec"/> is its
     /// <see cref="QueueStageSpec.AsStateStage"/>): each write carries its job.</param>
-    public StateStageHost(StateStageSpec spec, string bootstrapServers, IConnectionMultiplexer redis, ILoggerFactory logs, StageHealth health,
+    public StateStageHost(StateStageSpec spec, KafkaClientSettings kafka, IConnectionMultiplexer redis, ILoggerFactory logs, StageHealth health,
         FencedWriterOptions? writerOptions = null, QueueStageSpec? queue = null)
     {
         _spec = spec;
-        _bootstrapServers = bootstrapServers;
+        _kafka = kafka;
         _redis = redis;
         _health = health;
         _logger = logs.CreateLogger($"ContactCenter.{spec.Name}");
@@ -58,10 +58,10 @@ internal sealed class StateStageHost : IAsyncDisposable
         });
         _writer.Acknowledged += OnAcknowledged;
         _writer.Faulted += error => _health.Fail(spec.Name, "the Redis writer stopped on an error that retrying cannot fix", error);
-        _deadLetters = new KafkaDeadLetterSink(bootstrapServers, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
+        _deadLetters = new KafkaDeadLetterSink(kafka, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
         var processors = new RecordProcessorChain(spec.Processors, new RedisDedupStore(redis.GetDatabase(), spec.Name, _logger, _stop.Token));
         _records = new StateRecordProcessor(spec, processors, _deadLetters, Counters, queue);
-        _loss = new RedisLossWatch(spec, bootstrapServers, redis, processors, logs.CreateLogger($"ContactCenter.{spec.Name}.Recovery"),
+        _loss = new RedisLossWatch(spec, kafka, redis, processors, logs.CreateLogger($"ContactCenter.{spec.Name}.Recovery"),
             () => _acknowledged, p => _position.TryGetValue(p, out var next) ? next : null);
         _writer.ProgressLost += _loss.OnProgressLost;
     }
@@ -90,9 +90,6 @@ internal sealed class StateStageHost : IAsyncDisposable
 
     /// <summary>How long a graceful stop waits for Redis to acknowledge what the writer holds (then it commits what was).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>The consumer's <c>fetch.wait.max.ms</c>.</summary>
-    public int FetchWaitMaxMs { get; init; } = KafkaClientDefaults.StageFetchWaitMaxMs;
 
     /// <summary>How long the idle consumer loop waits for a record before it looks at commits and the stop signal again.</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
@@ -134,10 +131,9 @@ internal sealed class StateStageHost : IAsyncDisposable
 
     private async Task ConsumeLoop()
     {
-        var config = KafkaClientDefaults.Consumer(_bootstrapServers, _spec.GroupId);
         // The broker answers a waiting fetch as soon as data arrives, so a long wait costs no latency (see
         // KafkaClientDefaults.StageFetchWaitMaxMs; the mock needs a short one).
-        config.FetchWaitMaxMs = FetchWaitMaxMs;
+        var config = _kafka.StageConsumer(_spec.GroupId, _spec.Name);
         if (!string.IsNullOrEmpty(GroupInstanceId))
             config.GroupInstanceId = GroupInstanceId;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)

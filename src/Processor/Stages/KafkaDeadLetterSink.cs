@@ -23,11 +23,11 @@ internal sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
     private long _sent;
     private long _failed;
 
-    public KafkaDeadLetterSink(string bootstrapServers, string topic, ILogger logger)
+    public KafkaDeadLetterSink(KafkaClientSettings kafka, string topic, ILogger logger)
     {
         _topic = topic;
         _logger = logger;
-        var config = KafkaClientDefaults.Producer(bootstrapServers);
+        var config = kafka.Producer("dead-letter");
         config.MessageMaxBytes = 1_000_000;
         _producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build();
     }

@@ -55,32 +55,43 @@ internal sealed class DemoRunner
         Directory.CreateDirectory(stateDir);
         try
         {
-            var storeSupplier = AggregateStores.Create(_options.Store, spec.Aggregate.StoreName, AggregateStoreOptions.For(stateDir));
-            // Streamiz warns about its task checkpoints while the demo tears its temporary state down: errors only.
-            using var logs = Logs.Create(Microsoft.Extensions.Logging.LogLevel.Warning, Microsoft.Extensions.Logging.LogLevel.Error);
-            await using var pipeline = new PipelineHost(spec, logs)
+            // The demo runs a pod through the pod's own composition root (PodHost), as `contactcenter run` does; only the
+            // cluster is the sandbox's. Topics are created here because librdkafka's mock has no CreateTopics.
+            await PipelineHost.ProvisionTopicsAsync(spec, broker.Provisioner, ct);
+            var podOptions = new PodOptions
             {
-                FetchWaitMaxMs = broker.Kind == BrokerKind.Mock ? KafkaClientDefaults.MockStageFetchWaitMaxMs : KafkaClientDefaults.StageFetchWaitMaxMs,
+                Topology = spec.Name,
+                Stages = PipelineHost.Stages.All,
+                Store = _options.Store,
+                StateDir = stateDir,
+                CreateTopics = false,
+                Kafka = { BootstrapServers = broker.BootstrapServers },
+                Redis = { Endpoint = redisEndpoint },
+                Http = { Port = _options.HttpPort },
+            };
+            var kafka = new KafkaClientSettings(broker.BootstrapServers)
+            {
+                ClientId = "demo",
+                StageFetchWaitMaxMs = broker.Kind == BrokerKind.Mock ? KafkaClientDefaults.MockStageFetchWaitMaxMs : KafkaClientDefaults.StageFetchWaitMaxMs,
             };
             var started = Stopwatch.StartNew();
-            await pipeline.StartAsync(broker.BootstrapServers, broker.Provisioner, redis, storeSupplier, stateDir, ct);
+            // Streamiz warns about its task checkpoints while the demo tears its temporary state down: errors only.
+            await using var host = await PodHost.StartAsync(podOptions, kafka, spec, TopologySvg, new PodHostOptions
+            {
+                MinimumLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+                StreamizMinimumLevel = Microsoft.Extensions.Logging.LogLevel.Error,
+                AnyPortWhenTaken = true,
+            });
+            var pipeline = host.Pod.Pipeline;
+            if (await Task.WhenAny(host.Pod.Started, pipeline.Health.Failure).WaitAsync(ct) == pipeline.Health.Failure)
+                throw new InvalidOperationException(await pipeline.Health.Failure);
             _progress.WriteLine($"pipeline running after {started.Elapsed.TotalSeconds:F1}s");
             // GC pauses from here on: the traffic, not the start-up.
             using var gcPauses = new GcPauseRecorder();
 
             pipeline.State.Acknowledged += RecordLatency;
-            // The same endpoints as a pod's, while the demo runs.
-            await using var lag = new LagMonitor(broker.BootstrapServers, Pod.LagGroups(spec, PipelineHost.Stages.All), TimeSpan.FromSeconds(2), logs.CreateLogger("ContactCenter.Demo"));
-            lag.Start();
-            var status = new PodStatus(pipeline, new ReadinessOptions()) { Redis = redis, Lag = lag };
-            using var metrics = new PodMetrics(status);
-            metrics.Attach(pipeline.State);
-            await using var feed = new AgentFeed(spec.State, () => redis, logs.CreateLogger("ContactCenter.Feed"));
-            feed.Attach(pipeline.State, redis);
-            await using var web = await PodWeb.StartAsync(_options.HttpPort, status, Microsoft.Extensions.Logging.LogLevel.Warning,
-                new PodDashboard.Parts(feed, TopologySvg, () => metrics));
-            _progress.WriteLine($"endpoints {PodWeb.BaseUrl(web)} ({PodWeb.Healthz} {PodWeb.Readyz} {PodWeb.Metrics})");
-            _progress.WriteLine($"page {PodWeb.BaseUrl(web)}{PodDashboard.Page} (topology, live charts and agents while the traffic runs)");
+            _progress.WriteLine($"endpoints {host.BaseUrl} ({PodWeb.Healthz} {PodWeb.Readyz} {PodWeb.Metrics})");
+            _progress.WriteLine($"page {host.BaseUrl}{PodDashboard.Page} (topology, live charts and agents while the traffic runs)");
             var simulation = new AgentSimulation(_options.Agents, _options.Seed);
             var run = Stopwatch.StartNew();
             // A stage that stops ends the demo at once, with its reason, instead of after a long settle.
@@ -118,10 +129,12 @@ internal sealed class DemoRunner
                     : new LatencySummary(_latency.GetValueAtPercentile(50), _latency.GetValueAtPercentile(99), _latency.GetMaxValue(), _latency.TotalCount);
             }
             var events = Interlocked.Read(ref _produced);
+            var deadLettered = pipeline.Aggregate.DeadLettered + pipeline.State.DeadLettered;
+            await host.StopAsync();
             return new DemoSummary(
                 events, _options.Agents, live, redisAgents, mismatches,
                 Math.Round(events / Math.Max(produceSeconds, 0.001), 1), latency,
-                Interlocked.Read(ref _malformed), pipeline.Aggregate.DeadLettered + pipeline.State.DeadLettered,
+                Interlocked.Read(ref _malformed), deadLettered,
                 Interlocked.Read(ref _duplicates), _options.Store.ToString().ToLowerInvariant(),
                 garnet is null ? "external" : "garnet", Math.Round(settle.Elapsed.TotalSeconds, 2), samples)
             {

@@ -73,10 +73,33 @@ internal sealed class ProvisioningScenario(ProvisioningScenarioOptions options, 
         Directory.CreateDirectory(stateDir);
         try
         {
-            using var logs = Logs.Create(LogLevel.Warning, LogLevel.Error);
-            await using var pipeline = new PipelineHost(spec, logs) { WorkerOptions = WithService(options.Workers, service.BaseUrl) };
-            await pipeline.StartAsync(broker.BootstrapServers, broker.Provisioner, redis,
-                AggregateStores.Create(StoreKind.Faster, spec.Aggregate.StoreName, AggregateStoreOptions.For(stateDir)), stateDir, ct);
+            // Through the pod's own composition root, as `contactcenter run` hosts it.
+            await PipelineHost.ProvisionTopicsAsync(spec, broker.Provisioner, ct);
+            var podOptions = new PodOptions
+            {
+                Topology = spec.Name,
+                Stages = PipelineHost.Stages.All,
+                Store = StoreKind.Faster,
+                StateDir = stateDir,
+                CreateTopics = false,
+                Kafka = { BootstrapServers = broker.BootstrapServers },
+                Redis = { Endpoint = redisEndpoint },
+                Http = { Port = 0 },
+                Workers = WithService(options.Workers, service.BaseUrl),
+            };
+            var kafka = new KafkaClientSettings(broker.BootstrapServers)
+            {
+                ClientId = "provisioning-demo",
+                StageFetchWaitMaxMs = broker.Kind == BrokerKind.Mock ? KafkaClientDefaults.MockStageFetchWaitMaxMs : KafkaClientDefaults.StageFetchWaitMaxMs,
+            };
+            await using var host = await PodHost.StartAsync(podOptions, kafka, spec, "", new PodHostOptions
+            {
+                MinimumLevel = LogLevel.Warning,
+                StreamizMinimumLevel = LogLevel.Error,
+            });
+            var pipeline = host.Pod.Pipeline;
+            if (await Task.WhenAny(host.Pod.Started, pipeline.Health.Failure).WaitAsync(ct) == pipeline.Health.Failure)
+                throw new InvalidOperationException(await pipeline.Health.Failure);
             pipeline.State.Acknowledged += RecordLag;
             foreach (var stage in pipeline.QueueStages) stage.Acknowledged += RecordLag;
             var queue = new RedisJobQueue(redis, queueStage.QueueKey);
@@ -100,9 +123,11 @@ internal sealed class ProvisioningScenario(ProvisioningScenarioOptions options, 
             await producing;
             var seconds = run.Elapsed.TotalSeconds;
             var report = await Reconciler.RunAsync(queue, service, execute: false, ct);
+            var reaped = pipeline.Workers.Sum(w => w.Reaped);
+            await host.StopAsync();
             return new ProvisioningSummary(options.Agents, Math.Round(seconds, 2), Interlocked.Read(ref _maxLagMs), service.Duplicates,
                 counts.Retries, counts.Dead, service.Provisioned, report.Missing.Count, report.Extra.Count, service.Calls, service.Conflicts,
-                pipeline.Workers.Sum(w => w.Reaped), counts.Jobs);
+                reaped, counts.Jobs);
         }
         finally
         {

@@ -33,13 +33,15 @@ internal sealed class LocalKafka : IDisposable
     /// <c>message.max.bytes</c> (as a cluster would be configured to take larger records); the mock has no limit.
     /// </summary>
     /// <param name="dataDirectory">native only: persist topics, records and committed offsets there (<c>--data-dir</c>).</param>
-    public static LocalKafka Start(BrokerKind kind, int brokers, int? messageMaxBytes = null, string? dataDirectory = null) => kind switch
+    /// <param name="logger">where the embedded broker reports what it cannot do for a client (nothing by default).</param>
+    public static LocalKafka Start(BrokerKind kind, int brokers, int? messageMaxBytes = null, string? dataDirectory = null,
+        Microsoft.Extensions.Logging.ILogger? logger = null) => kind switch
     {
         BrokerKind.Embedded => new LocalKafka(KafkaBroker.Start(brokers, new KafkaBrokerOptions
         {
             MessageMaxBytes = messageMaxBytes ?? new KafkaBrokerOptions().MessageMaxBytes,
             DataDirectory = dataDirectory,
-        }), null),
+        }, logger), null),
         BrokerKind.Mock => new LocalKafka(null, LibrdkafkaMockCluster.Start(brokers)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
@@ -58,7 +60,7 @@ internal sealed class LocalKafka : IDisposable
 
     /// <summary>A one-line description for logs: which broker, how many nodes.</summary>
     public string Description => _native is not null
-        ? $"native Kafka-protocol broker, {_native.BrokerCount} broker(s)"
+        ? $"embedded Kafka-protocol broker, {_native.BrokerCount} broker(s)"
         : $"librdkafka {LibrdkafkaMockCluster.NativeVersion} mock cluster, {_mock!.BrokerCount} broker(s)";
 
     public void Dispose()

@@ -26,7 +26,7 @@ public sealed class TopicConfigTests : IDisposable
     public async Task The_derived_topic_and_the_changelog_are_created_compacted_the_sources_are_not()
     {
         var spec = TestSpecs.Agent("cfg.");
-        using var provisioner = new AdminTopicProvisioner(_broker.BootstrapServers);
+        using var provisioner = new AdminTopicProvisioner(new KafkaClientSettings(_broker.BootstrapServers));
         Assert.Empty(await PipelineHost.ProvisionTopicsAsync(spec, provisioner, CancellationToken.None));
 
         Assert.Equal("compact", await CleanupPolicyAsync(spec.Aggregate.OutputTopic));
@@ -39,7 +39,7 @@ public sealed class TopicConfigTests : IDisposable
     {
         var spec = TestSpecs.Agent("old.");
         _broker.CreateTopic(spec.Aggregate.OutputTopic, spec.Aggregate.OutputPartitions, new Dictionary<string, string> { ["cleanup.policy"] = "delete" });
-        using var provisioner = new AdminTopicProvisioner(_broker.BootstrapServers);
+        using var provisioner = new AdminTopicProvisioner(new KafkaClientSettings(_broker.BootstrapServers));
 
         var differences = await PipelineHost.ProvisionTopicsAsync(spec, provisioner, CancellationToken.None);
 

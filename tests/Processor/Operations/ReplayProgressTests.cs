@@ -11,7 +11,7 @@ public sealed class ReplayProgressTests
     {
         var output = new StringWriter();
         PartitionRange[] ranges = [new(0, 0, 100, 0, 100, "earliest", "latest-at-start"), new(1, 10, 20, 0, 20, "earliest", "latest-at-start")];
-        var result = await ReplayCommand.WithProgressAsync(output, ranges, async progress =>
+        var result = await ReplayCommand.WithProgressAsync(output, TimeSpan.FromSeconds(5), ranges, async progress =>
         {
             for (var i = 0; i <= 100; i += 10)
             {

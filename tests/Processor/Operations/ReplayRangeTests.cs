@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Operations;
 using ContactCenter.Sandbox.Kafka;
 
@@ -201,7 +202,7 @@ public sealed class OffsetForTimeOnBrokerTests : IDisposable
                 });
             }
         }
-        using var log = new KafkaPartitionLog(_broker.BootstrapServers, "timed", "offset-for-time-test");
+        using var log = new KafkaPartitionLog(new KafkaClientSettings(_broker.BootstrapServers), "timed", "offset-for-time-test");
         Assert.Equal((0L, 40L), log.Bounds(0));
         var finder = new OffsetForTime(log, new BrokerTimeIndex(log.Consumer, "timed"));
         Assert.Equal((25L, TimeLookup.Search), finder.Find(0, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_024_500), 0, 40));

@@ -65,7 +65,7 @@ public sealed class ReplayRepairTests(RealRedisBackend backend, ITestOutputHelpe
 
     private async Task<StateStageHost> StartPodAsync(StateStageSpec spec)
     {
-        var pod = new StateStageHost(spec, _broker.BootstrapServers, backend.Redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance));
+        var pod = new StateStageHost(spec, new KafkaClientSettings(_broker.BootstrapServers), backend.Redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await pod.StartAsync(timeout.Token);
         return pod;
@@ -105,7 +105,7 @@ public sealed class ReplayRepairTests(RealRedisBackend backend, ITestOutputHelpe
         await using var pipeline = new PipelineHost(good);
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
-            await pipeline.StartAsync(_broker.BootstrapServers, new MockTopicProvisioner(_broker), backend.Redis,
+            await pipeline.StartAsync(new KafkaClientSettings(_broker.BootstrapServers), new MockTopicProvisioner(_broker), backend.Redis,
                 AggregateStores.Create(StoreKind.Memory, good.Aggregate.StoreName), _dir, timeout.Token, PipelineHost.Stages.Aggregate);
         }
 

@@ -28,7 +28,7 @@ public sealed class ResetTests(RealRedisBackend backend, ITestOutputHelper log) 
 
     private async Task<StateStageHost> StartPodAsync(StateStageSpec spec)
     {
-        var pod = new StateStageHost(spec, _broker.BootstrapServers, backend.Redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance));
+        var pod = new StateStageHost(spec, new KafkaClientSettings(_broker.BootstrapServers), backend.Redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await pod.StartAsync(timeout.Token);
         return pod;

@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Kafka;
 using System.Text;
 using Confluent.Kafka;
 using ContactCenter.Processor.Pipeline;
@@ -21,7 +22,7 @@ public sealed class DeadLetterSinkTests(BrokerFixture kafka)
         var topic = kafka.NewTopic(1, "dlq");
         var value = new byte[1_100_000];
         Random.Shared.NextBytes(value);
-        var sink = new KafkaDeadLetterSink(kafka.BootstrapServers, topic, NullLogger.Instance);
+        var sink = new KafkaDeadLetterSink(new KafkaClientSettings(kafka.BootstrapServers), topic, NullLogger.Instance);
         sink.Send("agent", 4, 77, "a1"u8.ToArray(), value, new Headers { { "trace-id", "t-1"u8.ToArray() } }, "value is 1100000 bytes");
         sink.Send("agent", 4, 78, "a2"u8.ToArray(), "{\"x\":1}"u8.ToArray(), new Headers { { EventHeaders.Op, "CREATED"u8.ToArray() } }, "missing field 'version'");
         sink.Dispose();

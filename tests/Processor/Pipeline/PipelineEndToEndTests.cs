@@ -40,7 +40,7 @@ public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
     {
         var host = new PipelineHost(spec);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await host.StartAsync(_broker.BootstrapServers, _broker.Provisioner, backend.Redis,
+        await host.StartAsync(new KafkaClientSettings(_broker.BootstrapServers), _broker.Provisioner, backend.Redis,
             AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName), _stateDir, timeout.Token);
         return host;
     }
@@ -129,7 +129,7 @@ public abstract class PipelineEndToEndTests(RedisBackend backend) : IDisposable
 
         // A pod with no Kafka offsets at all (a new consumer group): Redis says where to resume.
         var freshGroup = spec.State with { GroupId = spec.State.GroupId + ".fresh" };
-        await using var state = new StateStageHost(freshGroup, _broker.BootstrapServers, backend.Redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance));
+        await using var state = new StateStageHost(freshGroup, new KafkaClientSettings(_broker.BootstrapServers), backend.Redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await state.StartAsync(timeout.Token);
 

@@ -40,7 +40,7 @@ public abstract class PoisonRecordProperties(RedisBackend backend) : IAsyncLifet
         _spec = TestSpecs.Agent(_prefix);
         _host = new PipelineHost(_spec);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _host.StartAsync(_broker.BootstrapServers, _broker.Provisioner, backend.Redis,
+        await _host.StartAsync(new KafkaClientSettings(_broker.BootstrapServers), _broker.Provisioner, backend.Redis,
             AggregateStores.Create(StoreKind.Memory, _spec.Aggregate.StoreName), _stateDir, timeout.Token);
         var producerConfig = KafkaClientDefaults.Producer(_broker.BootstrapServers);
         producerConfig.MessageMaxBytes = 2_000_000; // this test produces records past the engine's own producers' limit

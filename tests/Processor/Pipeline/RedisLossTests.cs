@@ -34,7 +34,7 @@ public abstract class RedisLossTests(RedisBackend backend) : IDisposable
     {
         var host = new PipelineHost(Spec) { SnapshotDirectory = snapshots };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await host.StartAsync(_broker.BootstrapServers, new MockTopicProvisioner(_broker), redis,
+        await host.StartAsync(new KafkaClientSettings(_broker.BootstrapServers), new MockTopicProvisioner(_broker), redis,
             AggregateStores.Create(StoreKind.Memory, Spec.Aggregate.StoreName), _stateDir, timeout.Token);
         return host;
     }

@@ -29,7 +29,7 @@ public sealed class StageFailureTests(RealRedisBackend backend)
         var stateDir = Directory.CreateTempSubdirectory("cc-fail-test-").FullName;
         await using var host = new PipelineHost(spec, factory);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await host.StartAsync(broker.BootstrapServers, broker.Provisioner, backend.Redis,
+        await host.StartAsync(new KafkaClientSettings(broker.BootstrapServers), broker.Provisioner, backend.Redis,
             AggregateStores.Create(StoreKind.Memory, spec.Aggregate.StoreName), stateDir, timeout.Token);
         Assert.True(host.Health.IsHealthy);
 

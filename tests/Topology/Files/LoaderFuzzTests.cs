@@ -1,3 +1,4 @@
+using ContactCenter.Processor.Pipeline;
 using System.Text;
 using ContactCenter.Topology.Files;
 using FsCheck;

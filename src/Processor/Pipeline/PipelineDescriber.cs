@@ -1,11 +1,10 @@
 using System.Text;
-using ContactCenter.Processor.Pipeline;
 using ContactCenter.Processor.Streams;
 using ContactCenter.Stores;
 using ContactCenter.Topology.Spec;
 using ContactCenter.Processor.Stages;
 
-namespace ContactCenter.Cli;
+namespace ContactCenter.Processor.Pipeline;
 
 /// <summary>
 /// What <c>describe</c> prints: each stage of a compiled <see cref="PipelineSpec"/> as its host runs it. The aggregate
