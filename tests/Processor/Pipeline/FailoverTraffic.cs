@@ -44,7 +44,7 @@ internal sealed class FailoverTraffic : IAsyncDisposable
     {
         var host = new PipelineHost(Spec);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await host.StartAsync(_broker.BootstrapServers, _broker.Provisioner, redis,
+        await host.StartAsync(new KafkaClientSettings(_broker.BootstrapServers), _broker.Provisioner, redis,
             AggregateStores.Create(StoreKind.Memory, Spec.Aggregate.StoreName), _stateDir, timeout.Token);
         return host;
     }
