@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs that NuGet cannot provide: a real redis-server, Debian's chromium with
-# chromium-driver for the test that drives the pod's page in a real headless browser, and the broker conformance
-# suite's independent Kafka clients: kafka-python (Debian's python3-kafka) and kafkajs (npm, pinned by
-# tests/Broker/Clients/node/package-lock.json, installed there with `npm ci`).
+# Installs what the test suite needs that NuGet cannot provide: a real redis-server (with redis-cli, which builds the
+# Redis Cluster of the cluster tests) and redis-sentinel (the Sentinel failover test; scripts/redis-cluster.sh starts
+# both), Debian's chromium with chromium-driver for the test that drives the pod's page in a real headless browser,
+# and the broker conformance suite's independent Kafka clients: kafka-python (Debian's python3-kafka) and kafkajs
+# (npm, pinned by tests/Broker/Clients/node/package-lock.json, installed there with `npm ci`).
 # Idempotent: does nothing when everything is already there.
 # The tests start their own redis-server on a free loopback port, so the system
 # service is stopped and disabled after installing: nothing is left listening on 6379.
@@ -10,6 +11,10 @@ set -euo pipefail
 
 have_redis() {
   command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ]
+}
+
+have_sentinel() {
+  { command -v redis-sentinel >/dev/null 2>&1 || [ -x /usr/bin/redis-sentinel ]; } && { command -v redis-cli >/dev/null 2>&1 || [ -x /usr/bin/redis-cli ]; }
 }
 
 have_chromium() {
@@ -49,6 +54,11 @@ if have_redis; then
 else
   PACKAGES+=(redis-server)
 fi
+if have_sentinel; then
+  echo "redis-sentinel already installed: $(command -v redis-sentinel || echo /usr/bin/redis-sentinel)"
+else
+  PACKAGES+=(redis-sentinel redis-tools)
+fi
 if have_chromium; then
   echo "chromium already installed: $(command -v chromium || echo /usr/bin/chromium)"
 else
@@ -84,13 +94,15 @@ $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"
 
 # In case a service manager started it anyway: stop it and keep it from starting at boot.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  $SUDO systemctl stop redis-server >/dev/null 2>&1 || true
-  $SUDO systemctl disable redis-server >/dev/null 2>&1 || true
+  $SUDO systemctl stop redis-server redis-sentinel >/dev/null 2>&1 || true
+  $SUDO systemctl disable redis-server redis-sentinel >/dev/null 2>&1 || true
 elif command -v service >/dev/null 2>&1; then
   $SUDO service redis-server stop >/dev/null 2>&1 || true
+  $SUDO service redis-sentinel stop >/dev/null 2>&1 || true
 fi
 
 have_redis || { echo "error: redis-server still not found after install" >&2; exit 1; }
+have_sentinel || { echo "error: redis-sentinel or redis-cli still not found after install" >&2; exit 1; }
 have_chromium || { echo "error: chromium or chromedriver still not found after install" >&2; exit 1; }
 have_node || { echo "error: node or npm still not found after install" >&2; exit 1; }
 have_kafka_python || { echo "error: python3-kafka still not importable by /usr/bin/python3 after install" >&2; exit 1; }

@@ -51,9 +51,11 @@ internal static class PurgeKeysCommand
             var db = connection.GetDatabase();
             var glob = RedisStateReader.KeyGlob(old);
             var candidates = new List<string>();
-            await foreach (var key in RedisStateReader.ScanKeysAsync(connection, glob + "*"))
+            // On a Redis Cluster a tombstone is named into its hash's slot ({hash}:tomb) and needs a pattern of its own.
+            string[] globs = ClusterSlots.IsCluster(connection) ? [glob + "*", "{" + glob + "*}" + FenceScript.TombstoneSuffix] : [glob + "*"];
+            await foreach (var key in globs.ToAsyncEnumerable().SelectMany(g => RedisStateReader.ScanKeysAsync(connection, g)))
             {
-                var hash = key.EndsWith(FenceScript.TombstoneSuffix, StringComparison.Ordinal) ? key[..^FenceScript.TombstoneSuffix.Length] : key;
+                var hash = FenceScript.KeyOfTombstone(key) ?? key;
                 if (Matches(old, hash, spec.State.Limits.MaxKeyBytes) && !Matches(current, hash, spec.State.Limits.MaxKeyBytes))
                     candidates.Add(key);
             }
@@ -80,7 +82,7 @@ internal static class PurgeKeysCommand
                 return 0;
             }
             foreach (var chunk in doomed.Chunk(500))
-                await db.KeyDeleteAsync(chunk.Select(k => (StackExchange.Redis.RedisKey)k).ToArray());
+                await ClusterSafe.DeleteAsync(db, chunk.Select(k => (StackExchange.Redis.RedisKey)k).ToArray());
             output.WriteLine($"deleted {doomed.Count} keys");
             return 0;
         });

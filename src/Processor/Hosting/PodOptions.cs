@@ -113,8 +113,13 @@ internal sealed class KafkaOptions
 
 internal sealed class RedisOptions
 {
-    /// <summary>host:port (or any StackExchange.Redis configuration string without secrets).</summary>
+    /// <summary>host:port (or any StackExchange.Redis configuration string without secrets); a Redis Cluster's seed nodes
+    /// (<c>h1:p1,h2:p2</c>); with <see cref="ServiceName"/>, the sentinels.</summary>
     public string Endpoint { get; set; } = "";
+
+    /// <summary>The Sentinel service (<c>sentinel monitor NAME ...</c>): <see cref="Endpoint"/> lists the sentinels and the
+    /// connection follows whichever server they name primary.</summary>
+    public string? ServiceName { get; set; }
 
     /// <summary>ACL user (Redis 6+); empty: the default user.</summary>
     public string? User { get; set; }
@@ -137,6 +142,7 @@ internal sealed class RedisOptions
         var password = SecretFiles.Resolve(Password, PasswordFile);
         return Stores.Redis.RedisConnector.ConnectAsync(Endpoint, options =>
         {
+            if (!string.IsNullOrEmpty(ServiceName)) options.ServiceName = ServiceName;
             if (!string.IsNullOrEmpty(User)) options.User = User;
             if (password is not null) options.Password = password;
             if (Tls) options.Ssl = true;

@@ -25,6 +25,8 @@ internal sealed record AgentDiff(string Key, AgentChange Change, IReadOnlyList<F
 /// </summary>
 internal sealed class ShadowState(IDatabase db)
 {
+    private readonly bool _clustered = ClusterSlots.IsCluster(db.Multiplexer); // tombstones are named into their hash's slot there
+
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     /// <summary>Keys touched so far.</summary>
@@ -93,7 +95,7 @@ internal sealed class ShadowState(IDatabase db)
     private async Task<Entry> ReadAsync(string key)
     {
         var hash = db.HashGetAllAsync(key);
-        var tomb = db.StringGetAsync(FenceScript.TombstoneKey(key));
+        var tomb = db.StringGetAsync(FenceScript.TombstoneKey(key, _clustered));
         var entries = await hash.ConfigureAwait(false);
         var all = new Dictionary<string, string>(entries.Length, StringComparer.Ordinal);
         foreach (var e in entries)

@@ -124,7 +124,7 @@ internal sealed class RedisLossWatch : IAsyncDisposable
         }
         var upTo = starts.Where(s => s.Lost is not null).ToDictionary(s => s.Partition, s => s.RebuildUpTo);
         var reasons = starts.Where(s => s.Lost is not null).Select(s => s.Lost!).ToList();
-        var markers = db.StringGet(partitions.Select(p => MarkerKey(p)).ToArray());
+        var markers = ClusterSafe.Get(db, partitions.Select(p => MarkerKey(p)).ToArray());
         foreach (var (partition, marker) in partitions.Zip(markers))
         {
             if (marker.IsNull || upTo.ContainsKey(partition) || !long.TryParse((string?)marker, out var end)) continue;
@@ -175,6 +175,20 @@ internal sealed class RedisLossWatch : IAsyncDisposable
         _wake.Release();
     }
 
+    /// <summary>
+    /// The writer's check after a Redis Cluster topology change found partitions whose acknowledged progress a slot no
+    /// longer holds (<see cref="FencedStateWriter.ProgressLost"/>): they are rebuilt up to where live consumption is.
+    /// </summary>
+    public void OnProgressLost(IReadOnlyCollection<int> partitions)
+    {
+        var upTo = partitions.ToDictionary(p => p, p => _livePosition(p) ?? (_floors.TryGetValue(p, out var floor) && floor >= 0 ? floor + 1 : 0));
+        if (upTo.Count == 0)
+            return;
+        _ = StageEpoch.EnsureAsync(_redis.GetDatabase(), _epoch, CommandFlags.FireAndForget);
+        Rebuild(upTo, upTo.Keys.Select(p => $"a slot's recorded progress of partition {p} went back after a cluster topology change"), countsAsLoss: true);
+        _wake.Release();
+    }
+
     private RedisKey MarkerKey(int partition) => $"{_epoch}:rebuild:{partition}";
 
     private bool RebuildingLocked(int partition) => _rebuilds.Any(r => r.Covers(partition));
@@ -221,7 +235,7 @@ internal sealed class RedisLossWatch : IAsyncDisposable
         {
             var finished = rebuild.Finished.ToList();
             var db = _redis.GetDatabase();
-            db.KeyDelete(finished.Select(p => MarkerKey(p)).ToArray());
+            _ = ClusterSafe.DeleteAsync(db, finished.Select(p => MarkerKey(p)).ToArray(), CommandFlags.FireAndForget);
             var recorded = RedisStateReader.ReadOffsets(db, _spec.Name, RedisKeyspace.OffsetsPrefix, finished);
             foreach (var (partition, offset) in recorded)
             {

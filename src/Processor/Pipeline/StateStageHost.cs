@@ -63,6 +63,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         _records = new StateRecordProcessor(spec, processors, _deadLetters, Counters, queue);
         _loss = new RedisLossWatch(spec, kafka, redis, processors, logs.CreateLogger($"ContactCenter.{spec.Name}.Recovery"),
             p => _position.TryGetValue(p, out var next) ? next : null, _writer.SetFloor);
+        _writer.ProgressLost += _loss.OnProgressLost;
     }
 
     /// <summary>Where snapshot files are loaded from when Redis is found empty (and written to, with <see cref="SnapshotEvery"/>).</summary>

@@ -37,8 +37,9 @@ namespace ContactCenter.Stores.Redis;
 /// Numbers travel as canonical decimal strings and are compared as strings (longer = larger, then lexicographic):
 /// Redis runs Lua 5.1 (doubles only) and Garnet Lua 5.4, so converting an int64 offset with tonumber could round on one
 /// and not the other. Every key the script touches is declared in KEYS: Garnet (run with --lua-transaction-mode) locks
-/// exactly those keys, which is what makes the script atomic there. The keys of one call must live on one server (no
-/// Redis Cluster slot rule is enforced here).
+/// exactly those keys, which is what makes the script atomic there. On a Redis Cluster every key of one call must hash to
+/// one slot: the writer then sends one call per slot, with progress keys and tombstones named into that slot
+/// (<see cref="ClusterProgress"/>, <see cref="TombstoneKey(string, bool)"/>; docs/pipeline.md, "Redis Cluster").
 ///
 /// The script is assembled from sections (<see cref="Helpers"/>, <see cref="ApplyWrite"/>, <see cref="Driver"/>) so that
 /// a further per-write step can be added after a write applied without touching the fence itself.
@@ -219,6 +220,54 @@ internal static class FenceScript
 
     public static RedisKey TombstoneKey(string key) => key + TombstoneSuffix;
 
+    /// <summary>
+    /// The tombstone of <paramref name="key"/>, in the key's own slot when <paramref name="clustered"/>: <c>{key}:tomb</c>
+    /// (its hash tag is the whole agent key, so it hashes like the key), or <c>key:tomb</c> when the key carries a hash
+    /// tag of its own (the suffix does not change its slot), or, for a key holding a <c>}</c> but no hash tag (it cannot
+    /// be wrapped), its slot's tag in front: <c>{tag}key:tomb</c>. On one server it is always <c>key:tomb</c>.
+    /// </summary>
+    public static RedisKey TombstoneKey(string key, bool clustered)
+    {
+        if (!clustered || ClusterSlots.HasHashTag(key))
+            return key + TombstoneSuffix;
+        return key.Contains('}', StringComparison.Ordinal)
+            ? ClusterSlots.Tag(ClusterSlots.Of(key)) + key + TombstoneSuffix
+            : "{" + key + "}" + TombstoneSuffix;
+    }
+
+    /// <summary>The agent key a tombstone key belongs to (any naming of <see cref="TombstoneKey(string, bool)"/>), or null
+    /// when <paramref name="tombstone"/> is not one.</summary>
+    public static string? KeyOfTombstone(string tombstone)
+    {
+        if (!tombstone.EndsWith(TombstoneSuffix, StringComparison.Ordinal))
+            return null;
+        var key = tombstone[..^TombstoneSuffix.Length];
+        if (key.Length > 2 && key[0] == '{')
+        {
+            var close = key.IndexOf('}', StringComparison.Ordinal);
+            if (close == key.Length - 1 && !ClusterSlots.HasHashTag(key[1..^1]) && !key[1..^1].Contains('}', StringComparison.Ordinal))
+                return key[1..^1];
+            var rest = key[(close + 1)..];
+            if (close > 1 && rest.Contains('}', StringComparison.Ordinal) && !ClusterSlots.HasHashTag(rest) && key[..(close + 1)] == ClusterSlots.Tag(ClusterSlots.Of(rest)))
+                return rest;
+        }
+        return key;
+    }
+
+    /// <summary>Raises a progress key to ARGV[1] when it is missing or lower; returns 1 when it was missing or lower than
+    /// ARGV[2] (the last value this writer set: Redis lost it), else 0.</summary>
+    public const string RaiseProgress = """
+        local done = redis.call('GET', KEYS[1])
+        local function gt(a, b)
+          if #a ~= #b then return #a > #b end
+          return a > b
+        end
+        local lost = 0
+        if ARGV[2] ~= '' and ((not done) or gt(ARGV[2], done)) then lost = 1 end
+        if (not done) or gt(ARGV[1], done) then redis.call('SET', KEYS[1], ARGV[1]) end
+        return lost
+        """;
+
     public static RedisKey OffsetsKey(string prefix, string stage, int partition) =>
         string.Create(CultureInfo.InvariantCulture, $"{prefix}:{stage}:{partition}");
 
@@ -227,12 +276,13 @@ internal static class FenceScript
     /// </summary>
     /// <param name="progressKey">The progress key of a partition.</param>
     /// <param name="floor">Highest offset of a partition the writer saw acknowledged, or null.</param>
+    /// <param name="clustered">Name tombstones into their key's slot (<see cref="TombstoneKey(string, bool)"/>).</param>
     /// <param name="generation">A migration's generation and its cut-over key (<see cref="StageGeneration"/>); null for
-    /// generation 0, which adds nothing to the call.</param>
+    /// generation 0, which adds nothing to the call. (Not for a Redis Cluster yet: the cut-over key has a slot of its own.)</param>
     public static (RedisKey[] Keys, RedisValue[] Args) Call(ReadOnlySpan<FenceWrite> writes, long tombstoneTtlMs,
-        Func<int, RedisKey> progressKey, Func<int, long?> floor, StageGeneration? generation = null)
+        Func<int, RedisKey> progressKey, Func<int, long?> floor, bool clustered = false, StageGeneration? generation = null)
     {
-        var (keys, args) = Call(writes, tombstoneTtlMs, progressKey, floor);
+        var (keys, args) = Call(writes, tombstoneTtlMs, progressKey, floor, clustered);
         if (generation is not { } g)
             return (keys, args);
         // The Generation section: the cut-over key last in KEYS, the generation and the marker 'g' last in ARGV.
@@ -240,7 +290,7 @@ internal static class FenceScript
     }
 
     private static (RedisKey[] Keys, RedisValue[] Args) Call(ReadOnlySpan<FenceWrite> writes, long tombstoneTtlMs,
-        Func<int, RedisKey> progressKey, Func<int, long?> floor)
+        Func<int, RedisKey> progressKey, Func<int, long?> floor, bool clustered)
     {
         // Partitions whose progress this call moves: a replay never moves it, so it has no floor to hold Redis to either.
         var partitions = new List<int>(2);
@@ -270,7 +320,7 @@ internal static class FenceScript
         foreach (var (write, fenceTimestamp) in writes)
         {
             keys[k++] = write.Key;
-            keys[k++] = TombstoneKey(write.Key);
+            keys[k++] = TombstoneKey(write.Key, clustered);
             var fields = write.Fields;
             args[a++] = write.Partition;
             args[a++] = write.Offset;

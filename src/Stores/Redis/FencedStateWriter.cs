@@ -37,6 +37,9 @@ public sealed class FencedStateWriter : IAsyncDisposable
     private bool _sendScriptText = true; // loop only: until Redis answered one call, it may not hold the script
     private bool _generationRead; // loop only: the stage's generation is read once, before its first batch
     private StageGeneration? _generation;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ClusterProgress? _cluster; // set on a Redis Cluster: progress per (partition, slot)
+    private int _checkPending; // 1 while a progress check after a topology change is due or running
     private int _disposed;
     private volatile Exception? _fault;
 
@@ -53,7 +56,15 @@ public sealed class FencedStateWriter : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(_options.OffsetsKeyPrefix, nameof(options));
 
         _db = redis.GetDatabase();
+        _redis = redis;
         _stage = stage;
+        if (_options.Cluster ?? ClusterSlots.IsCluster(redis))
+        {
+            _cluster = new ClusterProgress(_options.OffsetsKeyPrefix, stage);
+            redis.ConfigurationChanged += OnTopologyChanged;
+            redis.ConnectionRestored += OnTopologyChanged;
+            redis.ConnectionFailed += OnTopologyChanged;
+        }
         _logger = _options.Logger ?? NullLogger.Instance;
         _tombstoneTtlMs = (long)_options.TombstoneTtl.TotalMilliseconds;
         _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(_options.QueueCapacity)
@@ -133,6 +144,12 @@ public sealed class FencedStateWriter : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
+        if (_cluster is not null)
+        {
+            _redis.ConfigurationChanged -= OnTopologyChanged;
+            _redis.ConnectionRestored -= OnTopologyChanged;
+            _redis.ConnectionFailed -= OnTopologyChanged;
+        }
         _queue.Writer.TryComplete();
         try
         {
@@ -234,13 +251,17 @@ public sealed class FencedStateWriter : IAsyncDisposable
             else _floors.Remove(change.Partition);
         }
         var (writes, slotOf) = WriteCoalescing.Coalesce(batch);
-        var callSize = _options.WritesPerCall;
-        var callCount = (writes.Count + callSize - 1) / callSize;
+        var plan = _cluster is null ? CallPlan.Single(writes, _options.WritesPerCall) : CallPlan.BySlot(writes, _options.WritesPerCall);
+        var callCount = plan.Calls.Length;
         var calls = new (RedisKey[] Keys, RedisValue[] Args)[callCount];
         for (var c = 0; c < callCount; c++)
         {
-            var slice = CollectionsMarshal.AsSpan(writes).Slice(c * callSize, Math.Min(callSize, writes.Count - c * callSize));
-            calls[c] = FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null, _generation);
+            var (first, count, hashSlot) = plan.Calls[c];
+            var slice = plan.Writes.AsSpan(first, count);
+            // A migration's generation rides only on a single server: on a cluster its cut-over key has a slot of its own.
+            calls[c] = _cluster is { } cluster
+                ? FenceScript.Call(slice, _tombstoneTtlMs, p => cluster.Key(p, hashSlot), p => cluster.Floor(p, hashSlot), clustered: true)
+                : FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null, generation: _generation);
         }
 
         var slotResults = new long[writes.Count];
@@ -255,8 +276,9 @@ public sealed class FencedStateWriter : IAsyncDisposable
             for (var c = from; c < callCount; c++)
             {
                 // By hash once Redis has the script; the first call after Redis lost its script cache sends the text,
-                // which loads it for the calls pipelined behind it.
-                sent[c - from] = c == from && _sendScriptText
+                // which loads it for the calls pipelined behind it. On a cluster the calls go to several servers, so
+                // each of them carries the text then.
+                sent[c - from] = _sendScriptText && (c == from || _cluster is not null)
                     ? pipeline.ScriptEvaluateAsync(FenceScript.Source, calls[c].Keys, calls[c].Args)
                     : pipeline.ScriptEvaluateAsync(FenceScript.Sha1, calls[c].Keys, calls[c].Args);
             }
@@ -282,19 +304,18 @@ public sealed class FencedStateWriter : IAsyncDisposable
             for (var c = from; c < callCount && firstFailed < 0; c++)
             {
                 var call = sent[c - from];
-                var first = c * callSize;
-                var count = Math.Min(callSize, writes.Count - first);
+                var (first, count, _) = plan.Calls[c];
                 if (call.IsCompletedSuccessfully)
                 {
-                    _sendScriptText = false;
                     for (var i = 0; i < count; i++)
                     {
+                        var slot = plan.Origin(first + i);
                         var (result, refused) = FenceScript.Result(call.Result, i);
-                        slotResults[first + i] = result;
+                        slotResults[slot] = result;
                         if (refused is not null)
                         {
-                            slotResults[first + i] = Refused;
-                            (rejected ??= new()).Add((writes[first + i].Write, refused));
+                            slotResults[slot] = Refused;
+                            (rejected ??= new()).Add((writes[slot].Write, refused));
                         }
                     }
                 }
@@ -303,8 +324,9 @@ public sealed class FencedStateWriter : IAsyncDisposable
                     // The script could not even read a progress key: every write of the call is refused alike.
                     for (var i = 0; i < count; i++)
                     {
-                        slotResults[first + i] = Refused;
-                        (rejected ??= new()).Add((writes[first + i].Write, refused.Message));
+                        var slot = plan.Origin(first + i);
+                        slotResults[slot] = Refused;
+                        (rejected ??= new()).Add((writes[slot].Write, refused.Message));
                     }
                 }
                 else
@@ -313,28 +335,49 @@ public sealed class FencedStateWriter : IAsyncDisposable
                 }
             }
             if (firstFailed < 0)
+            {
+                _sendScriptText = false;
                 break;
+            }
 
             var error = sent[firstFailed - from].Exception?.GetBaseException() ?? new TaskCanceledException();
             from = firstFailed;
             if (error is RedisServerException && error.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal) && !_sendScriptText)
             {
-                // Redis restarted or flushed its scripts: send the text once, at once.
+                // Redis restarted, failed over or flushed its scripts: send the text once, at once.
                 _sendScriptText = true;
                 continue;
             }
             if (!RedisFailures.IsTransient(error))
                 throw error;
+            if (_cluster is not null && attempt % 4 == 1)
+                RefreshClusterMap(); // a node that stopped answering may have been replaced by its replica
             var delay = RedisFailures.Backoff(attempt, _options.MaxRetryDelay);
             _logger.LogWarning(error, "Fenced writer for stage {Stage}: Redis failed on call {Index} of {Count} (attempt {Attempt}); retrying in {Delay}",
                 _stage, firstFailed, callCount, attempt + 1, delay);
             await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
         }
 
+        HashSet<int>? lost = null;
+        if (_cluster is { } progress)
+        {
+            // Per (partition, slot), what Redis now holds for certain; then the resume positions, once every call is in.
+            foreach (var (first, count, hashSlot) in plan.Calls)
+            {
+                for (var i = first; i < first + count; i++)
+                {
+                    var write = plan.Writes[i].Write;
+                    if (!write.Replay && slotResults[plan.Origin(i)] != Refused)
+                        progress.Acknowledge(write.Partition, hashSlot, write.Offset);
+                }
+            }
+            lost = await RaiseCheckpointsAsync(batch, i => slotOf[i] >= 0 && slotResults[slotOf[i]] != Refused).ConfigureAwait(false);
+        }
+
         var results = new long[batch.Count];
         for (var i = 0; i < batch.Count; i++)
             results[i] = slotOf[i] < 0 ? 0 : slotResults[slotOf[i]]; // a superseded write counts as stale
-        Acknowledge(batch, results, rejected, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        Acknowledge(batch, results, rejected, lost, System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>
@@ -363,12 +406,12 @@ public sealed class FencedStateWriter : IAsyncDisposable
     /// <summary>Result slot of a write Redis refused for itself.</summary>
     private const long Refused = -2;
 
-    private void Acknowledge(List<AgentStateWrite> batch, long[] results, List<(AgentStateWrite, string)>? rejected, TimeSpan elapsed)
+    private void Acknowledge(List<AgentStateWrite> batch, long[] results, List<(AgentStateWrite, string)>? rejected, HashSet<int>? lost, TimeSpan elapsed)
     {
         var applied = 0;
         var enqueued = 0;
         var highest = new Dictionary<int, long>();
-        HashSet<int>? regressed = null;
+        var regressed = lost;
         List<AgentStateWrite>? appliedWrites = null;
         for (var i = 0; i < batch.Count; i++)
         {
@@ -387,7 +430,8 @@ public sealed class FencedStateWriter : IAsyncDisposable
         }
         foreach (var write in batch)
         {
-            if (!write.Replay)
+            // On a cluster the floors are the resume positions raised after the batch (RaiseCheckpointsAsync).
+            if (!write.Replay && _cluster is null)
                 _floors[write.Partition] = Math.Max(_floors.GetValueOrDefault(write.Partition, -1), write.Offset);
         }
         var ack = new BatchAcknowledged(batch.ToArray(), applied, batch.Count - applied - (rejected?.Count ?? 0), highest)
@@ -412,6 +456,133 @@ public sealed class FencedStateWriter : IAsyncDisposable
             catch (Exception error)
             {
                 _logger.LogError(error, "Fenced writer for stage {Stage}: an Acknowledged handler threw", _stage);
+            }
+        }
+    }
+
+    /// <summary>True when this writer found a Redis Cluster and records progress per slot (<see cref="ClusterProgress"/>).</summary>
+    public bool IsCluster => _cluster is not null;
+
+    /// <summary>Raised (from a background check, not the writer's loop) with the partitions whose acknowledged progress a
+    /// Redis Cluster no longer holds after a topology change; see <see cref="BatchAcknowledged.Regressed"/>.</summary>
+    public event Action<IReadOnlyCollection<int>>? ProgressLost;
+
+    private void OnTopologyChanged(object? sender, EventArgs e)
+    {
+        if (Interlocked.Exchange(ref _checkPending, 1) == 0)
+            _ = Task.Run(CheckClusterProgressAsync);
+    }
+
+    /// <summary>
+    /// On a cluster, after the client saw the topology change (a node lost, a failover, a node back): every (partition,
+    /// slot) whose progress this writer saw acknowledged is read again, until the cluster answers for all of them, and the
+    /// partitions whose record went missing or below are reported (<see cref="ProgressLost"/>): a promoted replica lacked
+    /// writes its primary had acknowledged. A slot written again is caught by the fence itself; this finds the slots
+    /// nobody writes any more, and works while the stage is idle.
+    /// </summary>
+    private async Task CheckClusterProgressAsync()
+    {
+        for (var attempt = 0; !_stop.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                // Let a failover settle first; the check repeats until every key answered.
+                await Task.Delay(attempt == 0 ? TimeSpan.FromMilliseconds(500) : RedisFailures.Backoff(attempt, TimeSpan.FromSeconds(2)), _stop.Token).ConfigureAwait(false);
+                Volatile.Write(ref _checkPending, 0); // a change from now on starts another check
+                var lost = await ReadLostPartitionsAsync().ConfigureAwait(false);
+                if (lost.Count > 0)
+                {
+                    _logger.LogError("Fenced writer for stage {Stage}: Redis lost acknowledged writes of partitions {Partitions} (a promoted replica lagged or a node restarted empty)",
+                        _stage, string.Join(",", lost.Order()));
+                    ProgressLost?.Invoke(lost);
+                }
+                return;
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception error) when (RedisFailures.IsTransient(error))
+            {
+                // The slots of a lost node answer only once a replica took them over; ask the cluster for its map again.
+                _logger.LogDebug(error, "Fenced writer for stage {Stage}: progress check after a topology change postponed", _stage);
+                try { await _redis.ConfigureAsync().ConfigureAwait(false); } catch (Exception e) when (e is RedisException or TimeoutException) { }
+            }
+            catch (Exception error)
+            {
+                _logger.LogError(error, "Fenced writer for stage {Stage}: progress check after a topology change failed", _stage);
+                return;
+            }
+        }
+    }
+
+    private async Task<HashSet<int>> ReadLostPartitionsAsync()
+    {
+        var floors = _cluster!.Floors().ToList();
+        var lost = new HashSet<int>();
+        for (var first = 0; first < floors.Count; first += VerifyPage)
+        {
+            var page = floors.GetRange(first, Math.Min(VerifyPage, floors.Count - first));
+            var batch = _db.CreateBatch();
+            var reads = page.Select(f => batch.StringGetAsync(f.Key)).ToArray();
+            batch.Execute();
+            await Task.WhenAll(reads).WaitAsync(_stop.Token).ConfigureAwait(false);
+            for (var i = 0; i < page.Count; i++)
+            {
+                var held = reads[i].Result;
+                if (held.IsNull || !long.TryParse((string?)held, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var offset)
+                    || offset < page[i].Floor)
+                    lost.Add(page[i].Partition);
+            }
+        }
+        return lost;
+    }
+
+    private const int VerifyPage = 4096;
+
+    private void RefreshClusterMap() =>
+        _ = _redis.ConfigureAsync().ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    /// <summary>
+    /// On a cluster, raises each partition's resume position (<c>{prefix}:{stage}:{partition}</c>) to the batch's highest
+    /// offset once every call of the batch is acknowledged; returns the partitions whose position Redis had lost.
+    /// </summary>
+    /// <param name="counts">Whether batch write i moves the position: sent and not refused (a superseded write is covered
+    /// by the one standing for it, which has a higher offset).</param>
+    private async Task<HashSet<int>?> RaiseCheckpointsAsync(List<AgentStateWrite> batch, Func<int, bool> counts)
+    {
+        var highest = new Dictionary<int, long>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var write = batch[i];
+            if (!write.Replay && counts(i) && (!highest.TryGetValue(write.Partition, out var top) || write.Offset > top))
+                highest[write.Partition] = write.Offset;
+        }
+        HashSet<int>? lost = null;
+        for (var attempt = 0; ; attempt++)
+        {
+            var pipeline = _db.CreateBatch();
+            var raises = highest.Select(h => (h.Key, pipeline.ScriptEvaluateAsync(FenceScript.RaiseProgress, [OffsetsKey(h.Key)],
+                [h.Value, _floors.TryGetValue(h.Key, out var floor) ? floor : RedisValue.EmptyString]))).ToList();
+            pipeline.Execute();
+            try
+            {
+                await Task.WhenAll(raises.Select(r => r.Item2)).WaitAsync(_stop.Token).ConfigureAwait(false);
+                foreach (var (partition, raised) in raises)
+                {
+                    if ((long)raised.Result == 1)
+                        (lost ??= []).Add(partition);
+                    _floors[partition] = Math.Max(_floors.GetValueOrDefault(partition, -1), highest[partition]);
+                }
+                return lost;
+            }
+            catch (Exception error) when (error is not OperationCanceledException && RedisFailures.IsTransient(error))
+            {
+                var delay = RedisFailures.Backoff(attempt, _options.MaxRetryDelay);
+                _logger.LogWarning(error, "Fenced writer for stage {Stage}: raising the resume positions failed (attempt {Attempt}); retrying in {Delay}",
+                    _stage, attempt + 1, delay);
+                await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
             }
         }
     }

@@ -29,6 +29,10 @@ public sealed record FencedWriterOptions
     /// abandons what is left (never acknowledged, so the source offsets were never committed for it).</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Whether Redis is a Redis Cluster (one call per hash slot, progress per slot: <see cref="ClusterProgress"/>);
+    /// null asks the connection (cluster mode on its servers).</summary>
+    public bool? Cluster { get; init; }
+
     /// <summary>Where retries, failures and handler exceptions are reported; null logs nothing.</summary>
     public ILogger? Logger { get; init; }
 }

@@ -6,7 +6,10 @@ namespace ContactCenter.Stores.Redis;
 public static class RedisConnector
 {
     /// <summary>
-    /// Connects to <paramref name="endpoint"/> ("host:port", or any StackExchange.Redis configuration string).
+    /// Connects to <paramref name="endpoint"/> ("host:port", or any StackExchange.Redis configuration string): a Redis
+    /// Cluster from any of its nodes ("h1:p1,h2:p2", the client finds the rest and follows MOVED/ASK), a Sentinel-watched
+    /// primary from its sentinels and service name ("s1:26379,s2:26379,serviceName=NAME", or
+    /// <see cref="ConfigurationOptions.ServiceName"/> set by <paramref name="configure"/>): the connection follows failovers.
     /// Does not fail when the server is down (abortConnect=false): the multiplexer keeps reconnecting in the
     /// background and commands fail fast until it is back, which the fenced writer retries.
     /// </summary>

@@ -32,7 +32,7 @@ public static class RedisStateReader
         var offsets = new Dictionary<int, long>(keys.Count);
         if (keys.Count == 0)
             return offsets;
-        Collect(partitions, await db.StringGetAsync(keys.ToArray()).ConfigureAwait(false), offsets);
+        Collect(partitions, await ClusterSafe.GetAsync(db, keys.ToArray()).ConfigureAwait(false), offsets);
         return offsets;
     }
 
@@ -44,7 +44,7 @@ public static class RedisStateReader
     {
         ArgumentNullException.ThrowIfNull(db);
         var offsets = new Dictionary<int, long>(partitions.Count);
-        Collect(partitions, db.StringGet(partitions.Select(p => FenceScript.OffsetsKey(offsetsKeyPrefix, stage, p)).ToArray()), offsets);
+        Collect(partitions, ClusterSafe.Get(db, partitions.Select(p => FenceScript.OffsetsKey(offsetsKeyPrefix, stage, p)).ToArray()), offsets);
         return offsets;
     }
 
@@ -141,10 +141,15 @@ public static class RedisStateReader
     /// their tombstones: with a suffix after <c>{key}</c>, the tombstones (<c>{hash}:tomb</c>) do not match the hashes'
     /// pattern and get one of their own. A pattern ending in <c>{key}</c> matches both (callers tell them apart by suffix).
     /// </summary>
-    public static string[] StateGlobs(string keyPattern, bool tombstones)
+    /// <param name="clustered">On a Redis Cluster, tombstones are named <c>{hash}:tomb</c> (<see cref="FenceScript.TombstoneKey(string, bool)"/>) and
+    /// get a pattern of their own as well.</param>
+    public static string[] StateGlobs(string keyPattern, bool tombstones, bool clustered = false)
     {
         var glob = KeyGlob(keyPattern);
-        return keyPattern.EndsWith("{key}", StringComparison.Ordinal) || !tombstones ? [glob] : [glob, glob + FenceScript.TombstoneSuffix];
+        if (!tombstones)
+            return [glob];
+        var own = keyPattern.EndsWith("{key}", StringComparison.Ordinal) ? [glob] : new[] { glob, glob + FenceScript.TombstoneSuffix };
+        return clustered ? [.. own, "{" + glob + "}" + FenceScript.TombstoneSuffix] : own;
     }
 
     internal static string EscapeGlob(string literal)

@@ -40,7 +40,7 @@ public static class RedisSnapshots
         {
             // Read in pipelined pages, as a load writes: one round trip per key would make a save as slow as a rebuild.
             var page = new List<string>(SavePageSize);
-            foreach (var pattern in RedisStateReader.StateGlobs(keyPattern, tombstones: true))
+            foreach (var pattern in RedisStateReader.StateGlobs(keyPattern, tombstones: true, ClusterSlots.IsCluster(redis)))
             {
                 await foreach (var key in RedisStateReader.ScanKeysAsync(redis, pattern).ConfigureAwait(false))
                 {

@@ -99,3 +99,7 @@ public sealed class DedupCrashPropertiesOnRedis(RealRedisBackend backend) : Dedu
 [Collection(GarnetCollection.Name)]
 [Trait("Kind", "Integration")]
 public sealed class DedupCrashPropertiesOnGarnet(GarnetBackend backend) : DedupCrashProperties(backend);
+
+[Collection(RedisClusterCollection.Name)]
+[Trait("Kind", "Integration")]
+public sealed class DedupCrashPropertiesOnRedisCluster(RedisClusterBackend backend) : DedupCrashProperties(backend);

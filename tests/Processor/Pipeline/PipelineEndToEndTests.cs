@@ -206,3 +206,7 @@ public sealed class PipelineOnRedisTests(RealRedisBackend backend) : PipelineEnd
 [Collection(GarnetCollection.Name)]
 [Trait("Kind", "Integration")]
 public sealed class PipelineOnGarnetTests(GarnetBackend backend) : PipelineEndToEndTests(backend);
+
+[Collection(RedisClusterCollection.Name)]
+[Trait("Kind", "Integration")]
+public sealed class PipelineOnRedisClusterTests(RedisClusterBackend backend) : PipelineEndToEndTests(backend);

@@ -109,7 +109,9 @@ public abstract class RedisLossTests(RedisBackend backend) : IDisposable
     protected static async Task FlushAllAsync(string endpoint)
     {
         await using var admin = await ConnectionMultiplexer.ConnectAsync(endpoint + ",allowAdmin=true");
-        await admin.GetServer(admin.GetEndPoints()[0]).FlushAllDatabasesAsync();
+        // Every primary of a cluster (replicas follow); one server otherwise.
+        foreach (var server in admin.GetServers().Where(s => !s.IsReplica))
+            await server.FlushAllDatabasesAsync();
     }
 
     /// <summary>As after promoting a replica that lagged: some hashes are gone and every offset key went back to 0.</summary>
@@ -305,4 +307,13 @@ public sealed class RedisLossOnGarnetTests(GarnetBackend backend) : RedisLossTes
             garnet.Dispose();
         }
     }
+}
+
+[Collection(RedisClusterCollection.Name)]
+[Trait("Kind", "Integration")]
+public sealed class RedisLossOnRedisClusterTests(RedisClusterBackend backend) : RedisLossTests(backend)
+{
+    [Fact]
+    public Task One_primary_flushed_mid_traffic_ends_exact() =>
+        LoseWhileRunningAsync(backend.Redis, () => FlushAllAsync($"127.0.0.1:{backend.Topology.Primaries[0]}"));
 }

@@ -15,7 +15,7 @@ public abstract class FenceGenerationTests(RedisBackend backend)
 
     private static async Task<long> RunAsync(IDatabase db, AgentStateWrite write, RedisKey progressKey, StageGeneration? generation)
     {
-        var (keys, args) = FenceScript.Call([new FenceWrite(write)], 60_000, _ => progressKey, _ => null, generation);
+        var (keys, args) = FenceScript.Call([new FenceWrite(write)], 60_000, _ => progressKey, _ => null, generation: generation);
         return (long)(await db.ScriptEvaluateAsync(FenceScript.Source, keys, args))[0];
     }
 

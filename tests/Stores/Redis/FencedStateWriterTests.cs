@@ -111,8 +111,8 @@ public abstract class FencedStateWriterTests(RedisBackend backend)
         }
 
         Assert.Null(await RedisStateReader.ReadHashAsync(backend.Db, Key("a")));
-        Assert.Equal("1:101:2", (string?)await backend.Db.StringGetAsync(Key("a") + ":tomb"));
-        var remaining = await backend.Db.KeyTimeToLiveAsync(Key("a") + ":tomb");
+        Assert.Equal("1:101:2", (string?)await backend.Db.StringGetAsync(FenceScript.TombstoneKey(Key("a"), ClusterSlots.IsCluster(backend.Redis))));
+        var remaining = await backend.Db.KeyTimeToLiveAsync(FenceScript.TombstoneKey(Key("a"), ClusterSlots.IsCluster(backend.Redis)));
         Assert.NotNull(remaining);
         Assert.InRange(remaining.Value, TimeSpan.FromMinutes(9), ttl);
     }
@@ -125,7 +125,7 @@ public abstract class FencedStateWriterTests(RedisBackend backend)
             new AgentStateWrite(Key("a"), 1, 8, Fields(("state", "READY")), 2));
 
         Assert.Equal(new Dictionary<string, string> { ["state"] = "READY" }, await RedisStateReader.ReadHashAsync(backend.Db, Key("a")));
-        Assert.False(await backend.Db.KeyExistsAsync(Key("a") + ":tomb"));
+        Assert.False(await backend.Db.KeyExistsAsync(FenceScript.TombstoneKey(Key("a"), ClusterSlots.IsCluster(backend.Redis))));
     }
 
     [Fact]
@@ -336,3 +336,7 @@ public sealed class FencedStateWriterOnRedisTests(RealRedisBackend backend) : Fe
 [Collection(GarnetCollection.Name)]
 [Trait("Kind", "Integration")]
 public sealed class FencedStateWriterOnGarnetTests(GarnetBackend backend) : FencedStateWriterTests(backend);
+
+[Collection(RedisClusterCollection.Name)]
+[Trait("Kind", "Integration")]
+public sealed class FencedStateWriterOnRedisClusterTests(RedisClusterBackend backend) : FencedStateWriterTests(backend);

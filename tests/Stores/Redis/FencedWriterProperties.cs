@@ -179,7 +179,7 @@ public abstract class CrossPartitionFenceProperties(RedisBackend backend)
                 var expected = model.TryGetValue(key, out var fence) && !fence.Deleted ? fence.From : null;
                 if (hash?.GetValueOrDefault("from") != expected || (hash is not null && hash.Count != 1))
                     return false;
-                var tomb = (string?)await backend.Db.StringGetAsync($"cc:agent:{ns}:{key}:tomb");
+                var tomb = (string?)await backend.Db.StringGetAsync(FenceScript.TombstoneKey($"cc:agent:{ns}:{key}", ClusterSlots.IsCluster(backend.Redis)));
                 var expectedTomb = fence is { Deleted: true } ? $"{fence.Partition}:{fence.Offset}:{fence.Timestamp}" : null;
                 if (tomb != expectedTomb)
                     return false;
@@ -196,3 +196,11 @@ public sealed class CrossPartitionFencePropertiesOnRedis(RealRedisBackend backen
 [Collection(GarnetCollection.Name)]
 [Trait("Kind", "Integration")]
 public sealed class CrossPartitionFencePropertiesOnGarnet(GarnetBackend backend) : CrossPartitionFenceProperties(backend);
+
+[Collection(RedisClusterCollection.Name)]
+[Trait("Kind", "Integration")]
+public sealed class FencedWriterPropertiesOnRedisCluster(RedisClusterBackend backend) : FencedWriterProperties(backend);
+
+[Collection(RedisClusterCollection.Name)]
+[Trait("Kind", "Integration")]
+public sealed class CrossPartitionFencePropertiesOnRedisCluster(RedisClusterBackend backend) : CrossPartitionFenceProperties(backend);

@@ -1,3 +1,4 @@
+using ContactCenter.Testing;
 using ContactCenter.Processor.Hosting;
 using ContactCenter.Stores.Redis;
 using StackExchange.Redis;
@@ -83,4 +84,29 @@ public sealed class RealRedisCollection : ICollectionFixture<RealRedisBackend>
 public sealed class GarnetCollection : ICollectionFixture<GarnetBackend>
 {
     public const string Name = "garnet";
+}
+
+/// <summary>A Redis Cluster of 3 primaries with one replica each (Debian's redis-server in cluster mode).</summary>
+public sealed class RedisClusterBackend : RedisBackend
+{
+    private RedisTopologyProcess? _cluster;
+
+    public RedisTopologyProcess Topology => _cluster ?? throw new InvalidOperationException("Cluster not started.");
+
+    public override string Endpoint => Topology.ClusterEndpoint;
+
+    protected override async Task StartServerAsync() => _cluster = await RedisTopologyProcess.StartClusterAsync();
+
+    protected override async Task StopServerAsync()
+    {
+        if (_cluster is not null)
+            await _cluster.DisposeAsync();
+    }
+}
+
+/// <summary>All test classes on the Redis Cluster share one cluster.</summary>
+[CollectionDefinition(Name)]
+public sealed class RedisClusterCollection : ICollectionFixture<RedisClusterBackend>
+{
+    public const string Name = "redis-cluster";
 }

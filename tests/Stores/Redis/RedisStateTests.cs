@@ -61,12 +61,15 @@ public abstract class RedisStateTests(RedisBackend backend)
         await writer.WriteAsync(new AgentStateWrite($"st:{_ns}:gone", 0, 3, null, 3));
         await writer.FlushAsync();
 
+        // On a Redis Cluster the tombstone is named into its hash's slot ({hash}:tomb) and has a pattern of its own.
+        var clustered = ClusterSlots.IsCluster(backend.Redis);
         var all = new List<string>();
-        await foreach (var key in RedisStateReader.ScanKeysAsync(backend.Redis, $"st:{_ns}:*")) all.Add(key);
+        foreach (var glob in RedisStateReader.StateGlobs($"st:{_ns}:{{key}}", tombstones: true, clustered))
+            await foreach (var key in RedisStateReader.ScanKeysAsync(backend.Redis, glob)) all.Add(key);
         var state = new List<string>();
         await foreach (var key in RedisStateReader.ScanStateKeysAsync(backend.Redis, $"st:{_ns}:*")) state.Add(key);
 
-        Assert.Contains($"st:{_ns}:gone:tomb", all);
+        Assert.Contains((string)FenceScript.TombstoneKey($"st:{_ns}:gone", clustered)!, all);
         Assert.Equal([$"st:{_ns}:live"], state.Distinct());
     }
 
@@ -84,3 +87,7 @@ public sealed class RedisStateOnRedisTests(RealRedisBackend backend) : RedisStat
 [Collection(GarnetCollection.Name)]
 [Trait("Kind", "Integration")]
 public sealed class RedisStateOnGarnetTests(GarnetBackend backend) : RedisStateTests(backend);
+
+[Collection(RedisClusterCollection.Name)]
+[Trait("Kind", "Integration")]
+public sealed class RedisStateOnRedisClusterTests(RedisClusterBackend backend) : RedisStateTests(backend);
