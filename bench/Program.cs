@@ -5,6 +5,7 @@ using ContactCenter.Bench.Redis;
 using ContactCenter.Bench.SideEffects;
 using ContactCenter.Bench.Feed;
 using ContactCenter.Bench.Stores;
+using ContactCenter.Bench.Scale;
 
 // ContactCenter.Bench: one verb per benchmark. Keep this file a dispatcher only.
 return args switch
@@ -20,6 +21,7 @@ return args switch
     ["provisioning", .. var rest] => await ProvisioningBenchCommand.RunAsync(rest),
     ["dedup", .. var rest] => await DedupBenchCommand.RunAsync(rest),
     ["feed", .. var rest] => await FeedBenchCommand.RunAsync(rest),
+    ["scale", .. var rest] => await ScaleBenchCommand.RunAsync(rest),
     ["feed-clients", .. var rest] => await FeedBenchCommand.RunClientsAsync(rest),
     _ => Usage(),
 };
@@ -35,6 +37,9 @@ static int Usage()
                  [--stores rocksdb,memory,faster] [--dir PATH]
                  FASTER vs Streamiz RocksDB vs Streamiz in-memory through IKeyValueStore<Bytes, byte[]>;
                  last stdout line is a JSON object with the ratios.
+          scale [--quick]
+                 Redis Cluster / failover / reshard exactness, fenced writes/s on a cluster beside one redis-server, the
+                 longest partition pause while pods go 1 -> 3 -> 6 -> 2, the aggregate restore at 1M agents; one JSON line.
           broker [--quick] [--runs N]
                  native embedded broker vs librdkafka's mock: end-to-end throughput (plain client settings, 6
                  partitions), produce-to-consume latency and idle CPU at fetch.wait.max.ms=500; last line JSON.
