@@ -86,9 +86,10 @@ public sealed class SecureKafkaVerbTests : IDisposable
             "--bootstrap-servers", _broker.BootstrapServers, "--redis", redis.Endpoint, "--state-dir", Path.Combine(_dir, "state"));
         Assert.True(await pod.WaitForExitAsync(Bound), "a pod that cannot authenticate must stop, not hang\n" + pod.Output);
         Assert.NotEqual(0, pod.ExitCode);
-        Assert.Contains(pod.Stdout, l => l.StartsWith("not ready:", StringComparison.Ordinal));
-        // The broker's reason reaches the operator (today through librdkafka's own stderr lines; the pod's own
-        // "not ready" line still says the admin client timed out: see docs/broker.md).
+        // One line says why: the cluster refused the credentials, in the broker's own words, and which settings to check.
+        var notReady = Assert.Single(pod.Stdout, l => l.StartsWith("not ready:", StringComparison.Ordinal));
+        Assert.Contains("refused this pod's credentials", notReady);
+        Assert.Contains("Kafka:SaslPassword", notReady);
         Assert.Contains(pod.Stderr, l => l.Contains("invalid credentials with SASL mechanism SCRAM-SHA-256", StringComparison.Ordinal));
         Assert.DoesNotContain("wrong-password", pod.Output);
     }

@@ -249,12 +249,14 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
             // Only what is decided may be cleaned: nothing from the last batch or the last stable offset on, and
             // records of aborted transactions neither count as a key's latest value nor are rewritten.
             var lastStable = _transactions.LastStableOffset(_next);
-            var cleanable = FirstEndingAtOrAfter(lastStable);
-            if (cleanable > _batches.Count - 1) cleanable = _batches.Count - 1;
+            // Every decided batch (below the last stable offset, the active one included) says which value of a key is
+            // the latest; only those before the active batch are rewritten.
+            var decided = FirstEndingAtOrAfter(lastStable);
+            var cleanable = Math.Min(decided, _batches.Count - 1);
             var aborted = _transactions.AbortedByProducer();
             var parsed = new LogCompactor.BatchRecords?[_batches.Count];
             var latest = new Dictionary<byte[], long>(ByteKeyComparer.Instance);
-            for (var i = 0; i < cleanable; i++)
+            for (var i = 0; i < Math.Min(decided, _batches.Count); i++)
             {
                 if (IsAborted(_batches[i], aborted)) continue;
                 try { parsed[i] = LogCompactor.Records(_batches[i].Data.Span); }

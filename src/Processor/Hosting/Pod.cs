@@ -112,6 +112,11 @@ internal sealed class Pod : IAsyncDisposable
         var spec = Pipeline.Spec;
         _stateDir = _options.StateDir ?? Path.Combine(Path.GetTempPath(), "contactcenter-state", spec.Name);
         Directory.CreateDirectory(_stateDir);
+        // A cluster that refuses the credentials stops the pod at once with the reason (Kubernetes shows it); one that is
+        // merely away is waited for, as before: the stages retry and readiness says so.
+        if (await KafkaProbe.RunAsync(Kafka, TimeSpan.FromSeconds(10), ct) is { Reached: false, AuthenticationFailed: true } refused)
+            throw new InvalidOperationException($"Kafka at {Kafka.BootstrapServers} refused this pod's credentials: {refused.Detail} " +
+                "(check Kafka:SecurityProtocol, Kafka:SaslMechanism, Kafka:SaslUsername and Kafka:SaslPassword / Kafka:SaslPasswordFile)");
         _redis = await _options.Redis.ConnectAsync();
         Status.Redis = _redis;
         _lag = new LagMonitor(Kafka, LagGroups(spec, _options.Stages), _options.Readiness.LagInterval, _logger);

@@ -22,24 +22,10 @@ internal static class Reachability
     /// (down, wrong address, refused credentials).</summary>
     public static async Task EnsureKafkaAsync(KafkaClientSettings kafka, TimeSpan timeout, CancellationToken ct = default)
     {
-        string? lastError = null;
-        var config = kafka.Admin("probe");
-        using var admin = new AdminClientBuilder(config)
-            .SetLogHandler((_, _) => { })
-            .SetErrorHandler((_, error) => lastError = error.Reason)
-            .Build();
-        try
-        {
-            // GetMetadata blocks; it runs off the caller's thread and is bounded by its own timeout.
-            var metadata = await Task.Run(() => admin.GetMetadata(timeout), ct).ConfigureAwait(false);
-            if (metadata.Brokers.Count == 0) throw new KafkaException(ErrorCode.Local_Transport);
-        }
-        catch (KafkaException error)
-        {
-            var detail = lastError ?? error.Error.Reason;
+        var probe = await KafkaProbe.RunAsync(kafka, timeout, ct).ConfigureAwait(false);
+        if (!probe.Reached)
             throw new UnreachableException(
-                $"cannot reach Kafka at {kafka.BootstrapServers}: {detail} (check Kafka:BootstrapServers / --bootstrap-servers / CC__Kafka__BootstrapServers and the Kafka security settings)");
-        }
+                $"cannot reach Kafka at {kafka.BootstrapServers}: {probe.Detail} (check Kafka:BootstrapServers / --bootstrap-servers / CC__Kafka__BootstrapServers and the Kafka security settings)");
     }
 
     /// <summary>Connects and PINGs within <paramref name="timeout"/>; throws <see cref="UnreachableException"/> when

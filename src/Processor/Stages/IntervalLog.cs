@@ -31,4 +31,25 @@ internal sealed class IntervalLog(TimeSpan interval, TimeProvider? time = null)
             return true;
         }
     }
+
+    /// <summary>A message without its numbers, at most 200 characters: what repeats of one condition share (ports,
+    /// offsets, durations and counters differ between them).</summary>
+    public static string KindOf(string text)
+    {
+        var kind = new System.Text.StringBuilder(Math.Min(text.Length, 200));
+        var inNumber = false;
+        foreach (var c in text)
+        {
+            if (kind.Length >= 200) break;
+            if (char.IsAsciiDigit(c))
+            {
+                if (!inNumber) kind.Append('#');
+                inNumber = true;
+                continue;
+            }
+            inNumber = false;
+            kind.Append(c);
+        }
+        return kind.ToString();
+    }
 }

@@ -70,8 +70,6 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
         var tpo = record.TopicPartitionOffset;
         if (!_sourcesByTopic.TryGetValue(tpo.Topic, out var source))
             return Reject(record, $"topic '{tpo.Topic}' is not a source of stage '{_spec.Name}'");
-        if (_partitions?.Check(source, record.Key, tpo) is { } wrongPartition)
-            return Reject(record, wrongPartition);
         AcceptedRecord accepted;
         try
         {
@@ -85,6 +83,10 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
         {
             return Reject(record, RecordFailure.Describe(ex));
         }
+        // Placement is judged once the record itself is sound: a record without a key, header or valid body is
+        // refused for that, whatever partition a producer's partitioner gave it.
+        if (_partitions?.Check(source, record.Key, tpo) is { } wrongPartition)
+            return Reject(record, wrongPartition);
 
         var store = _store!;
         var current = store.Get(record.Key); // the world's: a store failure stops the stage

@@ -53,7 +53,7 @@ public static class RedisStateReader
     {
         ArgumentNullException.ThrowIfNull(db);
         var offsets = new Dictionary<int, long>(partitions.Count);
-        var values = await db.StringGetAsync(partitions.Select(p => FenceScript.OffsetsKey(offsetsKeyPrefix, stage, p)).ToArray()).ConfigureAwait(false);
+        var values = await ClusterSafe.GetAsync(db, partitions.Select(p => FenceScript.OffsetsKey(offsetsKeyPrefix, stage, p)).ToArray()).ConfigureAwait(false);
         Collect(partitions, values, offsets);
         return offsets;
     }

@@ -35,8 +35,13 @@ public static class StageEpoch
     /// </summary>
     public static async Task MarkRestoredAsync(IDatabase db, RedisKey epoch, Func<int, RedisKey> offsetsKey, IReadOnlyDictionary<int, long> offsets)
     {
+        // One key per call: on a Redis Cluster the progress key and the restored hash live in different slots. Both
+        // only ever move up, and the progress first, so a crash in between leaves nothing a pod would misread.
         foreach (var (partition, offset) in offsets)
-            await db.ScriptEvaluateAsync(Raise, [offsetsKey(partition), RestoredKey(epoch)], [partition, offset]).ConfigureAwait(false);
+        {
+            await db.ScriptEvaluateAsync(RaiseValue, [offsetsKey(partition)], [offset]).ConfigureAwait(false);
+            await db.ScriptEvaluateAsync(RaiseField, [RestoredKey(epoch)], [partition, offset]).ConfigureAwait(false);
+        }
         await EnsureAsync(db, epoch).ConfigureAwait(false);
     }
 
@@ -50,13 +55,19 @@ public static class StageEpoch
     public static void ClearRestored(IDatabase db, RedisKey epoch, int partition) =>
         db.HashDelete(RestoredKey(epoch), partition, CommandFlags.FireAndForget);
 
-    // KEYS: progress key, restored hash; ARGV: partition, offset. Both only move up.
-    private const string Raise = """
-        local offset = tonumber(ARGV[2])
+    // KEYS: progress key; ARGV: offset. Only moves up.
+    private const string RaiseValue = """
+        local offset = tonumber(ARGV[1])
         local progress = tonumber(redis.call('GET', KEYS[1]))
-        if progress == nil or progress < offset then redis.call('SET', KEYS[1], ARGV[2]) end
-        local mark = tonumber(redis.call('HGET', KEYS[2], ARGV[1]))
-        if mark == nil or mark < offset then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+        if progress == nil or progress < offset then redis.call('SET', KEYS[1], ARGV[1]) end
+        return 0
+        """;
+
+    // KEYS: restored hash; ARGV: partition, offset. Only moves up.
+    private const string RaiseField = """
+        local offset = tonumber(ARGV[2])
+        local mark = tonumber(redis.call('HGET', KEYS[1], ARGV[1]))
+        if mark == nil or mark < offset then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
         return 0
         """;
 }

@@ -48,7 +48,7 @@ internal static class MigrationRollback
         await foreach (var key in RedisStateReader.ScanKeysAsync(redis, $"{RedisKeyspace.OffsetsPrefix}:{plan.New.State.Name}:*").ConfigureAwait(false))
             progress.Add(key);
         progress.Add(StageEpoch.Key(RedisKeyspace.EpochPrefix, plan.New.State.Name));
-        await db.KeyDeleteAsync(progress.ToArray()).ConfigureAwait(false);
+        await ClusterSafe.DeleteAsync(db, progress.ToArray()).ConfigureAwait(false);
         done.Add($"deleted stage {plan.New.State.Name}'s progress and epoch ({progress.Count} keys)");
         using var admin = new AdminClientBuilder(kafka.Admin("migrate")).Build();
         var topics = plan.Topics.Select(t => t.Name).ToList();
