@@ -69,11 +69,7 @@ internal sealed class DemoRunner
                 Redis = { Endpoint = redisEndpoint },
                 Http = { Port = _options.HttpPort },
             };
-            var kafka = new KafkaClientSettings(broker.BootstrapServers)
-            {
-                ClientId = "demo",
-                StageFetchWaitMaxMs = broker.Kind == BrokerKind.Mock ? KafkaClientDefaults.MockStageFetchWaitMaxMs : KafkaClientDefaults.StageFetchWaitMaxMs,
-            };
+            var kafka = broker.ClientSettings("demo");
             var started = Stopwatch.StartNew();
             // Streamiz warns about its task checkpoints while the demo tears its temporary state down: errors only.
             await using var host = await PodHost.StartAsync(podOptions, kafka, spec, TopologySvg, new PodHostOptions

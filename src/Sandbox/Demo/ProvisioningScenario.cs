@@ -87,11 +87,7 @@ internal sealed class ProvisioningScenario(ProvisioningScenarioOptions options, 
                 Http = { Port = 0 },
                 Workers = WithService(options.Workers, service.BaseUrl),
             };
-            var kafka = new KafkaClientSettings(broker.BootstrapServers)
-            {
-                ClientId = "provisioning-demo",
-                StageFetchWaitMaxMs = broker.Kind == BrokerKind.Mock ? KafkaClientDefaults.MockStageFetchWaitMaxMs : KafkaClientDefaults.StageFetchWaitMaxMs,
-            };
+            var kafka = broker.ClientSettings("provisioning-demo");
             await using var host = await PodHost.StartAsync(podOptions, kafka, spec, "", new PodHostOptions
             {
                 MinimumLevel = LogLevel.Warning,

@@ -69,8 +69,7 @@ internal sealed class RepartitionScenario(RepartitionOptions options, TextWriter
         using var logs = Logs.Create(LogLevel.Warning, LogLevel.Error);
         var stateDir = Path.Combine(Path.GetTempPath(), "contactcenter-repartition", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(stateDir);
-        var fetchWait = broker.Kind == BrokerKind.Mock ? KafkaClientDefaults.MockStageFetchWaitMaxMs : KafkaClientDefaults.StageFetchWaitMaxMs;
-        var kafka = new KafkaClientSettings(broker.BootstrapServers) { StageFetchWaitMaxMs = fetchWait, ClientId = "repartition-demo" };
+        var kafka = broker.ClientSettings("repartition-demo");
         PipelineHost? oldPipeline = new(old, logs);
         PipelineHost? newPipeline = null;
         try

@@ -52,6 +52,14 @@ internal sealed class LocalKafka : IDisposable
 
     public BrokerKind Kind => _native is not null ? BrokerKind.Embedded : BrokerKind.Mock;
 
+    /// <summary>The settings a pod or tool of the sandbox connects with: no security, <paramref name="clientId"/>, and the
+    /// stages' fetch wait this broker needs (the librdkafka mock holds an empty fetch for the whole wait).</summary>
+    public KafkaClientSettings ClientSettings(string clientId) => new(BootstrapServers)
+    {
+        ClientId = clientId,
+        StageFetchWaitMaxMs = Kind == BrokerKind.Mock ? KafkaClientDefaults.MockStageFetchWaitMaxMs : KafkaClientDefaults.StageFetchWaitMaxMs,
+    };
+
     public string BootstrapServers => _native?.BootstrapServers ?? _mock!.BootstrapServers;
 
     public ITopicProvisioner Provisioner => _native is not null ? new BrokerTopicProvisioner(_native) : new MockTopicProvisioner(_mock!);
