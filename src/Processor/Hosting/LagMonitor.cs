@@ -52,11 +52,12 @@ internal sealed class LagMonitor : IAsyncDisposable
 
     private async Task Loop()
     {
-        using var admin = new AdminClientBuilder(_kafka.Admin("lag-monitor")).Build();
+        var clientLog = new KafkaClientLog(_logger);
+        using var admin = new AdminClientBuilder(_kafka.Admin("lag-monitor")).LogTo(clientLog).Build();
         var config = _kafka.Consumer("cc-lag-monitor-unused", "lag-monitor");
         // Never subscribes: only asks for log end offsets.
-        using var ends = new ConsumerBuilder<Ignore, Ignore>(config).Build();
-        var failures = new ContactCenter.Processor.Stages.IntervalLog(TimeSpan.FromMinutes(1));
+        using var ends = new ConsumerBuilder<Ignore, Ignore>(config).LogTo(clientLog).Build();
+        var failures = new ContactCenter.Processor.Logging.IntervalLog(TimeSpan.FromMinutes(1));
         while (!_stop.IsCancellationRequested)
         {
             try

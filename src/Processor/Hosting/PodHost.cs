@@ -31,12 +31,17 @@ internal sealed record PodHostOptions
 /// </summary>
 internal sealed class PodHost : IAsyncDisposable
 {
+    /// <summary>What disposing the web server may take of the grace period (see <see cref="Pod"/> for the other shares).</summary>
+    private const double WebServerShare = 0.05;
+
     private readonly WebApplication _app;
+    private readonly TimeSpan _gracePeriod;
     private int _disposed;
 
-    private PodHost(WebApplication app, Pod pod)
+    private PodHost(WebApplication app, Pod pod, TimeSpan gracePeriod)
     {
         _app = app;
+        _gracePeriod = gracePeriod;
         Pod = pod;
         BaseUrl = PodWeb.BaseUrl(app);
         Logs = app.Services.GetRequiredService<ILoggerFactory>();
@@ -79,7 +84,7 @@ internal sealed class PodHost : IAsyncDisposable
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        return new PodHost(app, pod);
+        return new PodHost(app, pod, options.Shutdown.GracePeriod);
     }
 
     /// <summary>Stops the host: each stage drains within the grace period (Redis writes flushed, offsets committed).</summary>
@@ -93,7 +98,7 @@ internal sealed class PodHost : IAsyncDisposable
         // carry the stop past the grace period; the process ends right after this anyway.
         try
         {
-            await _app.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            await _app.DisposeAsync().AsTask().WaitAsync(Pod.Share(_gracePeriod, WebServerShare)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

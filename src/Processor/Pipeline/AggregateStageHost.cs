@@ -6,6 +6,7 @@ using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State.Supplier;
 using ContactCenter.Processor.Stages;
+using ContactCenter.Processor.Threading;
 
 namespace ContactCenter.Processor.Pipeline;
 
@@ -127,7 +128,10 @@ internal sealed class AggregateStageHost : IAsyncDisposable
     /// <summary>Starts the stream; completes when Streamiz reports RUNNING.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        await _stream.StartAsync(ct);
+        // Not the host's token: Streamiz disposes the stream synchronously inside that token's Cancel(), i.e. on the
+        // thread stopping the host and with no bound (seconds to minutes while the broker is away). The stream is closed
+        // by DisposeAsync instead, on a thread of its own and within the stage's share of the grace period.
+        await _stream.StartAsync(CancellationToken.None).WaitAsync(ct);
         await _running.Task.WaitAsync(ct);
     }
 
@@ -141,8 +145,8 @@ internal sealed class AggregateStageHost : IAsyncDisposable
         // Streamiz closes synchronously and, with the broker away, retries its final commit for as long as it likes: it
         // runs on its own thread so the stop stays within its budget (and so within the pod's grace period).
         var deadline = System.Diagnostics.Stopwatch.StartNew();
-        await StopWithin(Task.Run(_stream.Dispose), "the Streamiz stream did not close (its final commit needs the broker)", deadline);
-        await StopWithin(Task.Run(_deadLetters.Dispose), "the dead-letter producer did not flush", deadline);
+        await StopWithin(DedicatedThread.Run(_stream.Dispose, "close streams"), "the Streamiz stream did not close (its final commit needs the broker)", deadline);
+        await StopWithin(DedicatedThread.Run(_deadLetters.Dispose, "close dead letters"), "the dead-letter producer did not flush", deadline);
     }
 
     private async Task StopWithin(Task stopping, string what, System.Diagnostics.Stopwatch deadline)

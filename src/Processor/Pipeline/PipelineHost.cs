@@ -238,11 +238,12 @@ internal sealed class PipelineHost : IAsyncDisposable
             await state.DisposeAsync();
         if (stage == Stages.Queue && Interlocked.Exchange(ref _queueStopped, 1) == 0)
         {
-            foreach (var queue in _queueStages) await queue.DisposeAsync();
+            // Side by side: each has the same stop bound, and one stage's bound is what the pod gives the queue stages.
+            await Task.WhenAll(_queueStages.Select(q => q.DisposeAsync().AsTask()));
         }
         if (stage == Stages.Workers && Interlocked.Exchange(ref _workersStopped, 1) == 0)
         {
-            foreach (var pool in _workers) await pool.DisposeAsync();
+            await Task.WhenAll(_workers.Select(p => p.DisposeAsync().AsTask()));
             foreach (var resource in _workerResources) resource.Dispose();
         }
     }

@@ -92,7 +92,7 @@ internal sealed class RedisRebuild : IAsyncDisposable
         var config = _kafka.Consumer(_spec.GroupId + ".rebuild");
         config.EnablePartitionEof = true;
         config.FetchWaitMaxMs = 100;
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).LogTo(new KafkaClientLog(_logger)).Build();
         var assigned = _partitions.Where(Pending).Select(p => p.Key).ToHashSet();
         consumer.IncrementalAssign(assigned.Select(p => new TopicPartitionOffset(_spec.InputTopic, p, Offset.Beginning)));
         try

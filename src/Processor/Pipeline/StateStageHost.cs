@@ -8,6 +8,7 @@ using ContactCenter.Topology.Spec;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using ContactCenter.Processor.Stages;
+using ContactCenter.Processor.Threading;
 
 namespace ContactCenter.Processor.Pipeline;
 
@@ -28,6 +29,7 @@ internal sealed class StateStageHost : IAsyncDisposable
     private readonly StateStageSpec _spec;
     private readonly KafkaClientSettings _kafka;
     private readonly ILogger _logger;
+    private readonly KafkaClientLog _clientLog;
     private readonly StageHealth _health;
     private readonly IConnectionMultiplexer _redis;
     private readonly FencedStateWriter _writer;
@@ -51,6 +53,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         _redis = redis;
         _health = health;
         _logger = logs.CreateLogger($"ContactCenter.{spec.Name}");
+        _clientLog = new KafkaClientLog(_logger);
         _writer = new FencedStateWriter(redis, spec.Name, (writerOptions ?? new FencedWriterOptions()) with
         {
             Logger = logs.CreateLogger($"ContactCenter.{spec.Name}.Redis"),
@@ -157,10 +160,11 @@ internal sealed class StateStageHost : IAsyncDisposable
             .SetPartitionsAssignedHandler(SeekPastSnapshot)
             .SetPartitionsRevokedHandler((_, partitions) => Revoke(partitions))
             .SetPartitionsLostHandler((_, partitions) => Revoke(partitions))
-            .SetErrorHandler((_, error) =>
+            .LogLinesTo(_clientLog)
+            .SetErrorHandler((client, error) =>
             {
                 if (error.IsFatal) _health.Fail(_spec.Name, $"fatal Kafka error: {error.Reason}");
-                else _logger.LogWarning("Kafka: {Reason}", error.Reason);
+                else _clientLog.OnError(client.Name, error);
             })
             .Build();
         try
@@ -177,11 +181,11 @@ internal sealed class StateStageHost : IAsyncDisposable
     /// (disposing would close again and block the same way); the process exit releases it.</summary>
     private async Task CloseAsync(IConsumer<byte[]?, byte[]?> consumer)
     {
-        var close = Task.Run(() =>
+        var close = DedicatedThread.Run(() =>
         {
             consumer.Close();
             consumer.Dispose();
-        });
+        }, "close consumer");
         if (await Task.WhenAny(close, Task.Delay(CloseTimeout)) != close)
         {
             _logger.LogWarning("The consumer did not leave group {Group} within {Timeout} (a rebalance in progress); the group will drop it after its session timeout",
@@ -368,7 +372,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         if (_snapshots is not null) finished &= await StopWithin(_snapshots, "the snapshot writer", clock);
         if (_loop is not null) finished &= await StopWithin(_loop, "the consumer's drain, commit and close", clock);
         finished &= await StopWithin(_writer.DisposeAsync().AsTask(), "the Redis writer", clock);
-        finished &= await StopWithin(Task.Run(_deadLetters.Dispose), "the dead-letter producer", clock);
+        finished &= await StopWithin(DedicatedThread.Run(_deadLetters.Dispose, "close dead letters"), "the dead-letter producer", clock);
         if (finished)
             _stop.Dispose(); // else something left behind may still look at it
     }

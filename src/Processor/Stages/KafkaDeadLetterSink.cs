@@ -29,7 +29,7 @@ internal sealed class KafkaDeadLetterSink : IDeadLetterSink, IDisposable
         _logger = logger;
         var config = kafka.Producer("dead-letter");
         config.MessageMaxBytes = 1_000_000;
-        _producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build();
+        _producer = new ProducerBuilder<byte[]?, byte[]?>(config).LogTo(new KafkaClientLog(logger)).Build();
     }
 
     /// <summary>Dead letters the broker acknowledged.</summary>

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Spec;
 using Microsoft.Extensions.Logging;
+using ContactCenter.Processor.Logging;
 using ContactCenter.Processor.Stages;
 
 namespace ContactCenter.Processor.Streams;

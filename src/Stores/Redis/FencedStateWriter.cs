@@ -220,6 +220,14 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
         {
             Stop(flushes, new ObjectDisposedException(nameof(FencedStateWriter)));
         }
+        catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) == 1)
+        {
+            // A stop that went on without this writer (Redis away past its share of the grace period) closed the
+            // connection under it: part of that stop, not a fault. Nothing here was acknowledged, so it is redelivered.
+            _logger.LogWarning("Fenced writer for stage {Stage} stopped with the Redis connection closed: {Count} writes not applied (not acknowledged, so redelivered)",
+                _stage, Pending);
+            Stop(flushes, new ObjectDisposedException(nameof(FencedStateWriter)));
+        }
         catch (Exception error)
         {
             _logger.LogError(error, "Fenced writer for stage {Stage} stopped: {Count} writes were not applied", _stage, Pending);

@@ -1,8 +1,8 @@
 using ContactCenter.Processor.Pipeline;
-using ContactCenter.Processor.Stages;
+using ContactCenter.Processor.Logging;
 using Microsoft.Extensions.Logging;
 
-namespace ContactCenter.Tests.Processor.Pipeline;
+namespace ContactCenter.Tests.Processor.Logging;
 
 /// <summary>A flood of one Streamiz error becomes one line per interval with its count; other lines pass untouched.</summary>
 [Trait("Kind", "Unit")]

@@ -1,4 +1,4 @@
-namespace ContactCenter.Processor.Stages;
+namespace ContactCenter.Processor.Logging;
 
 /// <summary>
 /// At most one log line per subject per interval, saying how many times it happened since the last line: a condition
