@@ -29,7 +29,7 @@ internal static class BrokerCommand
         };
         var topics = new Option<string?>("--topics")
         {
-            Description = "Topics to create up front: name:partitions[:replication],... .",
+            Description = "Topics to create up front: name:partitions[:replication][:compact],... (compact: cleanup.policy=compact, as the aggregate changelog needs; embedded broker only).",
         };
         var kind = BrokerKindOption.Create();
         var dataDir = new Option<DirectoryInfo?>("--data-dir")
@@ -67,6 +67,8 @@ internal static class BrokerCommand
                 requested = ParseTopics(parseResult.GetValue(topics));
                 if (requested.FirstOrDefault(t => t.Replication > brokerCount) is { Name: not null } tooMany)
                     throw new FormatException($"--topics: '{tooMany.Name}' asks for replication {tooMany.Replication} with {brokerCount} broker(s).");
+                if (parseResult.GetValue(kind) != BrokerKind.Embedded && requested.FirstOrDefault(t => t.Compact) is { Name: not null } compacted)
+                    throw new FormatException($"--topics: '{compacted.Name}' is compacted, which needs --broker embedded (librdkafka's mock never compacts).");
             }
             catch (FormatException e)
             {
@@ -114,7 +116,7 @@ internal static class BrokerCommand
         }
         using var _ = broker;
         foreach (var topic in topics)
-            broker.CreateTopic(topic.Name, topic.Partitions, topic.Replication);
+            broker.CreateTopic(topic.Name, topic.Partitions, topic.Replication, topic.Compact ? CompactConfig : null);
 
         // File first: whoever has read the stdout line can rely on the file being there too.
         if (bootstrapFile is not null) await WriteAtomicallyAsync(bootstrapFile, broker.BootstrapServers);
@@ -182,23 +184,28 @@ internal static class BrokerCommand
         return ports;
     }
 
-    internal readonly record struct TopicRequest(string Name, int Partitions, int Replication);
+    internal readonly record struct TopicRequest(string Name, int Partitions, int Replication, bool Compact = false);
 
-    /// <summary>Parses <c>name:partitions[:replication],...</c>; throws <see cref="FormatException"/> with a readable message.</summary>
+    private static readonly IReadOnlyDictionary<string, string> CompactConfig = new Dictionary<string, string> { ["cleanup.policy"] = "compact" };
+
+    /// <summary>Parses <c>name:partitions[:replication][:compact],...</c>; throws <see cref="FormatException"/> with a
+    /// readable message.</summary>
     internal static IReadOnlyList<TopicRequest> ParseTopics(string? spec)
     {
         if (string.IsNullOrWhiteSpace(spec)) return [];
         var result = new List<TopicRequest>();
         foreach (var item in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var parts = item.Split(':');
-            if (parts.Length is < 2 or > 3 || parts[0].Length == 0
+            var parts = item.Split(':').ToList();
+            var compact = parts.Count > 2 && parts[^1] == "compact";
+            if (compact) parts.RemoveAt(parts.Count - 1);
+            if (parts.Count is < 2 or > 3 || parts[0].Length == 0
                 || !int.TryParse(parts[1], out var partitions) || partitions < 1)
-                throw new FormatException($"--topics: '{item}' is not name:partitions[:replication] with partitions >= 1.");
+                throw new FormatException($"--topics: '{item}' is not name:partitions[:replication][:compact] with partitions >= 1.");
             var replication = 1;
-            if (parts.Length == 3 && (!int.TryParse(parts[2], out replication) || replication < 1))
-                throw new FormatException($"--topics: '{item}' has an invalid replication factor.");
-            result.Add(new TopicRequest(parts[0], partitions, replication));
+            if (parts.Count == 3 && (!int.TryParse(parts[2], out replication) || replication < 1))
+                throw new FormatException($"--topics: '{item}' has an invalid replication factor (a number, or 'compact' last).");
+            result.Add(new TopicRequest(parts[0], partitions, replication, compact));
         }
         return result;
     }

@@ -25,7 +25,7 @@ public partial class BrokerCommandTests
     {
         Assert.True(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "POSIX signals are needed for this test");
         var bootstrapFile = Path.Combine(Path.GetTempPath(), $"cc-bootstrap-{Guid.NewGuid():N}.txt");
-        using var process = StartBroker("--brokers", "2", "--bootstrap-file", bootstrapFile, "--topics", "cli-a:3,cli-b:1:2");
+        using var process = StartBroker("--brokers", "2", "--bootstrap-file", bootstrapFile, "--topics", "cli-a:3,cli-b:1:2,cli-c:2:compact");
         try
         {
             var line = await process.StandardOutput.ReadLineAsync().WaitAsync(Deadline);
@@ -40,6 +40,8 @@ public partial class BrokerCommandTests
                 Assert.Equal(2, metadata.Brokers.Count);
                 Assert.Equal(3, metadata.Topics.Single(t => t.Topic == "cli-a").Partitions.Count);
                 Assert.All(metadata.Topics.Single(t => t.Topic == "cli-b").Partitions, p => Assert.Equal(2, p.Replicas.Length));
+                var configs = await admin.DescribeConfigsAsync([new Confluent.Kafka.Admin.ConfigResource { Type = Confluent.Kafka.Admin.ResourceType.Topic, Name = "cli-c" }]);
+                Assert.Equal("compact", configs.Single().Entries["cleanup.policy"].Value);
             }
 
             Assert.Equal(0, Kill(process.Id, signal));
@@ -126,5 +128,10 @@ public class BrokerTopicListTests
         Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent:0"));
         Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics(":3"));
         Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent:3:x"));
+        Assert.Equal(
+            [new("agent-aggregate-changelog", 6, 1, Compact: true), new("c2", 3, 2, Compact: true)],
+            BrokerCommand.ParseTopics("agent-aggregate-changelog:6:compact,c2:3:2:compact"));
+        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent:compact"));
+        Assert.Throws<FormatException>(() => BrokerCommand.ParseTopics("agent:3:compact:2"));
     }
 }

@@ -64,10 +64,18 @@ internal sealed class LocalKafka : IDisposable
 
     public ITopicProvisioner Provisioner => _native is not null ? new BrokerTopicProvisioner(_native) : new MockTopicProvisioner(_mock!);
 
-    public void CreateTopic(string topic, int partitions, int replicationFactor = 1)
+    /// <exception cref="NotSupportedException"><paramref name="configs"/> given to librdkafka's mock, which keeps none (it
+    /// never compacts, for one).</exception>
+    public void CreateTopic(string topic, int partitions, int replicationFactor = 1, IReadOnlyDictionary<string, string>? configs = null)
     {
-        if (_native is not null) _native.CreateTopic(topic, partitions, replicationFactor: checked((short)replicationFactor));
-        else _mock!.CreateTopic(topic, partitions, replicationFactor);
+        if (_native is not null)
+        {
+            _native.CreateTopic(topic, partitions, configs, checked((short)replicationFactor));
+            return;
+        }
+        if (configs is { Count: > 0 })
+            throw new NotSupportedException($"topic {topic}: librdkafka's mock cluster keeps no topic configs ({string.Join(", ", configs.Keys)}); use the embedded broker");
+        _mock!.CreateTopic(topic, partitions, replicationFactor);
     }
 
     /// <summary>A one-line description for logs: which broker, how many nodes.</summary>
