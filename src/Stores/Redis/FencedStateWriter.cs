@@ -175,6 +175,8 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(write.Key, nameof(write));
         if (write.Partition < 0 || write.Offset < 0 || write.SourceTimestampMs < 0)
             throw new ArgumentOutOfRangeException(nameof(write), "Partition, offset and source timestamp must not be negative.");
+        if (write.PartVersions is { } versions && !PartVersionVector.IsValid(versions))
+            throw new ArgumentException($"Part versions '{versions}' are not name=version pairs separated by commas.", nameof(write));
         if (write.Fields is { } fields)
         {
             foreach (var field in fields)
