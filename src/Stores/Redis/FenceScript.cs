@@ -105,6 +105,10 @@ internal static class FenceScript
     /// A migration's writes (<see cref="StageGeneration"/>): when the call's last ARGV is 'g', the one before it is the
     /// generation of every write of the call and its last KEY is the generation's cut-over key. Until that key exists
     /// the writes change nothing (the shadow only records its progress); other calls are generation 0, always cut over.
+    /// On a Redis Cluster the cut-over key has a slot of its own, which a call for another slot cannot read: there the
+    /// last ARGV is 'G' and the two before it are the generation and whether the writer found the key ('1') before the
+    /// call. That is as good as reading it inside: the key, once set, stays (a rollback refuses after the cut-over), and a
+    /// call that takes it as missing changes no hash, as if it had run just before the cut-over.
     /// </summary>
     private const string Generation = """
         local gen, cut, nargs = '0', true, #ARGV
@@ -112,6 +116,10 @@ internal static class FenceScript
           gen = ARGV[nargs - 1]
           cut = redis.call('EXISTS', KEYS[#KEYS]) == 1
           nargs = nargs - 2
+        elseif ARGV[nargs] == 'G' then
+          gen = ARGV[nargs - 2]
+          cut = ARGV[nargs - 1] == '1'
+          nargs = nargs - 3
         end
         """;
 
@@ -297,15 +305,20 @@ internal static class FenceScript
     /// <param name="floor">Highest offset of a partition the writer saw acknowledged, or null.</param>
     /// <param name="clustered">Name tombstones into their key's slot (<see cref="TombstoneKey(string, bool)"/>).</param>
     /// <param name="generation">A migration's generation and its cut-over key (<see cref="StageGeneration"/>); null for
-    /// generation 0, which adds nothing to the call. (Not for a Redis Cluster yet: the cut-over key has a slot of its own.)</param>
+    /// generation 0, which adds nothing to the call.</param>
+    /// <param name="cutOverSeen">On a Redis Cluster (<paramref name="clustered"/>), whether the writer found the
+    /// generation's cut-over key before the call: the call cannot read a key of another slot.</param>
     public static (RedisKey[] Keys, RedisValue[] Args) Call(ReadOnlySpan<FenceWrite> writes, long tombstoneTtlMs,
-        Func<int, RedisKey> progressKey, Func<int, long?> floor, bool clustered = false, StageGeneration? generation = null)
+        Func<int, RedisKey> progressKey, Func<int, long?> floor, bool clustered = false, StageGeneration? generation = null, bool cutOverSeen = false)
     {
         var (keys, args) = Call(writes, tombstoneTtlMs, progressKey, floor, clustered);
         if (generation is not { } g)
             return (keys, args);
-        // The Generation section: the cut-over key last in KEYS, the generation and the marker 'g' last in ARGV.
-        return ([.. keys, g.CutOverKey], [.. args, g.Number, "g"]);
+        // The Generation section: on one server the cut-over key last in KEYS, the generation and the marker 'g' last in
+        // ARGV; on a cluster the generation, what the writer found and the marker 'G'.
+        return clustered
+            ? (keys, [.. args, g.Number, cutOverSeen ? "1" : "0", "G"])
+            : ([.. keys, g.CutOverKey], [.. args, g.Number, "g"]);
     }
 
     private static (RedisKey[] Keys, RedisValue[] Args) Call(ReadOnlySpan<FenceWrite> writes, long tombstoneTtlMs,

@@ -16,7 +16,7 @@ namespace ContactCenter.Tests.Stores.Redis;
 /// </summary>
 /// <remarks>The reader judges versions from the hash's own fields (each part writes its version as its field's value),
 /// never from the fence's bookkeeping (<c>_v</c>, the tombstone's text).</remarks>
-public abstract class FenceGenerationProperties(RedisBackend backend)
+public abstract class FenceGenerationProperties
 {
     private static readonly string[] Parts = ["agent", "feature", "voice"];
     private const string Primary = "agent";
@@ -63,15 +63,29 @@ public abstract class FenceGenerationProperties(RedisBackend backend)
         return writes;
     }
 
+    /// <summary>Where the writes go: the fence script on a real server, or <see cref="FenceRule"/> over an in-memory
+    /// hash and tombstone.</summary>
+    protected interface IAgentStore : IAsyncDisposable
+    {
+        Task CutOverAsync();
+
+        /// <summary>Sends one write of the old generation (0) or the new one (1).</summary>
+        Task WriteAsync(AgentStateWrite write, bool newGeneration);
+
+        /// <summary>The hash without fence fields (null: none) and whether a tombstone exists, read at once.</summary>
+        Task<(Dictionary<string, string>? Hash, bool Tombstone)> ReadAsync();
+    }
+
+    protected abstract IAgentStore NewStore();
+
+    /// <summary>The agent's key (a store may put it in a namespace of its own).</summary>
+    protected const string Key = "cc:agent:gen-prop";
+
     [Property(MaxTest = 120)]
     public Task<bool> A_reader_never_sees_a_part_go_back_and_the_newest_version_of_each_part_wins(int[] draws, int seed) =>
         Task.Run(async () =>
         {
-            var db = backend.Db;
-            var ns = Guid.NewGuid().ToString("N");
-            var key = $"cc:agent:gen-prop-{ns}";
-            RedisKey tomb = FenceScript.TombstoneKey(key), cut = $"cc:generation:gen-prop-{ns}:cutover";
-            RedisKey oldProgress = $"cc:offsets:gen-prop-old-{ns}:0", newProgress = $"cc:offsets:gen-prop-new-{ns}:5";
+            await using var store = NewStore();
             var random = new Random(seed);
             var events = Events(draws);
             // Each generation reads the events in an order of its own (the old stage as producers wrote them, the new one
@@ -79,14 +93,13 @@ public abstract class FenceGenerationProperties(RedisBackend backend)
             var oldWrites = Merge(events.OrderBy(_ => random.Next(4)).ThenBy(e => e.Timestamp));
             var newWrites = Merge(events.OrderBy(_ => random.Next()));
             var cutAt = random.Next(oldWrites.Count + newWrites.Count + 1);
-            var generation = new StageGeneration(1, cut);
 
             var reader = new Reader(events);
             var failures = reader.Failures;
             int o = 0, n = 0, step = 0;
             while (o < oldWrites.Count || n < newWrites.Count)
             {
-                if (step++ == cutAt) await db.StringSetAsync(cut, "1");
+                if (step++ == cutAt) await store.CutOverAsync();
                 var fromNew = o == oldWrites.Count || (n < newWrites.Count && random.Next(2) == 0);
                 var list = fromNew ? newWrites : oldWrites;
                 var next = fromNew ? n++ : o++;
@@ -96,22 +109,21 @@ public abstract class FenceGenerationProperties(RedisBackend backend)
 
                 async Task DeliverAsync(Write write)
                 {
-                    var stateWrite = new AgentStateWrite(key, fromNew ? 5 : 0, write.Offset, write.Fields, write.Timestamp) { PartVersions = write.Versions };
-                    var (keys, args) = FenceScript.Call([new FenceWrite(stateWrite)], 60_000, _ => fromNew ? newProgress : oldProgress, _ => null,
-                        generation: fromNew ? generation : null);
-                    await db.ScriptEvaluateAsync(FenceScript.Source, keys, args);
-                    var read = await ReadAsync(db, key, tomb);
+                    // The two generations count offsets in partitions of their own (0 and 5 here).
+                    var stateWrite = new AgentStateWrite(Key, fromNew ? 5 : 0, write.Offset, write.Fields, write.Timestamp) { PartVersions = write.Versions };
+                    await store.WriteAsync(stateWrite, fromNew);
+                    var read = await store.ReadAsync();
                     reader.Observe(read.Hash, read.Tombstone, $"after {(fromNew ? "new" : "old")} write {write}");
                 }
             }
-            await db.StringSetAsync(cut, "1");
+            await store.CutOverAsync();
 
             // Both streams written: the newest version of every part (the hash gone when the primary's is a deletion).
             var newest = events.GroupBy(e => e.Part).Select(g => g.MaxBy(e => e.Version)!).ToList();
-            var (hash, tombstone) = await ReadAsync(db, key, tomb);
+            var (hash, tombstone) = await store.ReadAsync();
             if (events.Count == 0)
             {
-                if (hash is not null || tombstone) failures.Add("no events, yet Redis holds the agent");
+                if (hash is not null || tombstone) failures.Add("no events, yet the store holds the agent");
             }
             else if (newest.Any(e => e.Part == Primary && e.Deleted))
             {
@@ -123,21 +135,9 @@ public abstract class FenceGenerationProperties(RedisBackend backend)
                 if (hash is null || !expected.OrderBy(e => e.Key).SequenceEqual(hash.OrderBy(e => e.Key)))
                     failures.Add($"end state {Show(hash)}, expected {Show(expected)}");
             }
-            await db.KeyDeleteAsync([key, tomb, cut, oldProgress, newProgress]);
             Assert.True(failures.Count == 0, string.Join("\n", failures.Take(5)) + $"\nevents: {string.Join(" ", events)}");
             return true;
         });
-
-    private static async Task<(Dictionary<string, string>? Hash, bool Tombstone)> ReadAsync(IDatabase db, string key, RedisKey tomb)
-    {
-        var tx = db.CreateTransaction();
-        var hash = tx.HashGetAllAsync(key);
-        var stone = tx.KeyExistsAsync(tomb);
-        await tx.ExecuteAsync();
-        var entries = await hash;
-        return (entries.Length == 0 ? null : entries.Where(e => !((string)e.Name!).StartsWith('_')).ToDictionary(e => (string)e.Name!, e => (string)e.Value!),
-            await stone);
-    }
 
     /// <summary>The reader: per part, the versions a read is consistent with; a part whose highest is below what an
     /// earlier read proved went back.</summary>
@@ -190,6 +190,83 @@ public abstract class FenceGenerationProperties(RedisBackend backend)
         hash is null ? "(none)" : "{" + string.Join(", ", hash.OrderBy(e => e.Key).Select(e => $"{e.Key}={e.Value}")) + "}";
 }
 
-[Collection(GarnetCollection.Name)]
+/// <summary>The property on <see cref="FenceRule"/>, the fence's C# mirror, over an in-memory hash and tombstone.</summary>
 [Trait("Kind", "Property")]
-public sealed class FenceGenerationPropertiesOnGarnet(GarnetBackend backend) : FenceGenerationProperties(backend);
+public sealed class FenceGenerationRuleProperties : FenceGenerationProperties
+{
+    protected override IAgentStore NewStore() => new RuleStore();
+
+    private sealed class RuleStore : IAgentStore
+    {
+        private Dictionary<string, string>? _hash;
+        private Fence? _hashFence, _tombstone;
+        private bool _cut;
+
+        public Task CutOverAsync()
+        {
+            _cut = true;
+            return Task.CompletedTask;
+        }
+
+        public Task WriteAsync(AgentStateWrite write, bool newGeneration)
+        {
+            var generation = newGeneration ? 1 : 0;
+            if (!FenceRule.Applies(write, _hashFence, _tombstone, _hash, generation: generation, cutOver: _cut || !newGeneration))
+                return Task.CompletedTask;
+            var fence = new Fence(write.Partition, write.Offset, write.SourceTimestampMs, generation, write.PartVersions);
+            if (write.Fields is null)
+                (_hash, _hashFence, _tombstone) = (null, null, fence);
+            else
+                (_hash, _hashFence, _tombstone) = (write.Fields.ToDictionary(f => f.Key, f => f.Value), fence, null);
+            return Task.CompletedTask;
+        }
+
+        public Task<(Dictionary<string, string>? Hash, bool Tombstone)> ReadAsync() =>
+            Task.FromResult((_hash is null ? null : new Dictionary<string, string>(_hash), _tombstone is not null));
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>The property on the fence script in a real server (embedded Garnet).</summary>
+[Collection(GarnetCollection.Name)]
+[Trait("Kind", "Integration")]
+public sealed class FenceGenerationPropertiesOnGarnet(GarnetBackend backend) : FenceGenerationProperties
+{
+    protected override IAgentStore NewStore() => new ScriptStore(backend.Db);
+
+    private sealed class ScriptStore(IDatabase db) : IAgentStore
+    {
+        private readonly string _ns = Guid.NewGuid().ToString("N");
+
+        private string HashKey => $"{Key}-{_ns}";
+
+        private RedisKey Tomb => FenceScript.TombstoneKey(HashKey);
+
+        private RedisKey Cut => $"cc:generation:gen-prop-{_ns}:cutover";
+
+        private RedisKey Progress(bool newGeneration) => $"cc:offsets:gen-prop-{(newGeneration ? "new" : "old")}-{_ns}:0";
+
+        public Task CutOverAsync() => db.StringSetAsync(Cut, "1");
+
+        public async Task WriteAsync(AgentStateWrite write, bool newGeneration)
+        {
+            var (keys, args) = FenceScript.Call([new FenceWrite(write with { Key = HashKey })], 60_000, _ => Progress(newGeneration), _ => null,
+                generation: newGeneration ? new StageGeneration(1, Cut) : null);
+            await db.ScriptEvaluateAsync(FenceScript.Source, keys, args);
+        }
+
+        public async Task<(Dictionary<string, string>? Hash, bool Tombstone)> ReadAsync()
+        {
+            var tx = db.CreateTransaction();
+            var hash = tx.HashGetAllAsync(HashKey);
+            var stone = tx.KeyExistsAsync(Tomb);
+            await tx.ExecuteAsync();
+            var entries = await hash;
+            return (entries.Length == 0 ? null : entries.Where(e => !((string)e.Name!).StartsWith('_')).ToDictionary(e => (string)e.Name!, e => (string)e.Value!),
+                await stone);
+        }
+
+        public async ValueTask DisposeAsync() => await db.KeyDeleteAsync([HashKey, Tomb, Cut, Progress(false), Progress(true)]);
+    }
+}
