@@ -50,7 +50,7 @@ static int Usage()
                  Redis writes) on the same embedded broker and Garnet: latency at fixed rates, max-rate drain,
                  bulk-provisioning burst, CPU/allocations/GC per event, idle CPU, final state checked;
                  last stdout line is a JSON object with the ratios.
-          fence  [--quick] [--writes-per-call N] [--backend both|garnet|redis] [--runs N]
+          fence  [--quick] [--writes-per-call N] [--backend both|garnet|redis] [--no-part-versions] [--runs N]
                  fenced agent-state writes/s (FencedStateWriter) against plain pipelined HSET, embedded Garnet and
                  redis-server; last stdout line is a JSON object.
           feed [--quick] [--runs N]

@@ -21,7 +21,8 @@ namespace ContactCenter.Bench.Redis;
 /// with one batch in flight, exactly as the writer loop runs. Three fenced workloads:
 /// <c>distinct</c> (every write of a batch is another agent: nothing to coalesce, the script's own cost),
 /// <c>burst</c> (3 writes per agent in a row, as bulk provisioning sends them: the writer keeps the newest).
-/// Rounds alternate baseline and fenced; the best round of each counts. The last stdout line is JSON.
+/// Rounds alternate baseline and fenced; the best round of each counts. The last stdout line is JSON. Fenced writes carry
+/// per-part versions (<c>_v</c>) as the state stage's do; <c>--no-part-versions</c> leaves them out, to see what they cost.
 /// </remarks>
 internal static class FenceBenchCommand
 {
@@ -46,17 +47,18 @@ internal static class FenceBenchCommand
         var rounds = quick ? 2 : 3;
         var results = new List<Dictionary<string, object>>();
         var options = new FencedWriterOptions { WritesPerCall = perCall };
+        var partVersions = !args.Contains("--no-part-versions");
         if (backends is "both" or "garnet")
         {
             using var garnet = EmbeddedGarnet.Start();
-            results.Add(RunBackend("garnet", garnet.Endpoint, writes, agents, rounds, options));
+            results.Add(RunBackend("garnet", garnet.Endpoint, writes, agents, rounds, options, partVersions));
         }
         if (backends is not ("both" or "redis"))
             Console.WriteLine("redis-server skipped (--backend garnet)");
         else if (RedisServer.TryStart() is { } redis)
         {
             using (redis)
-                results.Add(RunBackend("redis-server", redis.Endpoint, writes, agents, rounds, options));
+                results.Add(RunBackend("redis-server", redis.Endpoint, writes, agents, rounds, options, partVersions));
         }
         else
         {
@@ -75,7 +77,8 @@ internal static class FenceBenchCommand
         };
     }
 
-    private static Dictionary<string, object> RunBackend(string name, string endpoint, int writes, int agents, int rounds, FencedWriterOptions options)
+    private static Dictionary<string, object> RunBackend(string name, string endpoint, int writes, int agents, int rounds, FencedWriterOptions options,
+        bool partVersions)
     {
         using var redis = RedisConnector.ConnectAsync(endpoint, o => o.AllowAdmin = true).GetAwaiter().GetResult();
         var db = redis.GetDatabase();
@@ -85,8 +88,8 @@ internal static class FenceBenchCommand
         for (var round = 0; round < rounds; round++)
         {
             hset = Math.Max(hset, Hset(db, $"{ns}:h{round}", writes, agents));
-            distinct = Math.Max(distinct, Fenced(redis, $"{ns}:d{round}", writes, i => (i % agents, 1), options, ref offset));
-            burst = Math.Max(burst, Fenced(redis, $"{ns}:b{round}", writes, i => (i / 3 % agents, 3), options, ref offset));
+            distinct = Math.Max(distinct, Fenced(redis, $"{ns}:d{round}", writes, i => (i % agents, 1), options, partVersions, ref offset));
+            burst = Math.Max(burst, Fenced(redis, $"{ns}:b{round}", writes, i => (i / 3 % agents, 3), options, partVersions, ref offset));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{name} round {round + 1}: HSET {hset:N0}/s, fenced distinct {distinct:N0}/s ({distinct / hset:0.00}x), fenced burst {burst:N0}/s ({burst / hset:0.00}x)"));
         }
@@ -104,6 +107,7 @@ internal static class FenceBenchCommand
             // Server time per script call over the whole run (both workloads): divided by the writes a call carries.
             ["evalshaUsecPerCall"] = commands.UsecPerCall,
             ["writesPerCall"] = options.WritesPerCall,
+            ["partVersions"] = partVersions,
         };
     }
 
@@ -138,7 +142,7 @@ internal static class FenceBenchCommand
 
     /// <param name="agentOf">For write i: its agent, and how many writes in a row go to one agent.</param>
     private static double Fenced(IConnectionMultiplexer redis, string ns, int writes, Func<int, (int Agent, int Run)> agentOf,
-        FencedWriterOptions options, ref long offset)
+        FencedWriterOptions options, bool partVersions, ref long offset)
     {
         var first = offset;
         var clock = Stopwatch.StartNew();
@@ -149,7 +153,11 @@ internal static class FenceBenchCommand
             {
                 var (agent, run) = agentOf(i);
                 // One partition per agent, as a keyed topic has it; offsets rise within each partition.
-                var write = new AgentStateWrite($"{ns}:{agent}", agent % Partitions, first + i, State(agent, i / run * run + i % run), first + i);
+                var version = i / run * run + i % run;
+                var write = new AgentStateWrite($"{ns}:{agent}", agent % Partitions, first + i, State(agent, version), first + i)
+                {
+                    PartVersions = partVersions ? string.Create(CultureInfo.InvariantCulture, $"agent={version},feature={version / 2},voice={version / 3}") : null,
+                };
                 var pending = writer.WriteAsync(write);
                 if (!pending.IsCompletedSuccessfully)
                     pending.AsTask().GetAwaiter().GetResult();

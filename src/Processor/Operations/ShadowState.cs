@@ -42,7 +42,7 @@ internal sealed class ShadowState(IDatabase db)
         }
         if (!FenceRule.Applies(write, entry.HashFence, entry.Tombstone, entry.Fields))
             return false;
-        var fence = new Fence(write.Partition, write.Offset, write.SourceTimestampMs);
+        var fence = new Fence(write.Partition, write.Offset, write.SourceTimestampMs, Versions: write.PartVersions);
         if (write.Fields is null)
         {
             entry.Fields = null;

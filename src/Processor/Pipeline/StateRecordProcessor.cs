@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using ContactCenter.Processor.Workers;
 using ContactCenter.Stores.Queue;
 using ContactCenter.Stores.Redis;
+using ContactCenter.Topology.Aggregation;
 using ContactCenter.Topology.Processing;
 using ContactCenter.Topology.Spec;
 using StackExchange.Redis;
@@ -51,8 +52,15 @@ internal sealed class StateRecordProcessor(StateStageSpec spec, RecordProcessorC
                 counters.OnDropped();
                 return null;
             default:
+                var versions = outcome.Versions ?? TombstoneVersions(input.Headers);
+                if (versions is not null && !PartVersionVector.IsValid(versions))
+                {
+                    DeadLetter(input, $"aggregate part versions '{versions}' are not part=version pairs (part names of ASCII letters, digits and . _ -, versions non-negative)");
+                    return null;
+                }
                 return new AgentStateWrite(outcome.RedisKey!, input.Partition, input.Offset, outcome.Fields, outcome.TimestampMs)
                 {
+                    PartVersions = versions,
                     Tag = input,
                     Job = queue is not null && outcome.Fields is { } fields ? JobFor(queue, input, fields) : null,
                 };
@@ -70,6 +78,11 @@ internal sealed class StateRecordProcessor(StateStageSpec spec, RecordProcessorC
                 DeadLetter(input, "Redis refused the write: " + reason);
         }
     }
+
+    /// <summary>A tombstone's part versions, from the header the merge stage puts on it; null when it has none (written by
+    /// an older merge stage: the fence then orders it by timestamp).</summary>
+    private static string? TombstoneVersions(Headers? headers) =>
+        headers is not null && headers.TryGetLastBytes(PartVersions.Header, out var bytes) ? System.Text.Encoding.ASCII.GetString(bytes) : null;
 
     private static JobToEnqueue JobFor(QueueStageSpec queue, StateInput input, KeyValuePair<string, string>[] fields) =>
         new(queue.QueueKey, JobToEnqueue.IdOf(queue.Name, input.Partition, input.Offset, queue.SinkName),

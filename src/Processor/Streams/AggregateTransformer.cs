@@ -110,7 +110,21 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
         }
         store.Put(record.Key, result.State!);
         _counters.OnApplied();
-        return Record<byte[], byte[]>.Create(record.Key, result.Output!, record.Headers);
+        return Record<byte[], byte[]>.Create(record.Key, result.Output!, result.TombstoneVersions is { } versions ? WithVersions(record.Headers, versions) : record.Headers);
+    }
+
+    /// <summary>A tombstone's headers: the source record's plus the deleted aggregate's part versions (a copy: the
+    /// consumed record's headers are not ours to change).</summary>
+    private static Confluent.Kafka.Headers WithVersions(Confluent.Kafka.Headers? source, string versions)
+    {
+        var headers = new Confluent.Kafka.Headers();
+        if (source is not null)
+        {
+            foreach (var header in source)
+                headers.Add(header.Key, header.GetValueBytes());
+        }
+        headers.Add(PartVersions.Header, System.Text.Encoding.ASCII.GetBytes(versions));
+        return headers;
     }
 
     public void Close()

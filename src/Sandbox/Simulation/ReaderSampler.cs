@@ -38,6 +38,8 @@ internal sealed class ReaderSampler(IConnectionMultiplexer redis, IReadOnlyList<
     public async Task RunAsync(CancellationToken ct)
     {
         var db = redis.GetDatabase();
+        // On a Redis Cluster a tombstone is named into its hash's slot, so that one MULTI can read both.
+        var clustered = ClusterSlots.IsCluster(redis);
         const int Window = 128;
         while (!ct.IsCancellationRequested)
         {
@@ -49,7 +51,7 @@ internal sealed class ReaderSampler(IConnectionMultiplexer redis, IReadOnlyList<
                 {
                     var tx = db.CreateTransaction();
                     var hash = tx.HashGetAllAsync(agents[first + i].Key);
-                    var tomb = tx.StringGetAsync(FenceScript.TombstoneKey(agents[first + i].Key));
+                    var tomb = tx.StringGetAsync(FenceScript.TombstoneKey(agents[first + i].Key, clustered));
                     reads[i] = (hash, tomb, tx.ExecuteAsync());
                 }
                 try

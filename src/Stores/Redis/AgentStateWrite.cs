@@ -3,7 +3,7 @@ namespace ContactCenter.Stores.Redis;
 /// <summary>
 /// One materialized agent-state write: the whole hash for <paramref name="Key"/> as produced by the record at
 /// (<paramref name="Partition"/>, <paramref name="Offset"/>). <paramref name="Fields"/> == null means the agent was
-/// deleted (tombstone). Field names must not be the internal fence fields (<c>_p</c>, <c>_o</c>, <c>_t</c>).
+/// deleted (tombstone). Field names must not be the internal fence fields (<c>_p</c>, <c>_o</c>, <c>_t</c>, <c>_g</c>, <c>_v</c>).
 /// </summary>
 /// <param name="Key">Full Redis key of the agent hash, e.g. <c>cc:agent:{agentId}</c>.</param>
 /// <param name="Partition">Kafka partition of the record that produced this state (>= 0).</param>
@@ -23,6 +23,14 @@ public sealed record AgentStateWrite(string Key, int Partition, long Offset, Key
     /// moves the stage's progress key (that is the live pods' position).
     /// </summary>
     public bool Replay { get; init; }
+
+    /// <summary>
+    /// The per-part versions of the state (<c>agent=5,feature=3,voice=7</c>, <see cref="PartVersionVector"/>), kept beside
+    /// the hash in <c>_v</c> (and in the tombstone). Where offsets do not compare (a migration's generations) the fence
+    /// applies a newer generation's write only when none of the held state's parts is newer, so a reader never sees a
+    /// part go back. Null: the write carries none (the fence then orders generations by source timestamp).
+    /// </summary>
+    public string? PartVersions { get; init; }
 
     /// <summary>A job queued in the same atomic step, only when this write is applied, and at most once per job id
     /// (<see cref="FenceScript"/>); null for a plain state write.</summary>

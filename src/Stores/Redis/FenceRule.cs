@@ -2,9 +2,9 @@ using System.Globalization;
 
 namespace ContactCenter.Stores.Redis;
 
-/// <summary>The (partition, offset, source timestamp, generation) that wrote a hash or a tombstone; generation 0 when no
-/// migration did (<see cref="StageGeneration"/>).</summary>
-public readonly record struct Fence(int Partition, long Offset, long TimestampMs, long Generation = 0)
+/// <summary>The (partition, offset, source timestamp, generation, per-part versions) that wrote a hash or a tombstone;
+/// generation 0 when no migration did (<see cref="StageGeneration"/>), versions null when the write carried none.</summary>
+public readonly record struct Fence(int Partition, long Offset, long TimestampMs, long Generation = 0, string? Versions = null)
 {
     /// <summary>Reads the hash's <c>_p</c>, <c>_o</c>, <c>_t</c> fields; null when the partition or the offset is missing.</summary>
     public static Fence? FromHash(IReadOnlyDictionary<string, string> hash)
@@ -16,23 +16,24 @@ public readonly record struct Fence(int Partition, long Offset, long TimestampMs
             return null;
         var t = hash.TryGetValue(FenceScript.TimestampField, out var ts) && long.TryParse(ts, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
         var g = hash.TryGetValue(FenceScript.GenerationField, out var gs) && long.TryParse(gs, NumberStyles.None, CultureInfo.InvariantCulture, out var gp) ? gp : 0;
-        return new Fence(partition, offset, t, g);
+        return new Fence(partition, offset, t, g, hash.TryGetValue(FenceScript.VersionsField, out var v) ? v : null);
     }
 
-    /// <summary>Reads a tombstone value <c>p:o:t</c> or, written by a generation, <c>p:o:t:g</c>; null when it is not one.</summary>
+    /// <summary>Reads a tombstone value <c>p:o:t</c>, <c>p:o:t:g</c> (written by a generation) or <c>p:o:t:g:v</c> (a write
+    /// with per-part versions); null when it is not one.</summary>
     public static Fence? FromTombstone(string? value)
     {
         if (value is null)
             return null;
-        var parts = value.Split(':');
+        var parts = value.Split(':', 5);
         long g = 0;
-        if (parts.Length is not (3 or 4)
+        if (parts.Length is not (3 or 4 or 5)
             || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var partition)
             || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
             || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var t)
-            || (parts.Length == 4 && !long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out g)))
+            || (parts.Length >= 4 && !long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out g)))
             return null;
-        return new Fence(partition, offset, t, g);
+        return new Fence(partition, offset, t, g, parts.Length == 5 ? parts[4] : null);
     }
 }
 
@@ -80,9 +81,16 @@ public static class FenceRule
 
     private static bool Newer(AgentStateWrite write, long timestampMs, long generation, Fence fence)
     {
-        // Another generation counts offsets of other partitions: an older one never wins, a newer one wins by timestamp.
+        // Another generation counts offsets of other partitions: an older one never wins; a newer one wins when no part
+        // of the held state is newer than the write's, or by timestamp where either side carries no part versions.
         if (fence.Generation != generation)
-            return generation > fence.Generation && timestampMs >= fence.TimestampMs;
+        {
+            if (generation < fence.Generation)
+                return false;
+            return write.PartVersions is { } mine && fence.Versions is { } held
+                ? PartVersionVector.Covers(mine, held)
+                : timestampMs >= fence.TimestampMs;
+        }
         return fence.Partition == write.Partition ? write.Offset > fence.Offset : timestampMs >= fence.TimestampMs;
     }
 

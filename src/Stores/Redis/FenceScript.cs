@@ -16,7 +16,8 @@ namespace ContactCenter.Stores.Redis;
 /// ARGV: [1] tombstone TTL ms, [2] number of progress keys P, then per progress key: partition, the writer's progress
 /// floor ('' when it has none); then per write: partition, offset, source timestamp,
 /// fence timestamp (the newest source timestamp of the writes coalesced into this one, see <see cref="FenceRule"/>),
-/// mode ('u' upsert, 'd' delete, 'U' / 'D' a replay's), number of fields, field, value, ..., then 0, or 1 and the job's
+/// mode ('u' upsert, 'd' delete, 'U' / 'D' a replay's), per-part versions ('' when none, see
+/// <see cref="AgentStateWrite.PartVersions"/>), number of fields, field, value, ..., then 0, or 1 and the job's
 /// idempotency key and payload.
 /// Returns one entry per write: <see cref="Applied"/> or 0 (stale, or for a replay: changed nothing), plus
 /// <see cref="Regressed"/> when the partition's recorded progress was missing or below the floor (Redis lost writes the
@@ -55,6 +56,9 @@ internal static class FenceScript
     /// <summary>Hash field holding the generation of the write that produced the hash; absent for generation 0 (no
     /// migration ever wrote the key, see <see cref="StageGeneration"/>).</summary>
     public const string GenerationField = "_g";
+    /// <summary>Hash field holding the per-part versions of the state (<see cref="AgentStateWrite.PartVersions"/>); absent
+    /// when the write carried none.</summary>
+    public const string VersionsField = "_v";
     /// <summary>Suffix of the key that keeps a deleted agent's fence.</summary>
     public const string TombstoneSuffix = ":tomb";
 
@@ -72,13 +76,24 @@ internal static class FenceScript
           if #a ~= #b then return #a > #b end
           return a > b
         end
+        -- Whether per-part versions v ('name=version,...') cover sv: no part of sv is newer (a missing part counts 0).
+        local function covers(v, sv)
+          local mine = {}
+          for name, n in string.gmatch(v, '([^=,]+)=(%d+)') do mine[name] = n end
+          for name, n in string.gmatch(sv, '([^=,]+)=(%d+)') do
+            if gt(n, mine[name] or '0') then return false end
+          end
+          return true
+        end
         -- Same partition: the higher offset wins. Another partition (offsets do not compare): the later or equal
         -- source timestamp wins; tf is the newest timestamp of the writes coalesced into this one. Another generation
-        -- (a migration's other offset space, see Generation): an older one never wins, a newer one wins like another
-        -- partition.
-        local function newer(p, o, tf, g, sp, so, st, sg)
+        -- (a migration's other offset space, see Generation): an older one never wins; a newer one wins when its
+        -- per-part versions cover the held ones (v, sv; no part goes back), or, where either side has none, like
+        -- another partition.
+        local function newer(p, o, tf, g, v, sp, so, st, sg, sv)
           if sg ~= g then
             if gt(sg, g) then return false end
+            if v ~= '' and sv then return covers(v, sv) end
             return not gt(st or '0', tf)
           end
           if sp == p then return gt(o, so) end
@@ -90,6 +105,10 @@ internal static class FenceScript
     /// A migration's writes (<see cref="StageGeneration"/>): when the call's last ARGV is 'g', the one before it is the
     /// generation of every write of the call and its last KEY is the generation's cut-over key. Until that key exists
     /// the writes change nothing (the shadow only records its progress); other calls are generation 0, always cut over.
+    /// On a Redis Cluster the cut-over key has a slot of its own, which a call for another slot cannot read: there the
+    /// last ARGV is 'G' and the two before it are the generation and whether the writer found the key ('1') before the
+    /// call. That is as good as reading it inside: the key, once set, stays (a rollback refuses after the cut-over), and a
+    /// call that takes it as missing changes no hash, as if it had run just before the cut-over.
     /// </summary>
     private const string Generation = """
         local gen, cut, nargs = '0', true, #ARGV
@@ -97,27 +116,33 @@ internal static class FenceScript
           gen = ARGV[nargs - 1]
           cut = redis.call('EXISTS', KEYS[#KEYS]) == 1
           nargs = nargs - 2
+        elseif ARGV[nargs] == 'G' then
+          gen = ARGV[nargs - 2]
+          cut = ARGV[nargs - 1] == '1'
+          nargs = nargs - 3
         end
         """;
 
     /// <summary>One write: returns 1 (applied), 0 (stale or unchanged) or the error text of a refused read.</summary>
     private const string ApplyWrite = """
-        local function apply(hkey, tkey, p, o, t, tf, mode, first, last, ttl)
+        local function apply(hkey, tkey, p, o, t, tf, mode, v, first, last, ttl)
           if not cut then return 0 end
           local replay = mode == 'U' or mode == 'D'
           -- The fence fields and the write's own fields, by position; HLEN tells whether the hash has others.
-          local ask = { '_p', '_o', '_t', '_g' }
+          local ask = { '_p', '_o', '_t', '_g', '_v' }
           for i = first, last, 2 do ask[#ask + 1] = ARGV[i] end
           local held = redis.pcall('HMGET', hkey, unpack(ask))
           if held.err then return held.err end
-          local sp, so, st, sg = held[1], held[2], held[3], held[4]
+          local sp, so, st, sg, sv = held[1], held[2], held[3], held[4], held[5]
           local tomb = false
           if not (sp and so) then
             tomb = redis.pcall('GET', tkey)
             if type(tomb) == 'table' and tomb.err then return tomb.err end
-            sp, so, st, sg = nil, nil, nil, nil
+            sp, so, st, sg, sv = nil, nil, nil, nil, nil
             if tomb then
-              sp, so, st, sg = string.match(tomb, '^(%d+):(%d+):(%d+):(%d+)$')
+              -- p:o:t, p:o:t:g, or p:o:t:g:v when the write carried per-part versions.
+              sp, so, st, sg, sv = string.match(tomb, '^(%d+):(%d+):(%d+):(%d+):(.*)$')
+              if not sp then sp, so, st, sg = string.match(tomb, '^(%d+):(%d+):(%d+):(%d+)$') end
               if not sp then sp, so, st = string.match(tomb, '^(%d+):(%d+):(%d+)$') end
             end
           end
@@ -125,25 +150,27 @@ internal static class FenceScript
           if sp and so then
             local same = replay and sp == p and so == o and sg == gen
             if same and mode == 'D' then return 0 end
-            if not (same or newer(p, o, tf, gen, sp, so, st, sg)) then return 0 end
+            if not (same or newer(p, o, tf, gen, v, sp, so, st, sg, sv)) then return 0 end
           end
 
           if mode == 'd' or mode == 'D' then
             redis.call('DEL', hkey)
             local fence = p .. ':' .. o .. ':' .. t
-            if gen ~= '0' then fence = fence .. ':' .. gen end
+            if v ~= '' then fence = fence .. ':' .. gen .. ':' .. v
+            elseif gen ~= '0' then fence = fence .. ':' .. gen end
             redis.call('SET', tkey, fence, 'PX', ttl)
             return 1
           end
           -- Only what differs: changed fields and fence fields are set, fields the new state lacks are removed.
           local set, n, present = {}, 0, 0
-          -- Generation 0 keeps no _g field (an older generation never applies over a newer one's _g); HMGET's nil is false.
-          local fence = { p, o, t, gen ~= '0' and gen or false }
-          for j = 1, 4 do
-            if held[j] then present = present + 1 end
-            if held[j] ~= fence[j] then set[n + 1] = ask[j]; set[n + 2] = fence[j]; n = n + 2 end
+          -- Generation 0 keeps no _g field (an older generation never applies over a newer one's _g), a write without
+          -- per-part versions no _v; HMGET's nil is false, and a held field the write lacks is removed below.
+          local fence = { p, o, t, gen ~= '0' and gen or false, v ~= '' and v or false }
+          for j = 1, 5 do
+            if held[j] and fence[j] then present = present + 1 end
+            if fence[j] and held[j] ~= fence[j] then set[n + 1] = ask[j]; set[n + 2] = fence[j]; n = n + 2 end
           end
-          local j = 5
+          local j = 6
           for i = first, last, 2 do
             if held[j] then present = present + 1 end
             if held[j] ~= ARGV[i + 1] then set[n + 1] = ARGV[i]; set[n + 2] = ARGV[i + 1]; n = n + 2 end
@@ -151,7 +178,7 @@ internal static class FenceScript
           end
           local extra = redis.call('HLEN', hkey) - present
           if extra > 0 then
-            local keep = { _p = true, _o = true, _t = true, _g = true }
+            local keep = { _p = true, _o = true, _t = true, _g = gen ~= '0', _v = v ~= '' }
             for i = first, last, 2 do keep[ARGV[i]] = true end
             local gone = {}
             for _, f in ipairs(redis.call('HKEYS', hkey)) do
@@ -183,10 +210,10 @@ internal static class FenceScript
         local results = {}
         local k = parts
         while a <= nargs do
-          local p, o, t, tf, mode = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
-          local first = a + 6
-          local last = first + 2 * tonumber(ARGV[a + 5]) - 1
-          local r = apply(KEYS[k + 1], KEYS[k + 2], p, o, t, tf, mode, first, last, ttl)
+          local p, o, t, tf, mode, v = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+          local first = a + 7
+          local last = first + 2 * tonumber(ARGV[a + 6]) - 1
+          local r = apply(KEYS[k + 1], KEYS[k + 2], p, o, t, tf, mode, v, first, last, ttl)
           local job = ARGV[last + 1] == '1'
           -- The job goes with the write that applied, once per idempotency key.
           if job and r == 1 and redis.call('HSETNX', KEYS[k + 3], ARGV[last + 2], ARGV[last + 3]) == 1 then
@@ -216,7 +243,7 @@ internal static class FenceScript
     public static readonly byte[] Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(Source));
 
     public static bool IsFenceField(string field) =>
-        field is PartitionField or OffsetField or TimestampField or GenerationField;
+        field is PartitionField or OffsetField or TimestampField or GenerationField or VersionsField;
 
     public static RedisKey TombstoneKey(string key) => key + TombstoneSuffix;
 
@@ -278,15 +305,20 @@ internal static class FenceScript
     /// <param name="floor">Highest offset of a partition the writer saw acknowledged, or null.</param>
     /// <param name="clustered">Name tombstones into their key's slot (<see cref="TombstoneKey(string, bool)"/>).</param>
     /// <param name="generation">A migration's generation and its cut-over key (<see cref="StageGeneration"/>); null for
-    /// generation 0, which adds nothing to the call. (Not for a Redis Cluster yet: the cut-over key has a slot of its own.)</param>
+    /// generation 0, which adds nothing to the call.</param>
+    /// <param name="cutOverSeen">On a Redis Cluster (<paramref name="clustered"/>), whether the writer found the
+    /// generation's cut-over key before the call: the call cannot read a key of another slot.</param>
     public static (RedisKey[] Keys, RedisValue[] Args) Call(ReadOnlySpan<FenceWrite> writes, long tombstoneTtlMs,
-        Func<int, RedisKey> progressKey, Func<int, long?> floor, bool clustered = false, StageGeneration? generation = null)
+        Func<int, RedisKey> progressKey, Func<int, long?> floor, bool clustered = false, StageGeneration? generation = null, bool cutOverSeen = false)
     {
         var (keys, args) = Call(writes, tombstoneTtlMs, progressKey, floor, clustered);
         if (generation is not { } g)
             return (keys, args);
-        // The Generation section: the cut-over key last in KEYS, the generation and the marker 'g' last in ARGV.
-        return ([.. keys, g.CutOverKey], [.. args, g.Number, "g"]);
+        // The Generation section: on one server the cut-over key last in KEYS, the generation and the marker 'g' last in
+        // ARGV; on a cluster the generation, what the writer found and the marker 'G'.
+        return clustered
+            ? (keys, [.. args, g.Number, cutOverSeen ? "1" : "0", "G"])
+            : ([.. keys, g.CutOverKey], [.. args, g.Number, "g"]);
     }
 
     private static (RedisKey[] Keys, RedisValue[] Args) Call(ReadOnlySpan<FenceWrite> writes, long tombstoneTtlMs,
@@ -305,7 +337,7 @@ internal static class FenceScript
         }
 
         var keys = new RedisKey[partitions.Count + 2 * writes.Length + 2 * jobCount];
-        var args = new RedisValue[2 + 2 * partitions.Count + 7 * writes.Length + 2 * fieldCount + 2 * jobCount];
+        var args = new RedisValue[2 + 2 * partitions.Count + 8 * writes.Length + 2 * fieldCount + 2 * jobCount];
         args[0] = tombstoneTtlMs;
         args[1] = partitions.Count;
         var a = 2;
@@ -333,6 +365,7 @@ internal static class FenceScript
                 (true, true) => "D",
                 (false, true) => "U",
             };
+            args[a++] = write.PartVersions ?? string.Empty;
             args[a++] = fields?.Length ?? 0;
             if (fields is not null)
             {

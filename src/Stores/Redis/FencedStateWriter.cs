@@ -37,6 +37,7 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
     private bool _sendScriptText = true; // loop only: until Redis answered one call, it may not hold the script
     private bool _generationRead; // loop only: the stage's generation is read once, before its first batch
     private StageGeneration? _generation;
+    private bool _cutOverSeen; // loop only, on a cluster: the generation's cut-over key, read before each batch until found
     private readonly IConnectionMultiplexer _redis;
     private readonly ClusterProgress? _cluster; // set on a Redis Cluster: progress per (partition, slot)
     private int _checkPending; // 1 while a progress check after a topology change is due or running
@@ -175,6 +176,8 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(write.Key, nameof(write));
         if (write.Partition < 0 || write.Offset < 0 || write.SourceTimestampMs < 0)
             throw new ArgumentOutOfRangeException(nameof(write), "Partition, offset and source timestamp must not be negative.");
+        if (write.PartVersions is { } versions && !PartVersionVector.IsValid(versions))
+            throw new ArgumentException($"Part versions '{versions}' are not name=version pairs separated by commas.", nameof(write));
         if (write.Fields is { } fields)
         {
             foreach (var field in fields)
@@ -253,6 +256,8 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!_generationRead)
             await ReadGenerationAsync().ConfigureAwait(false);
+        if (_cluster is not null && _generation is not null && !_cutOverSeen)
+            await ReadCutOverAsync().ConfigureAwait(false);
         while (_floorChanges.TryDequeue(out var change))
         {
             if (change.Offset is { } floor) _floors[change.Partition] = Math.Max(_floors.GetValueOrDefault(change.Partition, -1), floor);
@@ -266,9 +271,9 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
         {
             var (first, count, hashSlot) = plan.Calls[c];
             var slice = plan.Writes.AsSpan(first, count);
-            // A migration's generation rides only on a single server: on a cluster its cut-over key has a slot of its own.
             calls[c] = _cluster is { } cluster
-                ? FenceScript.Call(slice, _tombstoneTtlMs, p => cluster.Key(p, hashSlot), p => cluster.Floor(p, hashSlot), clustered: true)
+                ? FenceScript.Call(slice, _tombstoneTtlMs, p => cluster.Key(p, hashSlot), p => cluster.Floor(p, hashSlot), clustered: true,
+                    generation: _generation, cutOverSeen: _cutOverSeen)
                 : FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null, generation: _generation);
         }
 
@@ -402,6 +407,28 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
                 _generationRead = true;
                 if (_generation is { } g)
                     _logger.LogInformation("Fenced writer for stage {Stage} writes as generation {Generation}", _stage, g.Number);
+                return;
+            }
+            catch (Exception error) when (RedisFailures.IsTransient(error))
+            {
+                await Task.Delay(RedisFailures.Backoff(attempt, _options.MaxRetryDelay), _stop.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// On a Redis Cluster, whether the generation's cut-over key exists yet (the script cannot read it from another
+    /// slot's call; <see cref="FenceScript"/>, Generation), read before each batch until found, retried like a batch.
+    /// </summary>
+    private async Task ReadCutOverAsync()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                _cutOverSeen = await _db.KeyExistsAsync(_generation!.Value.CutOverKey).ConfigureAwait(false);
+                if (_cutOverSeen)
+                    _logger.LogInformation("Fenced writer for stage {Stage}: generation {Generation} is cut over", _stage, _generation.Value.Number);
                 return;
             }
             catch (Exception error) when (RedisFailures.IsTransient(error))

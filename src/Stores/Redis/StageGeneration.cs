@@ -57,5 +57,5 @@ public readonly record struct StageGeneration(long Number, RedisKey CutOverKey)
     public static Task<bool> IsCutOverAsync(IDatabase db, string stage) => db.KeyExistsAsync(CutOverKeyOf(stage));
 
     /// <summary>Forgets <paramref name="stage"/>'s generation (a rollback before cut-over: no hash holds it).</summary>
-    public static Task ForgetAsync(IDatabase db, string stage) => db.KeyDeleteAsync([Key(stage), CutOverKeyOf(stage)]);
+    public static Task ForgetAsync(IDatabase db, string stage) => ClusterSafe.DeleteAsync(db, [Key(stage), CutOverKeyOf(stage)]); // two slots on a cluster
 }

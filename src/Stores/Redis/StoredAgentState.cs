@@ -65,7 +65,7 @@ public sealed record StoredAgentState(string Key, int Partition, long Offset, lo
                 case FenceScript.PartitionField: p = entry.Value; break;
                 case FenceScript.OffsetField: o = entry.Value; break;
                 case FenceScript.TimestampField: t = entry.Value; break;
-                case FenceScript.GenerationField: break;
+                case FenceScript.GenerationField or FenceScript.VersionsField: break;
                 default: fields[name] = (string)entry.Value!; break;
             }
         }
@@ -74,10 +74,11 @@ public sealed record StoredAgentState(string Key, int Partition, long Offset, lo
 
     private static async Task<object> ReadTombstoneAsync(IDatabase db, string key)
     {
-        // The tombstone holds "partition:offset:timestamp", and ":generation" when a migration's stage wrote it (FenceScript).
+        // The tombstone holds "partition:offset:timestamp", then ":generation" when a migration's stage wrote it, and
+        // ":generation:versions" when the write carried per-part versions (FenceScript).
         var fence = (string?)await db.StringGetAsync(key).ConfigureAwait(false);
-        var parts = fence?.Split(':');
-        return parts is { Length: 3 or 4 } ? Fence(key[..^FenceScript.TombstoneSuffix.Length], parts[0], parts[1], parts[2], null) ?? (object)key : key;
+        var parts = fence?.Split(':', 5);
+        return parts is { Length: 3 or 4 or 5 } ? Fence(key[..^FenceScript.TombstoneSuffix.Length], parts[0], parts[1], parts[2], null) ?? (object)key : key;
     }
 
     private static StoredAgentState? Fence(string key, string? p, string? o, string? t, Dictionary<string, string>? fields) =>

@@ -15,6 +15,10 @@ internal readonly record struct AcceptedRecord(string Key, EventOp Op, DecodedEv
 /// the derived topic keep the previous aggregate.</param>
 internal readonly record struct MergeResult(byte[]? State, byte[]? Output, string? CorruptState, string? Rejected = null)
 {
+    /// <summary>For a tombstone (the agent is deleted): the deleted aggregate's per-part versions, which the derived record
+    /// carries in the <see cref="PartVersions.Header"/> header so that the Redis fence can still compare it part by part.</summary>
+    public string? TombstoneVersions { get; init; }
+
     public bool IsStale => State is null && Rejected is null;
 }
 
@@ -97,7 +101,9 @@ internal static class MergeStep
             return new MergeResult(null, null, corrupt,
                 $"merged aggregate would be {encoded.Length} bytes (+{record.CarriedBytes} bytes of key and headers), over limits.max-record-bytes ({limits.MaxRecordBytes})");
         }
-        return new MergeResult(encoded, aggregate.IsDeleted(primaryPart) ? null : encoded, corrupt);
+        return aggregate.IsDeleted(primaryPart)
+            ? new MergeResult(encoded, null, corrupt) { TombstoneVersions = PartVersions.Format(aggregate) }
+            : new MergeResult(encoded, encoded, corrupt);
     }
 
     /// <summary>The part whose deletion deletes the aggregate.</summary>

@@ -37,6 +37,8 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
             owned.Add((queue.Queue!.Value, $"queue sink '{queue.Name.Value}'"));
         foreach (var sink in model.Sinks.Where(s => s.Kind == SinkKind.Redis))
         {
+            foreach (var (_, to) in sink.Fields.Where(f => Spec.RedisKeyspace.FenceFields.Contains(f.Value.Value)))
+                diags.Error(to.Pos, $"Redis sink '{sink.Name.Value}' maps a field onto '{to.Value}', which the write fence keeps in every hash ({string.Join(", ", Spec.RedisKeyspace.FenceFields)}): choose another name");
             foreach (var (prefix, owner) in owned)
             {
                 if (KeyspaceCheck.CanReach(sink.KeyPattern!.Value, prefix))

@@ -24,6 +24,10 @@ internal enum StateAction
 /// <summary>The state stage's decision for one record.</summary>
 internal readonly record struct StateOutcome(StateAction Action, string? RedisKey, KeyValuePair<string, string>[]? Fields, long TimestampMs, string? Reason)
 {
+    /// <summary>The aggregate's per-part versions (<see cref="PartVersions"/>) for an upsert; null for a delete, whose
+    /// record has no aggregate (its versions travel in the <see cref="PartVersions.Header"/> header).</summary>
+    public string? Versions { get; init; }
+
     public static StateOutcome Reject(string reason) => new(StateAction.Rejected, null, null, 0, reason);
 }
 
@@ -63,7 +67,7 @@ internal static class StateStep
         var fields = await ToHashFieldsAsync(spec, processors, keyText, aggregate, record).ConfigureAwait(false);
         return fields is null
             ? new StateOutcome(StateAction.Dropped, redisKey, null, aggregate.Timestamp, null)
-            : new StateOutcome(StateAction.Upsert, redisKey, fields, aggregate.Timestamp, null);
+            : new StateOutcome(StateAction.Upsert, redisKey, fields, aggregate.Timestamp, null) { Versions = PartVersions.Format(aggregate) };
     }
 
     /// <summary>The Redis key of an agent's hash: the sink's key pattern with the (valid) key in place of <c>{key}</c>.</summary>

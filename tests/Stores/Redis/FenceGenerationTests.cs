@@ -99,6 +99,102 @@ public abstract class FenceGenerationTests(RedisBackend backend)
         Assert.False(await db.KeyExistsAsync(key));
         await db.KeyDeleteAsync([key, FenceScript.TombstoneKey(key), progress, cut]);
     }
+
+    // The cause of issue 24's reader regressions: an aggregate's timestamp is the last merged event's, not a measure of
+    // how new each part is. The old generation merged agent v5 (t 100) then feature v3 (t 105); the new one, reading the
+    // bridged topics in another order, holds agent v6 (t 110) but still feature v2 (t 90). By timestamp alone its write
+    // wins and the feature part goes back from v3 to v2; by part versions it waits until it holds feature v3.
+    private static readonly KeyValuePair<string, string>[] OldState = [new("agent", "v5"), new("feature", "v3")];
+    private static readonly KeyValuePair<string, string>[] NewPartial = [new("agent", "v6"), new("feature", "v2")];
+    private static readonly KeyValuePair<string, string>[] NewCaughtUp = [new("agent", "v6"), new("feature", "v3")];
+
+    [Fact]
+    public async Task Ordered_by_timestamp_alone_a_new_generation_puts_a_part_back()
+    {
+        var db = backend.Db;
+        var key = "fence-gen:" + Guid.NewGuid().ToString("N");
+        RedisKey cut = key + ":cutover", progress = key + ":progress";
+        await db.StringSetAsync(cut, "1");
+        await RunAsync(db, new AgentStateWrite(key, 3, 10, OldState, 105), progress, null);
+        Assert.Equal(1L, await RunAsync(db, new AgentStateWrite(key, 7, 4, NewPartial, 110), progress, new StageGeneration(1, cut)));
+        Assert.Equal("v2", (string?)await db.HashGetAsync(key, "feature"));
+        await db.KeyDeleteAsync([key, progress, cut]);
+    }
+
+    [Fact]
+    public async Task With_part_versions_a_new_generation_applies_only_when_no_part_of_the_held_state_is_newer()
+    {
+        var db = backend.Db;
+        var key = "fence-gen:" + Guid.NewGuid().ToString("N");
+        RedisKey cut = key + ":cutover", progress = key + ":progress";
+        var g1 = new StageGeneration(1, cut);
+        await db.StringSetAsync(cut, "1");
+        await RunAsync(db, new AgentStateWrite(key, 3, 10, OldState, 105) { PartVersions = "agent=5,feature=3" }, progress, null);
+        Assert.Equal("agent=5,feature=3", (string?)await db.HashGetAsync(key, FenceScript.VersionsField));
+        Assert.Equal(0L, await RunAsync(db, new AgentStateWrite(key, 7, 4, NewPartial, 110) { PartVersions = "agent=6,feature=2" }, progress, g1));
+        // A part the write does not hold at all counts as version 0.
+        Assert.Equal(0L, await RunAsync(db, new AgentStateWrite(key, 7, 5, [new("agent", "v6")], 111) { PartVersions = "agent=6" }, progress, g1));
+        Assert.Equal("v3", (string?)await db.HashGetAsync(key, "feature"));
+        // The old generation goes on updating the hash meanwhile (its own partition, a higher offset).
+        Assert.Equal(1L, await RunAsync(db, new AgentStateWrite(key, 3, 11, NewCaughtUp, 110) { PartVersions = "agent=6,feature=3" }, progress, null));
+        // Equal versions are the same state: the new generation takes the hash over, whatever the timestamps say.
+        Assert.Equal(1L, await RunAsync(db, new AgentStateWrite(key, 7, 6, NewCaughtUp, 50) { PartVersions = "agent=6,feature=3" }, progress, g1));
+        Assert.Equal("1", (string?)await db.HashGetAsync(key, FenceScript.GenerationField));
+        // Deleted, the tombstone keeps the versions (p:o:t:g:v), and a re-created agent must cover them.
+        Assert.Equal(1L, await RunAsync(db, new AgentStateWrite(key, 7, 7, null, 120) { PartVersions = "agent=7,feature=4" }, progress, g1));
+        Assert.Equal("7:7:120:1:agent=7,feature=4", (string?)await db.StringGetAsync(FenceScript.TombstoneKey(key)));
+        Assert.Equal(new Fence(7, 7, 120, 1, "agent=7,feature=4"), Fence.FromTombstone((string?)await db.StringGetAsync(FenceScript.TombstoneKey(key))));
+        await db.KeyDeleteAsync(key + ":g2cut");
+        await db.StringSetAsync(key + ":g2cut", "1");
+        var g2 = new StageGeneration(2, key + ":g2cut");
+        Assert.Equal(0L, await RunAsync(db, new AgentStateWrite(key, 1, 1, NewCaughtUp, 130) { PartVersions = "agent=8,feature=3" }, progress, g2));
+        Assert.Equal(1L, await RunAsync(db, new AgentStateWrite(key, 1, 2, NewCaughtUp, 130) { PartVersions = "agent=8,feature=4" }, progress, g2));
+        Assert.False(await db.KeyExistsAsync(FenceScript.TombstoneKey(key)));
+        Assert.Equal("agent=8,feature=4", (string?)await db.HashGetAsync(key, FenceScript.VersionsField));
+        // A write without versions removes the _v it can no longer vouch for.
+        Assert.Equal(1L, await RunAsync(db, new AgentStateWrite(key, 1, 3, NewCaughtUp, 140), progress, g2));
+        Assert.False(await db.HashExistsAsync(key, FenceScript.VersionsField));
+        await db.KeyDeleteAsync([key, FenceScript.TombstoneKey(key), progress, cut, key + ":g2cut"]);
+    }
+
+    [Fact]
+    public async Task The_script_and_FenceRule_agree_on_part_versions_across_generations()
+    {
+        var db = backend.Db;
+        var key = "fence-gen:" + Guid.NewGuid().ToString("N");
+        RedisKey cut = key + ":cutover";
+        var keys = new RedisKey[] { key, FenceScript.TombstoneKey(key), key + ":progress", cut };
+        string?[] priorVersions = [null, "a=1,b=2"];
+        string?[] writeVersions = [null, "a=1,b=2", "a=2,b=1", "a=2,b=2", "a=1", "a=1,b=2,c=1"];
+        var disagreements = new List<string>();
+        var checkedCases = 0;
+        foreach (var priorGeneration in new long[] { 0, 1 })
+        foreach (var prior in priorVersions)
+        foreach (var priorFields in new[] { Fields, null })
+        foreach (var generation in new long[] { 0, 1, 2 })
+        foreach (var versions in writeVersions)
+        foreach (var timestamp in new long[] { 99, 101 })
+        foreach (var fields in new[] { OtherFields, null })
+        {
+            await db.KeyDeleteAsync(keys);
+            await db.StringSetAsync(cut, "1");
+            await RunAsync(db, new AgentStateWrite(key, 0, 10, priorFields, 100) { PartVersions = prior }, keys[2], Generation(priorGeneration, cut));
+            var hash = (await db.HashGetAllAsync(key)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+            var hashFence = hash.Count > 0 ? Fence.FromHash(hash) : null;
+            var tomb = Fence.FromTombstone((string?)await db.StringGetAsync(FenceScript.TombstoneKey(key)));
+            Assert.Equal(prior, (hashFence ?? tomb)!.Value.Versions);
+            var current = hash.Count > 0 ? hash.Where(e => !FenceScript.IsFenceField(e.Key)).ToDictionary() : null;
+            var write = new AgentStateWrite(key, 1, 5, fields, timestamp) { PartVersions = versions };
+            var expected = FenceRule.Applies(write, hashFence, tomb, current, generation: generation);
+            var applied = await RunAsync(db, write, keys[2], Generation(generation, cut)) == 1;
+            checkedCases++;
+            if (applied != expected)
+                disagreements.Add($"prior g{priorGeneration} v={prior} {(priorFields is null ? "tombstone" : "hash")}, write g{generation} v={versions} {write}: script {applied}, FenceRule {expected}");
+        }
+        await db.KeyDeleteAsync(keys);
+        Assert.Equal(2 * 2 * 2 * 3 * 6 * 2 * 2, checkedCases);
+        Assert.Empty(disagreements);
+    }
 }
 
 [Trait("Kind", "Integration")]

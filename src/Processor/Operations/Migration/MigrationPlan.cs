@@ -73,6 +73,8 @@ internal sealed record MigrationPlan(
                 refusals.Add($"source '{source.Name}' is not in the running topology: migrate copies each running source into its new topic; add sources in a deploy of its own");
                 continue;
             }
+            if (before.Part != source.Part)
+                refusals.Add($"source '{source.Name}' merges as part '{source.Part}' instead of '{before.Part}': the fence compares the two generations' states part by part, by name; rename parts in a deploy of its own");
             if (before.Topic == source.Topic && before.Partitions != source.Partitions)
                 refusals.Add($"source '{source.Name}' keeps topic '{source.Topic}' with {source.Partitions} partitions instead of {before.Partitions}: give the new topic its own name (e.g. '{source.Topic}.p{source.Partitions}'), the bridge copies into it");
             else if (before.Topic != source.Topic)

@@ -141,7 +141,7 @@ internal sealed class MigrationRunner(MigrationPlan plan, KafkaClientSettings ka
     {
         var input = plan.New.State.InputTopic;
         var count = plan.New.State.InputPartitions;
-        var offsets = await db.StringGetAsync(Enumerable.Range(0, count)
+        var offsets = await ClusterSafe.GetAsync(db, Enumerable.Range(0, count) // one slot per key on a Redis Cluster
             .Select(p => FenceScript.OffsetsKey(RedisKeyspace.OffsetsPrefix, plan.New.State.Name, p)).ToArray()).ConfigureAwait(false);
         long lag = 0, progress = 0;
         for (var p = 0; p < count; p++)

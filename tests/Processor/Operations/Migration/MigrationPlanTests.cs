@@ -38,6 +38,7 @@ public sealed class MigrationPlanTests
     [InlineData("group: cc.agent-state-p12\n", "group: cc.agent-state\n", "running stage's group 'cc.agent-state'")]
     [InlineData("topic: agent.p12\n", "topic: agent\n", "keeps topic 'agent' with 12 partitions")]
     [InlineData("key-pattern: \"cc:agent:{key}\"", "key-pattern: \"cc:agent2:{key}\"", "key pattern changes")]
+    [InlineData("part: feature\n", "part: features\n", "merges as part 'features' instead of 'feature'")]
     [InlineData("topic: user-aggregate.p12\n", "topic: user-aggregate\n", "derived topic 'user-aggregate'")]
     public void What_cannot_run_side_by_side_is_refused_with_a_reason(string from, string to, string reason)
     {
