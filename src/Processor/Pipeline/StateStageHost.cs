@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
+using ContactCenter.Stores.Queue;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Stores.Snapshots;
 using ContactCenter.Topology.Processing;
@@ -46,6 +47,8 @@ internal sealed class StateStageHost : IAsyncDisposable
     public StateStageHost(StateStageSpec spec, KafkaClientSettings kafka, IConnectionMultiplexer redis, ILoggerFactory logs, StageHealth health,
         FencedWriterOptions? writerOptions = null, QueueStageSpec? queue = null)
     {
+        // Before anything is started: on a Redis Cluster a queue without a hash tag would fail its first call (CROSSSLOT).
+        if (queue is not null) new JobQueueKeys(queue.QueueKey).EnsureUsableOn(redis);
         _spec = spec;
         _kafka = kafka;
         _redis = redis;
@@ -62,7 +65,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         var processors = new RecordProcessorChain(spec.Processors, new RedisDedupStore(redis.GetDatabase(), spec.Name, _logger, _stop.Token));
         _records = new StateRecordProcessor(spec, processors, _deadLetters, Counters, queue);
         _loss = new RedisLossWatch(spec, kafka, redis, processors, logs.CreateLogger($"ContactCenter.{spec.Name}.Recovery"),
-            p => _position.TryGetValue(p, out var next) ? next : null, _writer.SetFloor);
+            p => _position.TryGetValue(p, out var next) ? next : null, _writer.SetFloor) { Queue = queue };
         _writer.ProgressLost += _loss.OnProgressLost;
     }
 
