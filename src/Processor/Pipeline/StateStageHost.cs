@@ -244,6 +244,8 @@ internal sealed class StateStageHost : IAsyncDisposable
     /// </summary>
     private IEnumerable<TopicPartitionOffset> SeekPastSnapshot(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
     {
+        if (partitions.Count > 0)
+            _logger.LogInformation("Stage {Stage}: partitions [{Partitions}] assigned", _spec.Name, string.Join(",", partitions.Select(p => p.Partition.Value)));
         var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(30))
             .Where(c => c.Offset.Value >= 0)
             .ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
@@ -265,6 +267,9 @@ internal sealed class StateStageHost : IAsyncDisposable
     /// <summary>Partitions no longer ours: their loss checks and rebuilds stop here (the next owner takes them over).</summary>
     private void Revoke(List<TopicPartitionOffset> partitions)
     {
+        // One line per rebalance: the pod's log then shows where a scale event's pause goes (revoke, assignment).
+        if (partitions.Count > 0)
+            _logger.LogInformation("Stage {Stage}: partitions [{Partitions}] revoked", _spec.Name, string.Join(",", partitions.Select(p => p.Partition.Value)));
         foreach (var tpo in partitions)
         {
             Counters.OnRevoked(tpo.Partition.Value);
