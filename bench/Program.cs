@@ -37,7 +37,7 @@ static int Usage()
                  [--stores rocksdb,memory,faster] [--dir PATH]
                  FASTER vs Streamiz RocksDB vs Streamiz in-memory through IKeyValueStore<Bytes, byte[]>;
                  last stdout line is a JSON object with the ratios.
-          scale [--quick]
+          scale [--quick] [--pods-only] [--keep-logs DIR]
                  Redis Cluster / failover / reshard exactness, fenced writes/s on a cluster beside one redis-server, the
                  longest partition pause while pods go 1 -> 3 -> 6 -> 2, the aggregate restore at 1M agents; one JSON line.
           broker [--quick] [--runs N]

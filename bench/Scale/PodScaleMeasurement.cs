@@ -33,9 +33,11 @@ internal sealed record PodScaleResult(
 /// </summary>
 internal static class PodScaleMeasurement
 {
-    public static async Task<PodScaleResult> RunAsync(bool quick, TextWriter log)
+    /// <param name="keepDir">Where the pods' logs are kept (each phase of a rebalance is a timestamped line in them);
+    /// null: a temporary directory, deleted afterwards.</param>
+    public static async Task<PodScaleResult> RunAsync(bool quick, TextWriter log, string? keepDir = null)
     {
-        var root = Directory.CreateTempSubdirectory("cc-bench-scale-").FullName;
+        var root = keepDir ?? Directory.CreateTempSubdirectory("cc-bench-scale-").FullName;
         try
         {
             var topology = Path.Combine(RepoRoot(), "topologies", "agent-state.yaml");
@@ -68,7 +70,10 @@ internal static class PodScaleMeasurement
         }
         finally
         {
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            if (keepDir is null)
+            {
+                try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            }
         }
     }
 

@@ -15,11 +15,19 @@ internal static class ScaleBenchCommand
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         var quick = args.Contains("--quick");
+        var keep = args.SkipWhile(a => a != "--keep-logs").Skip(1).FirstOrDefault();
         var log = Console.Error;
         var (load, _) = BenchRuns.LoadAverage();
         log.WriteLine($"bench scale{(quick ? " --quick" : "")}: load average {load}");
+        if (args.Contains("--pods-only"))
+        {
+            // The pod side alone (pauses while scaling, restore), e.g. to compare a change of the pods' settings.
+            var only = await PodScaleMeasurement.RunAsync(quick, log, keep);
+            Console.Out.WriteLine(JsonSerializer.Serialize(only));
+            return only.ScaleExact ? 0 : 1;
+        }
         var redis = await RedisScaleMeasurement.RunAsync(quick, log);
-        var pods = await PodScaleMeasurement.RunAsync(quick, log);
+        var pods = await PodScaleMeasurement.RunAsync(quick, log, keep);
         var costPerWrite = redis.FenceWritesPerSecondCluster > 0 ? redis.FenceWritesPerSecondSingle / redis.FenceWritesPerSecondCluster - 1 : double.NaN;
         var result = new Dictionary<string, object>
         {

@@ -7,6 +7,7 @@ using ContactCenter.Topology.Files;
 using ContactCenter.Topology.Spec;
 using ContactCenter.Sandbox.Demo;
 using ContactCenter.Sandbox.Kafka;
+using ContactCenter.Sandbox.Redis;
 using ContactCenter.Sandbox.Simulation;
 
 namespace ContactCenter.Cli;
@@ -25,6 +26,10 @@ internal static class DemoCommand
         };
         var rate = new Option<int>("--rate") { Description = "Source events per second.", DefaultValueFactory = _ => 2000 };
         var redis = new Option<string?>("--redis") { Description = "Use this Redis (HOST:PORT) instead of embedded Garnet." };
+        var redisCluster = new Option<int?>("--redis-cluster")
+        {
+            Description = "Run on a local Redis Cluster of this many primaries (3 or more), one replica each: Debian's redis-server in cluster mode, started and stopped by the demo.",
+        };
         var topology = new Option<string>("--topology") { Description = "Topology file the pipeline runs.", DefaultValueFactory = _ => "topologies/agent-state.yaml" };
         var store = new Option<StoreKind>("--store") { Description = "Aggregate store: faster, rocksdb or memory.", DefaultValueFactory = _ => StoreKind.Faster };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on the last line." };
@@ -61,97 +66,125 @@ internal static class DemoCommand
 
         var command = new Command("demo", "Run the agent pipeline on an embedded broker and Redis with simulated contact-center traffic, then verify Redis.")
         {
-            agents, duration, rate, redis, topology, store, json, seed, chaos, httpPort, broker, scenario, latency, failureRate, workers, migrateTo, interrupt, guarantee,
+            agents, duration, rate, redis, redisCluster, topology, store, json, seed, chaos, httpPort, broker, scenario, latency, failureRate, workers, migrateTo, interrupt, guarantee,
         };
         command.SetAction(async (parse, ct) =>
         {
-            if (parse.GetValue(scenario) == "repartition")
+            if (parse.GetValue(redisCluster) is not { } primaries)
+                return await RunAsync(parse.GetValue(redis));
+            var error = parse.InvocationConfiguration.Error;
+            if (parse.GetValue(redis) is not null || primaries < 3)
             {
-                return await RunRepartitionAsync(new RepartitionOptions
-                {
-                    Agents = parse.GetValue(agents),
-                    Rate = parse.GetResult(rate) is { Implicit: false } ? parse.GetValue(rate) : new RepartitionOptions().Rate,
-                    Duration = parse.GetResult(duration) is { Implicit: false } ? parse.GetValue(duration) : new RepartitionOptions().Duration,
-                    Redis = parse.GetValue(redis),
-                    Store = parse.GetValue(store),
-                    Broker = parse.GetValue(broker),
-                    Seed = parse.GetValue(seed),
-                    InterruptMidway = parse.GetValue(interrupt),
-                }, parse.GetValue(topology)!, parse.GetValue(migrateTo)!, parse.GetValue(json),
-                    parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
+                error.WriteLine(primaries < 3 ? "demo: --redis-cluster needs at least 3 primaries" : "demo: --redis and --redis-cluster exclude each other");
+                return ExitCodes.InvalidInput;
             }
-            if (parse.GetValue(scenario) == "provisioning")
+            LocalRedisCluster cluster;
+            try
             {
-                return await RunProvisioningAsync(new ProvisioningScenarioOptions
-                {
-                    Agents = parse.GetValue(agents),
-                    Rate = parse.GetValue(rate),
-                    Redis = parse.GetValue(redis),
-                    Broker = parse.GetValue(broker),
-                    Seed = parse.GetValue(seed),
-                    Service = new ProvisioningServiceOptions { Latency = parse.GetValue(latency), FailureRate = parse.GetValue(failureRate) },
-                    Workers = new WorkerOptions { Concurrency = parse.GetValue(workers) },
-                }, parse.GetResult(topology) is { Implicit: false } ? parse.GetValue(topology)! : ProvisioningTopology, parse.GetValue(json),
-                    parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
+                cluster = await LocalRedisCluster.StartAsync(primaries, ct);
             }
-            var options = new DemoOptions
+            catch (RedisServerMissingException missing)
             {
-                Agents = parse.GetValue(agents),
-                Duration = parse.GetValue(duration),
-                Rate = parse.GetValue(rate),
-                Redis = parse.GetValue(redis),
-                TopologyFile = parse.GetValue(topology)!,
-                Store = parse.GetValue(store),
-                Json = parse.GetValue(json),
-                Seed = parse.GetValue(seed),
-                Chaos = parse.GetValue(chaos) == "redis-loss" ? DemoChaos.RedisLoss : DemoChaos.None,
-                HttpPort = parse.GetValue(httpPort),
-                Broker = parse.GetValue(broker),
-            };
-            if (options.Agents < 1 || options.Rate < 1 || options.Duration <= TimeSpan.Zero)
-            {
-                Console.Error.WriteLine("--agents, --rate and --duration must be positive");
-                return 2;
+                error.WriteLine("demo: " + missing.Message);
+                return ExitCodes.Failed;
             }
-            if (options.HttpPort is < 0 or > 65535)
+            await using (cluster)
             {
-                Console.Error.WriteLine("--http-port must be 0..65535");
-                return 2;
-            }
-            var loaded = TopologyLoader.Load(TopologyFiles.Resolve(options.TopologyFile));
-            foreach (var diagnostic in loaded.Diagnostics)
-                Console.Error.WriteLine(diagnostic);
-            if (loaded.Spec is null)
-                return 2;
-            var spec = loaded.Spec;
-            if (parse.GetValue(guarantee) is { } chosen)
-                spec = spec.WithGuarantee(chosen == "exactly-once" ? ProcessingGuarantee.ExactlyOnce : ProcessingGuarantee.AtLeastOnce);
-            if (spec.Aggregate.Guarantee == ProcessingGuarantee.ExactlyOnce && options.Broker == BrokerKind.Mock)
-            {
-                Console.Error.WriteLine("exactly-once needs the native broker: librdkafka's mock shows aborted records to read_committed readers (use --broker native)");
-                return 2;
+                (parse.GetValue(json) ? error : parse.InvocationConfiguration.Output)
+                    .WriteLine($"redis cluster: {primaries} primaries with one replica each on {cluster.Endpoint}");
+                return await RunAsync(cluster.Endpoint);
             }
 
-            // With --json, stdout carries only the summary line; progress goes to stderr.
-            var progress = options.Json ? Console.Error : Console.Out;
-            var page = loaded.Model is { } model ? TopologyDiagram.Svg(model) : "";
-            var summary = await new DemoRunner(options, progress) { TopologySvg = page }.RunAsync(spec, ct);
-            if (options.Json)
+            async Task<int> RunAsync(string? redisEndpoint)
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(summary));
+                if (parse.GetValue(scenario) == "repartition")
+                {
+                    return await RunRepartitionAsync(new RepartitionOptions
+                    {
+                        Agents = parse.GetValue(agents),
+                        Rate = parse.GetResult(rate) is { Implicit: false } ? parse.GetValue(rate) : new RepartitionOptions().Rate,
+                        Duration = parse.GetResult(duration) is { Implicit: false } ? parse.GetValue(duration) : new RepartitionOptions().Duration,
+                        Redis = redisEndpoint,
+                        Store = parse.GetValue(store),
+                        Broker = parse.GetValue(broker),
+                        Seed = parse.GetValue(seed),
+                        InterruptMidway = parse.GetValue(interrupt),
+                    }, parse.GetValue(topology)!, parse.GetValue(migrateTo)!, parse.GetValue(json),
+                        parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
+                }
+                if (parse.GetValue(scenario) == "provisioning")
+                {
+                    return await RunProvisioningAsync(new ProvisioningScenarioOptions
+                    {
+                        Agents = parse.GetValue(agents),
+                        Rate = parse.GetValue(rate),
+                        Redis = redisEndpoint,
+                        Broker = parse.GetValue(broker),
+                        Seed = parse.GetValue(seed),
+                        Service = new ProvisioningServiceOptions { Latency = parse.GetValue(latency), FailureRate = parse.GetValue(failureRate) },
+                        Workers = new WorkerOptions { Concurrency = parse.GetValue(workers) },
+                    }, parse.GetResult(topology) is { Implicit: false } ? parse.GetValue(topology)! : ProvisioningTopology, parse.GetValue(json),
+                        parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
+                }
+                var options = new DemoOptions
+                {
+                    Agents = parse.GetValue(agents),
+                    Duration = parse.GetValue(duration),
+                    Rate = parse.GetValue(rate),
+                    Redis = redisEndpoint,
+                    TopologyFile = parse.GetValue(topology)!,
+                    Store = parse.GetValue(store),
+                    Json = parse.GetValue(json),
+                    Seed = parse.GetValue(seed),
+                    Chaos = parse.GetValue(chaos) == "redis-loss" ? DemoChaos.RedisLoss : DemoChaos.None,
+                    HttpPort = parse.GetValue(httpPort),
+                    Broker = parse.GetValue(broker),
+                };
+                if (options.Agents < 1 || options.Rate < 1 || options.Duration <= TimeSpan.Zero)
+                {
+                    Console.Error.WriteLine("--agents, --rate and --duration must be positive");
+                    return 2;
+                }
+                if (options.HttpPort is < 0 or > 65535)
+                {
+                    Console.Error.WriteLine("--http-port must be 0..65535");
+                    return 2;
+                }
+                var loaded = TopologyLoader.Load(TopologyFiles.Resolve(options.TopologyFile));
+                foreach (var diagnostic in loaded.Diagnostics)
+                    Console.Error.WriteLine(diagnostic);
+                if (loaded.Spec is null)
+                    return 2;
+                var spec = loaded.Spec;
+                if (parse.GetValue(guarantee) is { } chosen)
+                    spec = spec.WithGuarantee(chosen == "exactly-once" ? ProcessingGuarantee.ExactlyOnce : ProcessingGuarantee.AtLeastOnce);
+                if (spec.Aggregate.Guarantee == ProcessingGuarantee.ExactlyOnce && options.Broker == BrokerKind.Mock)
+                {
+                    Console.Error.WriteLine("exactly-once needs the native broker: librdkafka's mock shows aborted records to read_committed readers (use --broker native)");
+                    return 2;
+                }
+
+                // With --json, stdout carries only the summary line; progress goes to stderr.
+                var progress = options.Json ? Console.Error : Console.Out;
+                var page = loaded.Model is { } model ? TopologyDiagram.Svg(model) : "";
+                var summary = await new DemoRunner(options, progress) { TopologySvg = page }.RunAsync(spec, ct);
+                if (options.Json)
+                {
+                    Console.Out.WriteLine(JsonSerializer.Serialize(summary));
+                }
+                else
+                {
+                    Console.WriteLine();
+                    Console.WriteLine($"events produced     {summary.Events:N0} ({summary.EventsPerSecond:N0}/s), {summary.Duplicates} duplicates, {summary.Malformed} malformed");
+                    Console.WriteLine($"agents              {summary.Agents:N0} simulated, {summary.LiveAgents:N0} live, {summary.RedisAgents:N0} in Redis");
+                    Console.WriteLine($"dead-lettered       {summary.DeadLettered}");
+                    Console.WriteLine($"end-to-end latency  p50 {summary.E2eLatencyMs.P50} ms, p99 {summary.E2eLatencyMs.P99} ms, max {summary.E2eLatencyMs.Max} ms ({summary.E2eLatencyMs.Samples:N0} writes)");
+                    Console.WriteLine($"mismatches          {summary.Mismatches}");
+                    foreach (var sample in summary.MismatchSamples) Console.WriteLine($"  {sample}");
+                }
+                var ok = summary.Mismatches == 0 && summary.RedisAgents == summary.LiveAgents && summary.DeadLettered == summary.Malformed;
+                return ok ? 0 : 1;
             }
-            else
-            {
-                Console.WriteLine();
-                Console.WriteLine($"events produced     {summary.Events:N0} ({summary.EventsPerSecond:N0}/s), {summary.Duplicates} duplicates, {summary.Malformed} malformed");
-                Console.WriteLine($"agents              {summary.Agents:N0} simulated, {summary.LiveAgents:N0} live, {summary.RedisAgents:N0} in Redis");
-                Console.WriteLine($"dead-lettered       {summary.DeadLettered}");
-                Console.WriteLine($"end-to-end latency  p50 {summary.E2eLatencyMs.P50} ms, p99 {summary.E2eLatencyMs.P99} ms, max {summary.E2eLatencyMs.Max} ms ({summary.E2eLatencyMs.Samples:N0} writes)");
-                Console.WriteLine($"mismatches          {summary.Mismatches}");
-                foreach (var sample in summary.MismatchSamples) Console.WriteLine($"  {sample}");
-            }
-            var ok = summary.Mismatches == 0 && summary.RedisAgents == summary.LiveAgents && summary.DeadLettered == summary.Malformed;
-            return ok ? 0 : 1;
         });
         return command;
     }

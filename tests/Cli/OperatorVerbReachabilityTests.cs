@@ -28,7 +28,7 @@ public class OperatorVerbReachabilityTests
         { "snapshot load", ["snapshot", "load", "--topology", "topologies/agent-state.yaml", "--in", "topologies/agent-state.yaml"] },
         { "purge-keys", ["purge-keys", "topologies/agent-state.yaml", "--key-pattern", "old:{key}"] },
         { "copy-progress", ["copy-progress", "topologies/agent-state.yaml", "--stage", "agent-state", "--from-stage", "old-state", "--bootstrap-servers", "127.0.0.1:1"] },
-        { "move-queue", ["move-queue", "topologies/examples/provisioning.yaml", "--from", "cc:queue:old", "--to", "cc:queue:provisioning", "--bootstrap-servers", "127.0.0.1:1"] },
+        { "move-queue", ["move-queue", "topologies/examples/provisioning.yaml", "--from", "cc:queue:old", "--to", "cc:queue:{provisioning}", "--bootstrap-servers", "127.0.0.1:1"] },
         { "reconcile", ["reconcile", "topologies/examples/provisioning.yaml", "--listing", "http://127.0.0.1:1/agents"] },
     };
 

@@ -162,7 +162,8 @@ public sealed class PlanFixExecutionTests(RealRedisBackend backend, ITestOutputH
     public async Task A_renamed_queue_has_every_key_of_the_old_one_and_nothing_is_left_behind()
     {
         var oldQueue = $"q{_id}:notify";
-        var newQueue = $"q{_id}:notify-2";
+        // Renamed into a hash-tagged name: the way a queue is made ready for a Redis Cluster (docs/pipeline.md).
+        var newQueue = $"q{_id}:{{notify-2}}";
         var withQueue = PlanDocsTableTests.WithQueue();
         var oldPath = Write("old.yaml", withQueue.Replace("queue: cc:queue:notify", $"queue: {oldQueue}", StringComparison.Ordinal));
         var newPath = Write("new.yaml", withQueue.Replace("queue: cc:queue:notify", $"queue: {newQueue}", StringComparison.Ordinal));

@@ -22,6 +22,11 @@ internal static class KafkaClientDefaults
     /// </summary>
     public const int SessionTimeoutMs = 6000;
 
+    /// <summary>Heartbeat interval of a stage's consumer (state, queue and the aggregate's Streamiz consumer): how late a
+    /// member may learn that a rebalance began, which every scale event's pause pays (docs/pipeline.md, "Scaling pods in
+    /// and out").</summary>
+    public const int StageHeartbeatMs = 250;
+
     /// <summary>
     /// <c>fetch.wait.max.ms</c> of the stages' consumers: a Kafka broker (and the embedded native one) answers a fetch as
     /// soon as <c>fetch.min.bytes</c> (1) has arrived, so a long wait adds no latency and an idle consumer sends two

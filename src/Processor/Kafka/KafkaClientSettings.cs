@@ -56,6 +56,10 @@ internal sealed record KafkaClientSettings(string BootstrapServers)
     {
         var config = Consumer(groupId, role);
         config.FetchWaitMaxMs = StageFetchWaitMaxMs;
+        // A member learns that a rebalance began only at its next heartbeat, and a cooperative move of a partition takes
+        // two rounds (the old owner revokes, then the new one is assigned): at a third of the session (2 s) that was up
+        // to 4 s of a moved partition's pause at every scale event. A heartbeat is one small request.
+        config.HeartbeatIntervalMs = Math.Min(KafkaClientDefaults.StageHeartbeatMs, SessionTimeoutMs / 3);
         return config;
     }
 

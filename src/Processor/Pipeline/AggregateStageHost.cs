@@ -25,7 +25,7 @@ internal sealed class AggregateStageHost : IAsyncDisposable
     private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Heartbeat interval of the stage's consumer: how late a member may learn that a rebalance began.</summary>
-    internal const int RebalanceHeartbeatMs = 500;
+    internal const int RebalanceHeartbeatMs = KafkaClientDefaults.StageHeartbeatMs;
 
     /// <summary>Commit (and transaction) interval of an exactly-once stage.</summary>
     internal const int ExactlyOnceCommitIntervalMs = 100;
@@ -79,8 +79,11 @@ internal sealed class AggregateStageHost : IAsyncDisposable
         }
         kafka.Apply(config, spec.Name);
         _stream = new KafkaStream(topology, config, new LongPollKafkaSupplier(config, IdleWait));
-        _stream.StateChanged += (_, next) =>
+        _stream.StateChanged += (previous, next) =>
         {
+            // One line per transition: with the state stage's assignment lines, the pod's log shows where a scale
+            // event's pause goes (revoke, rejoin, restore, running).
+            _logger.LogInformation("Stage {Stage}: {Previous} -> {Next}", spec.Name, previous, next);
             // Runs on a stream thread: signal only, never block here.
             if (next == KafkaStream.State.RUNNING)
             {

@@ -58,6 +58,9 @@ internal sealed class RedisLossWatch : IAsyncDisposable
         _epoch = StageEpoch.Key(RedisKeyspace.EpochPrefix, spec.Name);
     }
 
+    /// <summary>The queue stage this watch repairs (null for a state stage): its rebuilds queue lost jobs again.</summary>
+    public QueueStageSpec? Queue { get; init; }
+
     /// <summary>How often Redis is checked while running.</summary>
     public TimeSpan CheckInterval { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -217,7 +220,7 @@ internal sealed class RedisLossWatch : IAsyncDisposable
                 _logger.LogError("Redis lost writes of stage {Stage}: {Reason}. Rebuilding in the background from {Topic} while serving", _spec.Name, reason, _spec.InputTopic);
             _logger.LogWarning("Rebuilding partitions {Partitions} of stage {Stage} up to offsets {Offsets}",
                 string.Join(",", upTo.Keys.Order()), _spec.Name, string.Join(",", upTo.OrderBy(u => u.Key).Select(u => u.Value)));
-            rebuild = new RedisRebuild(_spec, _kafka, _redis, _processors, upTo, _logger);
+            rebuild = new RedisRebuild(_spec, _kafka, _redis, _processors, upTo, _logger, Queue);
             _rebuilds.Add(rebuild);
         }
         _ = rebuild.Completion.ContinueWith(done => OnRebuildEnded(rebuild, done), TaskScheduler.Default);

@@ -40,7 +40,7 @@ internal sealed class RedisRebuild : IAsyncDisposable
     private long _read;
 
     public RedisRebuild(StateStageSpec spec, KafkaClientSettings kafka, StackExchange.Redis.IConnectionMultiplexer redis,
-        RecordProcessorChain processors, IReadOnlyDictionary<int, long> upTo, ILogger logger)
+        RecordProcessorChain processors, IReadOnlyDictionary<int, long> upTo, ILogger logger, QueueStageSpec? queue = null)
     {
         _spec = spec;
         _kafka = kafka;
@@ -48,7 +48,10 @@ internal sealed class RedisRebuild : IAsyncDisposable
         foreach (var (partition, end) in upTo)
             _partitions[partition] = new RebuildPartition(0, end);
         _writer = new FencedStateWriter(redis, spec.Name, new FencedWriterOptions { OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix, Logger = logger });
-        _records = new StateRecordProcessor(spec, processors, new AlreadyDeadLettered(), Counters);
+        // A queue stage's writes carry their jobs here too: a job Redis lost with its write is queued again under its
+        // original idempotency key (a job that survived is not: the fence queues once per id), so a loss never drops a
+        // side effect; the service answers a repeated call of a job it already ran with 409.
+        _records = new StateRecordProcessor(spec, processors, new AlreadyDeadLettered(), Counters, queue);
         _writer.Acknowledged += _records.OnAcknowledged;
         _run = Task.Factory.StartNew(RunAsync, TaskCreationOptions.LongRunning).Unwrap();
     }

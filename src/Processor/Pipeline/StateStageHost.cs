@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
+using ContactCenter.Stores.Queue;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Stores.Snapshots;
 using ContactCenter.Topology.Processing;
@@ -48,6 +49,8 @@ internal sealed class StateStageHost : IAsyncDisposable
     public StateStageHost(StateStageSpec spec, KafkaClientSettings kafka, IConnectionMultiplexer redis, ILoggerFactory logs, StageHealth health,
         FencedWriterOptions? writerOptions = null, QueueStageSpec? queue = null)
     {
+        // Before anything is started: on a Redis Cluster a queue without a hash tag would fail its first call (CROSSSLOT).
+        if (queue is not null) new JobQueueKeys(queue.QueueKey).EnsureUsableOn(redis);
         _spec = spec;
         _kafka = kafka;
         _redis = redis;
@@ -65,7 +68,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         var processors = new RecordProcessorChain(spec.Processors, new RedisDedupStore(redis.GetDatabase(), spec.Name, _logger, _stop.Token));
         _records = new StateRecordProcessor(spec, processors, _deadLetters, Counters, queue);
         _loss = new RedisLossWatch(spec, kafka, redis, processors, logs.CreateLogger($"ContactCenter.{spec.Name}.Recovery"),
-            p => _position.TryGetValue(p, out var next) ? next : null, _writer.SetFloor);
+            p => _position.TryGetValue(p, out var next) ? next : null, _writer.SetFloor) { Queue = queue };
         _writer.ProgressLost += _loss.OnProgressLost;
     }
 
@@ -245,6 +248,8 @@ internal sealed class StateStageHost : IAsyncDisposable
     /// </summary>
     private IEnumerable<TopicPartitionOffset> SeekPastSnapshot(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
     {
+        if (partitions.Count > 0)
+            _logger.LogInformation("Stage {Stage}: partitions [{Partitions}] assigned", _spec.Name, string.Join(",", partitions.Select(p => p.Partition.Value)));
         var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(30))
             .Where(c => c.Offset.Value >= 0)
             .ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
@@ -266,6 +271,9 @@ internal sealed class StateStageHost : IAsyncDisposable
     /// <summary>Partitions no longer ours: their loss checks and rebuilds stop here (the next owner takes them over).</summary>
     private void Revoke(List<TopicPartitionOffset> partitions)
     {
+        // One line per rebalance: the pod's log then shows where a scale event's pause goes (revoke, assignment).
+        if (partitions.Count > 0)
+            _logger.LogInformation("Stage {Stage}: partitions [{Partitions}] revoked", _spec.Name, string.Join(",", partitions.Select(p => p.Partition.Value)));
         foreach (var tpo in partitions)
         {
             Counters.OnRevoked(tpo.Partition.Value);

@@ -152,7 +152,9 @@ internal sealed class DemoRunner
             return null;
         await Task.Delay(_options.Duration / 2, ct);
         await using var admin = await ConnectionMultiplexer.ConnectAsync(redisEndpoint + ",allowAdmin=true");
-        await admin.GetServer(admin.GetEndPoints()[0]).FlushAllDatabasesAsync();
+        // Every primary (one server, or each shard of a Redis Cluster; replicas refuse writes and follow their primary).
+        foreach (var server in admin.GetServers().Where(s => !s.IsReplica))
+            await server.FlushAllDatabasesAsync();
         var at = run.Elapsed.TotalSeconds;
         _progress.WriteLine($"chaos: Redis lost everything (FLUSHALL) at {at:F1}s; the state stage must notice and rebuild while serving");
         return at;

@@ -111,7 +111,16 @@ internal sealed class ProvisioningScenario(ProvisioningScenarioOptions options, 
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), deadline.Token);
                 if (!pipeline.Health.IsHealthy) throw new InvalidOperationException(await pipeline.Health.Failure);
-                counts = await queue.CountsAsync();
+                try
+                {
+                    counts = await queue.CountsAsync();
+                }
+                catch (Exception error) when (RedisFailures.IsTransient(error))
+                {
+                    // A failover or a lost connection: the pipeline retries on its own; report again next second.
+                    progress.WriteLine($"{run.Elapsed.TotalSeconds,5:F0}s  Redis unavailable ({error.GetType().Name}); waiting");
+                    continue;
+                }
                 progress.WriteLine($"{run.Elapsed.TotalSeconds,5:F0}s  queued {counts.Jobs,6:N0}  done {counts.Done,6:N0}  in flight {counts.InFlight,4:N0}  " +
                     $"waiting {counts.Ready,6:N0}  retrying {counts.Retrying,4:N0}  dead {counts.Dead,3:N0}  provisioned {service.Provisioned,6:N0}  max lag {Interlocked.Read(ref _maxLagMs)} ms");
                 if (producing.IsCompleted && counts.Jobs >= options.Agents && counts.Done + counts.Dead >= counts.Jobs) break;

@@ -42,21 +42,26 @@ internal sealed class PartitionProgressWatch : IAsyncDisposable
     public double Now => _clock.Elapsed.TotalMilliseconds;
 
     /// <summary>
-    /// The longest time a partition went without a move among the gaps that touch <c>[fromMs, toMs)</c>: from its last
-    /// move before <paramref name="fromMs"/> (or the first inside) to its first move after it, and every gap inside.
-    /// Null when the partition moved fewer than twice around the window.
+    /// The longest time a partition went without a move among the gaps that end in <c>(fromMs, toMs]</c>: from its last
+    /// move before <paramref name="fromMs"/> (or a move inside) to the next one. A gap belongs to the change in whose window
+    /// it ends (the first record after the change), so a pause that began just before the next change started is that
+    /// change's, not counted twice. Null when the partition moved fewer than twice around the window.
     /// </summary>
-    public double? LongestPause(int partition, double fromMs, double toMs)
+    public double? LongestPause(int partition, double fromMs, double toMs) =>
+        LongestPauseWindow(partition, fromMs, toMs) is { } w ? w.EndMs - w.StartMs : null;
+
+    /// <summary>Where <see cref="LongestPause"/> lies: the partition's move before it and the one that ended it.</summary>
+    public (double StartMs, double EndMs)? LongestPauseWindow(int partition, double fromMs, double toMs)
     {
         lock (_moves)
         {
             var moves = _moves[partition];
-            double? longest = null;
+            (double, double)? longest = null;
             for (var i = 1; i < moves.Count; i++)
             {
                 var (start, end) = (moves[i - 1], moves[i]);
-                if (end <= fromMs || start >= toMs) continue;
-                longest = Math.Max(longest ?? 0, end - start);
+                if (end <= fromMs || end > toMs) continue;
+                if (longest is not { } l || end - start > l.Item2 - l.Item1) longest = (start, end);
             }
             return longest;
         }

@@ -39,6 +39,7 @@ internal static class PodScaleScenario
 
         var simulation = new AgentSimulation(options.Agents, options.Seed);
         var clock = Stopwatch.StartNew();
+        var startedUtc = DateTime.UtcNow;
         await using var traffic = new SteadyTraffic(spec, broker.BootstrapServers, simulation);
         if (options.Preload > 0) traffic.Burst(options.Preload);
         await using var watch = new PartitionProgressWatch(redis.GetDatabase(), spec.State.Name, spec.State.InputPartitions, clock);
@@ -143,6 +144,15 @@ internal static class PodScaleScenario
             var baseline = Enumerable.Range(0, watch.Partitions).Select(p => watch.LongestPause(p, baselineFrom, baselineTo) ?? 0).Max();
             var report = new PodScaleReport(reported, baseline, expected.Count, mismatches, samples, exitCodes, traffic.Produced, options.SharedStateDir);
             foreach (var line in report.Lines()) log.WriteLine(line);
+            // Wall-clock bounds of each change's worst pause, to read beside the pods' logs (their lines carry UTC
+            // timestamps: revocations, assignments, stream state transitions).
+            for (var i = 0; i < changes.Count; i++)
+            {
+                var worst = reported[i].WorstPartition;
+                var to = i + 1 < changes.Count ? changes[i + 1].Start : trafficEnd;
+                if (watch.LongestPauseWindow(worst, changes[i].Start, to) is { } w)
+                    log.WriteLine($"{changes[i].Label,-24} worst pause p{worst}: {startedUtc.AddMilliseconds(w.StartMs):HH:mm:ss.fff} -> {startedUtc.AddMilliseconds(w.EndMs):HH:mm:ss.fff} UTC (change began {startedUtc.AddMilliseconds(changes[i].Start):HH:mm:ss.fff})");
+            }
             return report;
         }
         catch

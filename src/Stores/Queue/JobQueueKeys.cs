@@ -18,6 +18,10 @@ namespace ContactCenter.Stores.Queue;
 /// <item><term><c>Q:counts</c></term><description>hash: <c>done</c>, <c>dead</c>, <c>retries</c>, <c>reaped</c> counters</description></item>
 /// <item><term><c>Q:reaper</c></term><description>string with a TTL: who may reap now</description></item>
 /// </list>
+/// On a Redis Cluster every script of the queue (and the fence call that queues a job with the queue stage's write)
+/// touches several of these keys at once, which must then share one hash slot: the queue's name carries a hash tag,
+/// e.g. <c>cc:queue:{provisioning}</c>, so <c>cc:queue:{provisioning}:ready</c> and all its siblings hash alike
+/// (<see cref="SharesOneSlot"/>, <see cref="EnsureUsableOn"/>). One server takes any name.
 /// </summary>
 public sealed class JobQueueKeys
 {
@@ -50,6 +54,31 @@ public sealed class JobQueueKeys
     public RedisKey Errors { get; }
     public RedisKey Counts { get; }
     public RedisKey Reaper { get; }
+
+    /// <summary>True when every key of the queue (its own and its stage's <c>Q:req:{key}</c> hashes) lands in one hash
+    /// slot: the queue's name carries a hash tag, which the suffixes appended to it cannot change.</summary>
+    public bool SharesOneSlot => Redis.ClusterSlots.HasHashTag(Queue);
+
+    /// <summary>Throws, saying what to do, when <paramref name="redis"/> is a Redis Cluster and the queue's keys would
+    /// spread over slots (every multi-key script would fail with CROSSSLOT).</summary>
+    public void EnsureUsableOn(IConnectionMultiplexer redis)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        if (!SharesOneSlot && Redis.ClusterSlots.IsCluster(redis))
+            throw new InvalidOperationException(ClusterProblem(Queue));
+    }
+
+    /// <summary>Why a queue named <paramref name="queue"/> (no hash tag) cannot run on a Redis Cluster, and the fix.</summary>
+    public static string ClusterProblem(string queue) =>
+        $"queue '{queue}' has no hash tag: on a Redis Cluster its keys ({queue}:jobs, {queue}:ready, ...) land in different slots " +
+        $"and every queue script fails with CROSSSLOT; name it with one, e.g. '{Suggest(queue)}', and move its keys with " +
+        "the fix `contactcenter plan OLD NEW` prints (move-queue)";
+
+    private static string Suggest(string queue)
+    {
+        var colon = queue.LastIndexOf(':');
+        return colon >= 0 && colon < queue.Length - 1 ? queue[..(colon + 1)] + "{" + queue[(colon + 1)..] + "}" : "{" + queue + "}";
+    }
 
     /// <summary>The list of jobs <paramref name="worker"/> holds.</summary>
     public RedisKey Processing(string worker) => Queue + ":processing:" + worker;

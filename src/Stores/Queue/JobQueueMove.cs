@@ -65,9 +65,13 @@ public static class JobQueueMove
         // Job ids the new queue already holds keep the new queue's entries everywhere: read before anything moves.
         var known = (await db.HashKeysAsync(to.Jobs).ConfigureAwait(false)).Select(k => k.ToString()).ToHashSet(StringComparer.Ordinal);
         var counts = S(to.Counts);
+        // A Redis Cluster renames a key only within its slot (an untagged queue's keys, or a move to another tag, change
+        // slot): those keys are copied entry by entry below instead.
+        var clustered = Redis.ClusterSlots.IsCluster(db.Multiplexer);
         foreach (var move in moves)
         {
-            if (known.Count == 0 && await db.KeyRenameAsync(move.From, move.To, When.NotExists).ConfigureAwait(false))
+            var renamable = !clustered || Redis.ClusterSlots.Of(move.From) == Redis.ClusterSlots.Of(move.To);
+            if (known.Count == 0 && renamable && await db.KeyRenameAsync(move.From, move.To, When.NotExists).ConfigureAwait(false))
                 continue;
             switch (move.Type)
             {

@@ -25,6 +25,7 @@ public sealed class RedisJobQueue
         _options.Validate();
         _db = redis.GetDatabase();
         Keys = new JobQueueKeys(queue);
+        Keys.EnsureUsableOn(redis);
         _clock = clock ?? TimeProvider.System;
         _random = random ?? Random.Shared;
     }

@@ -9,7 +9,8 @@ namespace ContactCenter.Tests.Stores.Queue;
 /// <summary>
 /// Enqueue exactly once, with the state: a stage's records (each partition read in order, rewound to an earlier offset
 /// at random as after a crash or rebalance, and sent by two writers at once as during a hand-over) queue exactly one job
-/// per record, never two, whatever the batching, and a record whose write is fenced out queues none.
+/// per record, never two, whatever the batching, and a record whose write is fenced out queues none. On a Redis Cluster
+/// too: the queue's name carries a hash tag, so its keys and the stage's <c>Q:req:</c> hashes share a slot.
 /// </summary>
 public abstract class FencedEnqueueProperties(RedisBackend backend)
 {
@@ -20,7 +21,7 @@ public abstract class FencedEnqueueProperties(RedisBackend backend)
         Task.Run(async () =>
         {
             var ns = Guid.NewGuid().ToString("N");
-            var queue = $"q:{ns}";
+            var queue = $"q:{{{ns}}}"; // a hash tag: every key of the queue in one slot on a cluster
             var stage = $"s-{ns}";
             // Record i: partition i % 2, offset i / 2, key chosen by the draw among 3 keys of its partition.
             AgentStateWrite Write(int i) => new($"{queue}:req:p{i % Partitions}k{(log[i] & int.MaxValue) % 3}", i % Partitions, i / Partitions,
@@ -65,7 +66,7 @@ public abstract class FencedEnqueueProperties(RedisBackend backend)
     public async Task A_stale_record_queues_nothing_and_a_plain_write_next_to_it_still_works()
     {
         var ns = Guid.NewGuid().ToString("N");
-        var queue = $"q:{ns}";
+        var queue = $"q:{{{ns}}}"; // a hash tag: every key of the queue in one slot on a cluster
         await using (var writer = new FencedStateWriter(backend.Redis, $"s-{ns}"))
         {
             var acks = new List<BatchAcknowledged>();
@@ -90,3 +91,7 @@ public sealed class FencedEnqueuePropertiesOnRedis(RealRedisBackend backend) : F
 [Collection(GarnetCollection.Name)]
 [Trait("Kind", "Integration")]
 public sealed class FencedEnqueuePropertiesOnGarnet(GarnetBackend backend) : FencedEnqueueProperties(backend);
+
+[Collection(RedisClusterCollection.Name)]
+[Trait("Kind", "Integration")]
+public sealed class FencedEnqueuePropertiesOnRedisCluster(RedisClusterBackend backend) : FencedEnqueueProperties(backend);

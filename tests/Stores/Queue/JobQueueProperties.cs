@@ -135,7 +135,7 @@ public abstract class JobQueueProperties(RedisBackend backend)
         Task.Run(async () =>
         {
             var clock = new Clock();
-            var queue = new RedisJobQueue(backend.Redis, $"q:{Guid.NewGuid():N}", Options, clock);
+            var queue = new RedisJobQueue(backend.Redis, $"q:{{{Guid.NewGuid():N}}}", Options, clock);
             var model = new Model();
             foreach (var draw in draws)
             {
@@ -200,7 +200,7 @@ public abstract class JobQueueProperties(RedisBackend backend)
     [Fact]
     public async Task A_finished_job_can_be_queued_again_once_and_an_unknown_or_pending_one_not()
     {
-        var queue = new RedisJobQueue(backend.Redis, $"q:{Guid.NewGuid():N}", Options);
+        var queue = new RedisJobQueue(backend.Redis, $"q:{{{Guid.NewGuid():N}}}", Options);
         Assert.True(await queue.EnqueueAsync("a", "p"));
         Assert.Equal(0, await queue.RequeueAsync("a"));
         Assert.Equal(-1, await queue.RequeueAsync("nobody"));
@@ -217,7 +217,7 @@ public abstract class JobQueueProperties(RedisBackend backend)
     [Fact]
     public async Task Only_one_reaper_holds_the_lease_until_it_expires()
     {
-        var queue = new RedisJobQueue(backend.Redis, $"q:{Guid.NewGuid():N}", Options with { ReaperLease = TimeSpan.FromMinutes(1) });
+        var queue = new RedisJobQueue(backend.Redis, $"q:{{{Guid.NewGuid():N}}}", Options with { ReaperLease = TimeSpan.FromMinutes(1) });
         Assert.True(await queue.TryHoldReaperLeaseAsync("pod-a"));
         Assert.False(await queue.TryHoldReaperLeaseAsync("pod-b"));
         Assert.True(await queue.TryHoldReaperLeaseAsync("pod-a"));
@@ -233,3 +233,7 @@ public sealed class JobQueuePropertiesOnRedis(RealRedisBackend backend) : JobQue
 [Collection(GarnetCollection.Name)]
 [Trait("Kind", "Integration")]
 public sealed class JobQueuePropertiesOnGarnet(GarnetBackend backend) : JobQueueProperties(backend);
+
+[Collection(RedisClusterCollection.Name)]
+[Trait("Kind", "Integration")]
+public sealed class JobQueuePropertiesOnRedisCluster(RedisClusterBackend backend) : JobQueueProperties(backend);
