@@ -47,7 +47,7 @@ internal sealed class RedisRebuild : IAsyncDisposable
         _logger = logger;
         foreach (var (partition, end) in upTo)
             _partitions[partition] = new RebuildPartition(0, end);
-        _writer = new FencedStateWriter(redis, spec.Name, new FencedWriterOptions { OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix, Logger = logger });
+        _writer = new FencedStateWriter(redis, spec.Name, new FencedWriterOptions { OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix, Logger = logger, Upkeep = StageUpkeep.For(spec) });
         _records = new StateRecordProcessor(spec, processors, new AlreadyDeadLettered(), Counters);
         _writer.Acknowledged += _records.OnAcknowledged;
         _run = Task.Factory.StartNew(RunAsync, TaskCreationOptions.LongRunning).Unwrap();

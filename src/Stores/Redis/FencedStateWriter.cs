@@ -37,6 +37,7 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
     private bool _sendScriptText = true; // loop only: until Redis answered one call, it may not hold the script
     private bool _generationRead; // loop only: the stage's generation is read once, before its first batch
     private StageGeneration? _generation;
+    private readonly UpkeepCall? _upkeep; // counts and time in state, when the stage keeps any
     private readonly IConnectionMultiplexer _redis;
     private readonly ClusterProgress? _cluster; // set on a Redis Cluster: progress per (partition, slot)
     private int _checkPending; // 1 while a progress check after a topology change is due or running
@@ -66,6 +67,7 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
             redis.ConnectionFailed += OnTopologyChanged;
         }
         _logger = _options.Logger ?? NullLogger.Instance;
+        _upkeep = _options.Upkeep is { IsEmpty: false } upkeep ? new UpkeepCall(upkeep) : null;
         _tombstoneTtlMs = (long)_options.TombstoneTtl.TotalMilliseconds;
         _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(_options.QueueCapacity)
         {
@@ -260,8 +262,10 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
             var slice = plan.Writes.AsSpan(first, count);
             // A migration's generation rides only on a single server: on a cluster its cut-over key has a slot of its own.
             calls[c] = _cluster is { } cluster
-                ? FenceScript.Call(slice, _tombstoneTtlMs, p => cluster.Key(p, hashSlot), p => cluster.Floor(p, hashSlot), clustered: true)
-                : FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null, generation: _generation);
+                ? FenceScript.Call(slice, _tombstoneTtlMs, p => cluster.Key(p, hashSlot), p => cluster.Floor(p, hashSlot), clustered: true,
+                    upkeep: _upkeep is { } u ? (u, u.Keys(hashSlot)) : null)
+                : FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null, generation: _generation,
+                    upkeep: _upkeep is { } v ? (v, v.Keys()) : null);
         }
 
         var slotResults = new long[writes.Count];
