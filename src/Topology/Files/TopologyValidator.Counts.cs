@@ -11,6 +11,8 @@ internal sealed partial class TopologyValidator
         var counts = stage.Processors.OfType<CountDef>().ToList();
         var times = stage.Processors.OfType<TimeInStateDef>().ToList();
         if (counts.Count == 0 && times.Count == 0) return;
+        // A sink reference that did not resolve is reported already; what it should have been is unknown.
+        if (stage.Sinks.Any(r => model.Sink(r.Value) is null)) return;
         var redis = sinks.Where(s => s.Kind == SinkKind.Redis).ToList();
         if (redis.Count != 1)
         {
