@@ -1,5 +1,6 @@
 using System.Globalization;
 using ContactCenter.Stores.Redis;
+using ContactCenter.Stores.Snapshots;
 using FsCheck.Xunit;
 using StackExchange.Redis;
 using Xunit;
@@ -10,7 +11,7 @@ namespace ContactCenter.Tests.Stores.Redis;
 /// Grouped counts are exact whatever happens to the deliveries: generated histories of agent records delivered in
 /// batches, with crashes (a batch applied, then delivered again by a restarted writer), replays from an earlier offset
 /// (<see cref="AgentStateWrite.Replay"/>, as <c>contactcenter replay</c> writes) and Redis losing everything of the
-/// stage followed by a rebuild from the start of the log. After every step the count in Redis equals a recount made by
+/// stage followed by a rebuild from the start of the log or by loading a snapshot file. After every step the count in Redis equals a recount made by
 /// scanning the agent hashes (HGETALL of each, grouped by tenant and status), which never calls the code under test.
 /// </summary>
 public abstract class GroupCountProperties(RedisBackend backend)
@@ -24,14 +25,15 @@ public abstract class GroupCountProperties(RedisBackend backend)
 
     /// <summary>One step of a history, drawn from a generated int (which seeds the step's own random choices, so
     /// that small generated values still give every kind of record and step).</summary>
-    private enum Step { Deliver, Crash, Replay, Loss }
+    private enum Step { Deliver, Crash, Replay, Loss, Snapshot }
 
     private static Step StepOf(Random rng) => rng.Next(10) switch
     {
-        < 6 => Step.Deliver,
-        < 8 => Step.Crash,
-        8 => Step.Replay,
-        _ => Step.Loss,
+        < 5 => Step.Deliver,
+        < 7 => Step.Crash,
+        7 => Step.Replay,
+        8 => Step.Loss,
+        _ => Step.Snapshot,
     };
 
     /// <summary>A new record for an agent: a tombstone, or fields with a tenant and maybe a status.</summary>
@@ -141,6 +143,15 @@ public abstract class GroupCountProperties(RedisBackend backend)
                     case Step.Loss:
                         await LoseEverythingAsync(stage, count, history);
                         await WriteAsync(stage, count, history, history.Log, replay: false, batch);
+                        break;
+                    case Step.Snapshot:
+                        // Redis is lost and comes back from a snapshot file (counts are not in it: the marks are).
+                        var file = Path.Combine(Path.GetTempPath(), $"{stage}.ccsnap");
+                        var pattern = $"cc:agent:{ns}-{{key}}";
+                        await RedisSnapshots.SaveAsync(backend.Redis, stage, pattern, "cc:offsets", file);
+                        await LoseEverythingAsync(stage, count, history);
+                        await RedisSnapshots.LoadAsync(backend.Redis, stage, pattern, "cc:offsets", file, upkeep: new AgentTableUpkeep([count]));
+                        File.Delete(file);
                         break;
                 }
                 var actual = new SortedDictionary<string, long>(
