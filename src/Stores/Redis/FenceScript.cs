@@ -132,22 +132,23 @@ internal static class FenceScript
           if redis.call('HINCRBY', key, group, -1) <= 0 then redis.call('HDEL', key, group) end
         end
         local function fmt(x) return string.format('%.0f', x) end
-        -- What the upkeep holds in the agent hash, read with the fence (before any write).
-        local function upkeepRead(hkey)
-          if #counts == 0 and not stateField then return nil end
-          local ask, keep = {}, {}
-          for c = 1, #counts do ask[c] = counts[c].marker; keep[#keep + 1] = counts[c].marker end
-          if stateField then
-            ask[#ask + 1] = stateField
-            for _, f in ipairs({ 'statusSince', 'timeInDay', 'timeIn' }) do ask[#ask + 1] = f; keep[#keep + 1] = f end
+        -- The hash fields the upkeep reads: asked in the fence's own HMGET, after the write's fields.
+        local upAsk, upKeep = {}, {}
+        for c = 1, #counts do upAsk[c] = counts[c].marker; upKeep[c] = counts[c].marker end
+        if stateField then
+          upAsk[#upAsk + 1] = stateField
+          for _, f in ipairs({ 'statusSince', 'timeInDay', 'timeIn' }) do upAsk[#upAsk + 1] = f; upKeep[#upKeep + 1] = f end
+        end
+        -- What the upkeep holds in the agent hash, from the fence's HMGET starting at position 'from'.
+        local function upkeepHeld(held, from)
+          if #upAsk == 0 then return nil end
+          local mine, present = {}, 0
+          for j = 1, #upAsk do
+            local v = held[from + j - 1]
+            if v == false then v = nil elseif not (stateField and j == #counts + 1) then present = present + 1 end
+            mine[j] = v
           end
-          local held = redis.pcall('HMGET', hkey, unpack(ask))
-          if held.err then return held end
-          local present = 0
-          for j = 1, #ask do
-            if held[j] == false then held[j] = nil elseif not (stateField and j == #counts + 1) then present = present + 1 end
-          end
-          return { held = held, present = present, keep = keep }
+          return { held = mine, present = present, keep = upKeep }
         end
         -- A deleted agent leaves its groups.
         local function upkeepDelete(up)
@@ -224,6 +225,8 @@ internal static class FenceScript
           -- The fence fields and the write's own fields, by position; HLEN tells whether the hash has others.
           local ask = { '_p', '_o', '_t', '_g' }
           for i = first, last, 2 do ask[#ask + 1] = ARGV[i] end
+          local upFrom = #ask + 1
+          for j = 1, #upAsk do ask[upFrom + j - 1] = upAsk[j] end
           local held = redis.pcall('HMGET', hkey, unpack(ask))
           if held.err then return held.err end
           local sp, so, st, sg = held[1], held[2], held[3], held[4]
@@ -244,8 +247,7 @@ internal static class FenceScript
             if not (same or newer(p, o, tf, gen, sp, so, st, sg)) then return 0 end
           end
 
-          local up = upkeepRead(hkey)
-          if up and up.err then return up.err end
+          local up = upkeepHeld(held, upFrom)
           if mode == 'd' or mode == 'D' then
             if up then upkeepDelete(up) end
             redis.call('DEL', hkey)
