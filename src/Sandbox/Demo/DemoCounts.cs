@@ -26,10 +26,11 @@ internal static class DemoCounts
     }
 
     /// <summary>How many groups, over every count, hold another number in Redis than the simulated truth says; with up to
-    /// five of them.</summary>
-    public static async Task<(int Mismatches, List<string> Samples)> CompareAsync(PipelineSpec spec, AgentSimulation simulation, IConnectionMultiplexer redis)
+    /// five of them, and how many agents Redis counts in all.</summary>
+    public static async Task<(int Mismatches, List<string> Samples, long Counted)> CompareAsync(PipelineSpec spec, AgentSimulation simulation, IConnectionMultiplexer redis)
     {
         var mismatches = 0;
+        long counted = 0;
         var samples = new List<string>();
         var hashes = simulation.Agents.Select(a => ExpectedState.For(a, spec)).OfType<Dictionary<string, string>>().ToList();
         foreach (var count in spec.State.Counts)
@@ -43,6 +44,7 @@ internal static class DemoCounts
                 expected[group] = expected.GetValueOrDefault(group) + 1;
             }
             var actual = await GroupCountReader.ReadAsync(redis, new GroupCount(count.Name, count.By, count.Key));
+            counted += actual.Values.Sum();
             foreach (var group in expected.Keys.Union(actual.Keys).Order(StringComparer.Ordinal))
             {
                 var want = expected.GetValueOrDefault(group);
@@ -52,6 +54,6 @@ internal static class DemoCounts
                 if (samples.Count < 5) samples.Add($"{count.Name} {group}: expected {want}, Redis holds {have}");
             }
         }
-        return (mismatches, samples);
+        return (mismatches, samples, counted);
     }
 }

@@ -115,7 +115,7 @@ internal sealed class DemoRunner
                 : null;
             if (chaosSummary is not null)
                 _progress.WriteLine($"chaos: {chaosSummary.LossesDetected} loss(es) detected; rebuilt from {chaosSummary.RebuildRecords:N0} records in {chaosSummary.RebuildSeconds:F2} s");
-            var (countMismatches, countSamples) = await DemoCounts.CompareAsync(spec, simulation, redis);
+            var (countMismatches, countSamples, counted) = await DemoCounts.CompareAsync(spec, simulation, redis);
             var redisAgents = await CountAgentsAsync(spec, redis);
             var live = simulation.Agents.Count(a => ExpectedState.For(a, spec) is not null);
 
@@ -140,6 +140,7 @@ internal sealed class DemoRunner
                 Gc = gcPauses.Summary(),
                 CountMismatches = countMismatches,
                 CountMismatchSamples = countSamples,
+                CountedAgents = counted,
             };
         }
         finally

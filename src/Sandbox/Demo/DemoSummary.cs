@@ -33,6 +33,10 @@ internal sealed record DemoSummary(
 
     [JsonPropertyName("countMismatchSamples")]
     public IReadOnlyList<string> CountMismatchSamples { get; init; } = [];
+
+    /// <summary>Agents the counts in Redis hold, over every count (each agent once per count it is in).</summary>
+    [JsonPropertyName("countedAgents")]
+    public long CountedAgents { get; init; }
 }
 
 /// <summary>How the pipeline answered an injected fault.</summary>
