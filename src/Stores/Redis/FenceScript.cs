@@ -132,6 +132,13 @@ internal static class FenceScript
           if redis.call('HINCRBY', key, group, -1) <= 0 then redis.call('HDEL', key, group) end
         end
         local function fmt(x) return string.format('%.0f', x) end
+        -- A field of the write by name: a scan of its few fields costs less than a table per write.
+        local function argOf(name, first, last)
+          for i = first, last, 2 do
+            if ARGV[i] == name then return ARGV[i + 1] end
+          end
+          return nil
+        end
         -- The hash fields the upkeep reads: asked in the fence's own HMGET, after the write's fields.
         local upAsk, upKeep = {}, {}
         for c = 1, #counts do upAsk[c] = counts[c].marker; upKeep[c] = counts[c].marker end
@@ -159,12 +166,11 @@ internal static class FenceScript
         -- An applied upsert: moves counts whose group changed and the time in state; adds to the HSET list, deletes the
         -- fields that go. Returns the new list length and whether it deleted any.
         local function upkeepWrite(hkey, up, set, n, first, last, t)
-          local wf, gone, held = {}, {}, up.held
-          for i = first, last, 2 do wf[ARGV[i]] = ARGV[i + 1] end
+          local gone, held = {}, up.held
           for c = 1, #counts do
             local def, group = counts[c], ''
             for b = 1, #def.by do
-              local v = wf[def.by[b]]
+              local v = argOf(def.by[b], first, last)
               if v == nil or v == '' then group = nil; break end
               if b > 1 then group = group .. '|' end
               group = group .. v
@@ -183,7 +189,7 @@ internal static class FenceScript
           if stateField then
             local k = #counts
             local old, since, day0, totals0 = held[k + 1], held[k + 2], held[k + 3], held[k + 4]
-            local now = wf[stateField]
+            local now = argOf(stateField, first, last)
             if now == '' then now = nil end
             if old == '' then old = nil end
             if old ~= now or (now and not since) then
