@@ -51,7 +51,8 @@ static int Usage()
                  bulk-provisioning burst, CPU/allocations/GC per event, idle CPU, final state checked;
                  last stdout line is a JSON object with the ratios.
           fence  [--quick] [--writes-per-call N] [--backend both|garnet|redis] [--no-part-versions] [--runs N]
-                 fenced agent-state writes/s (FencedStateWriter) against plain pipelined HSET, embedded Garnet and
+                 fenced agent-state writes/s (FencedStateWriter) against plain pipelined HSET, and with a grouped count
+                 kept by the same writes (countedRatio: with / without), embedded Garnet and
                  redis-server; last stdout line is a JSON object.
           feed [--quick] [--runs N]
                  the agent feed on the whole pipeline with real HTTP clients: push latency (Redis ack -> client

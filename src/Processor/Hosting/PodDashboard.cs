@@ -35,6 +35,7 @@ internal static class PodDashboard
         app.MapGet(Topology, () => Results.Text(topologySvg, "image/svg+xml; charset=utf-8"));
         app.MapGet(Status, async () => Results.Json(await DashboardStatus.ReadAsync(status(), metrics(), feed)));
         app.MapGet(AgentStreamEndpoint.Path, (HttpContext http) => AgentStreamEndpoint.HandleAsync(http, feed));
+        app.MapGet(CountStreamEndpoint.Path, (HttpContext http) => CountStreamEndpoint.HandleAsync(http, feed));
     }
 
     private static IResult Asset(string name)

@@ -60,7 +60,7 @@ internal sealed class StateReplay(StateStageSpec spec, KafkaClientSettings kafka
         FencedStateWriter? writer = null;
         if (execute)
         {
-            writer = new FencedStateWriter(redis, spec.Name, new FencedWriterOptions { OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix });
+            writer = new FencedStateWriter(redis, spec.Name, new FencedWriterOptions { OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix, Upkeep = Pipeline.StageUpkeep.For(spec) });
             writer.Acknowledged += batch =>
             {
                 Interlocked.Add(ref applied, batch.Applied);

@@ -70,6 +70,10 @@ internal static class PipelineDescriber
             ? "every field"
             : string.Join(", ", stage.Fields.Select(f => f.From == f.To ? f.From : $"{f.From} -> {f.To}"));
         var redis = $"fenced redis hash: {stage.KeyPattern}, fields: {fields}, progress: {RedisKeyspace.OffsetsPrefix}:{stage.Name}:{{partition}}";
+        foreach (var count in stage.Counts)
+            redis += $", count {count.Name}: agents by [{string.Join(", ", count.By)}] in {count.Key}";
+        if (stage.TimeInStateField is { } state)
+            redis += $", time in state of {state}: statusSince, timeInDay, timeIn";
         return Chain(stage.Name, stage.InputTopic, stage.GroupId, stage.Processors, "redis-hash", redis, stage.DeadLetterTopic, stateStage: true);
     }
 

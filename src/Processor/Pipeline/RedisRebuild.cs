@@ -47,7 +47,7 @@ internal sealed class RedisRebuild : IAsyncDisposable
         _logger = logger;
         foreach (var (partition, end) in upTo)
             _partitions[partition] = new RebuildPartition(0, end);
-        _writer = new FencedStateWriter(redis, spec.Name, new FencedWriterOptions { OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix, Logger = logger });
+        _writer = new FencedStateWriter(redis, spec.Name, new FencedWriterOptions { OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix, Logger = logger, Upkeep = StageUpkeep.For(spec) });
         // A queue stage's writes carry their jobs here too: a job Redis lost with its write is queued again under its
         // original idempotency key (a job that survived is not: the fence queues once per id), so a loss never drops a
         // side effect; the service answers a repeated call of a job it already ran with 409.

@@ -23,7 +23,7 @@ internal static class StageRestore
     /// <summary>Loads a snapshot file of <paramref name="spec"/>'s stage and marks the partitions it covers as restored.</summary>
     public static async Task<RedisSnapshots.LoadResult> LoadSnapshotAsync(IConnectionMultiplexer redis, StateStageSpec spec, string path, CancellationToken ct)
     {
-        var loaded = await RedisSnapshots.LoadAsync(redis, spec.Name, spec.KeyPattern, RedisKeyspace.OffsetsPrefix, path, ct).ConfigureAwait(false);
+        var loaded = await RedisSnapshots.LoadAsync(redis, spec.Name, spec.KeyPattern, RedisKeyspace.OffsetsPrefix, path, ct, StageUpkeep.For(spec)).ConfigureAwait(false);
         await MarkAsync(redis.GetDatabase(), spec.Name, loaded.Header.Offsets).ConfigureAwait(false);
         return loaded;
     }

@@ -61,6 +61,7 @@ internal sealed class StateStageHost : IAsyncDisposable
         {
             Logger = logs.CreateLogger($"ContactCenter.{spec.Name}.Redis"),
             OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix,
+            Upkeep = StageUpkeep.For(spec),
         });
         _writer.Acknowledged += OnAcknowledged;
         _writer.Faulted += error => _health.Fail(spec.Name, "the Redis writer stopped on an error that retrying cannot fix", error);

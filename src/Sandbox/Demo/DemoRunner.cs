@@ -45,6 +45,7 @@ internal sealed class DemoRunner
 
     public async Task<DemoSummary> RunAsync(PipelineSpec spec, CancellationToken ct)
     {
+        spec = DemoCounts.WithCounts(spec);
         using var broker = LocalKafka.Start(_options.Broker, 1);
         using var garnet = _options.Redis is null ? EmbeddedGarnet.Start() : null;
         var redisEndpoint = _options.Redis ?? garnet!.Endpoint;
@@ -114,6 +115,7 @@ internal sealed class DemoRunner
                 : null;
             if (chaosSummary is not null)
                 _progress.WriteLine($"chaos: {chaosSummary.LossesDetected} loss(es) detected; rebuilt from {chaosSummary.RebuildRecords:N0} records in {chaosSummary.RebuildSeconds:F2} s");
+            var (countMismatches, countSamples, counted) = await DemoCounts.CompareAsync(spec, simulation, redis);
             var redisAgents = await CountAgentsAsync(spec, redis);
             var live = simulation.Agents.Count(a => ExpectedState.For(a, spec) is not null);
 
@@ -136,6 +138,9 @@ internal sealed class DemoRunner
             {
                 Chaos = chaosSummary,
                 Gc = gcPauses.Summary(),
+                CountMismatches = countMismatches,
+                CountMismatchSamples = countSamples,
+                CountedAgents = counted,
             };
         }
         finally

@@ -26,6 +26,17 @@ internal sealed record DemoSummary(
     /// <summary>The garbage collector's stop-the-world pauses while the pipeline ran.</summary>
     [JsonPropertyName("gc")]
     public ContactCenter.Processor.Hosting.GcPauseSummary? Gc { get; init; }
+
+    /// <summary>Groups whose count in Redis differs from the count of the simulated truth (0 expected).</summary>
+    [JsonPropertyName("countMismatches")]
+    public int CountMismatches { get; init; }
+
+    [JsonPropertyName("countMismatchSamples")]
+    public IReadOnlyList<string> CountMismatchSamples { get; init; } = [];
+
+    /// <summary>Agents the counts in Redis hold, over every count (each agent once per count it is in).</summary>
+    [JsonPropertyName("countedAgents")]
+    public long CountedAgents { get; init; }
 }
 
 /// <summary>How the pipeline answered an injected fault.</summary>

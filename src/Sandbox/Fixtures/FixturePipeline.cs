@@ -80,7 +80,7 @@ internal sealed class FixturePipeline : IAsyncDisposable, IDeadLetterSink
         var db = redis.GetDatabase();
         var processors = new RecordProcessorChain(spec.State.Processors, new RedisDedupStore(db, spec.State.Name, NullLogger.Instance, CancellationToken.None));
         _state = new StateRecordProcessor(spec.State, processors, this, new StageCounters());
-        _writer = new FencedStateWriter(redis, spec.State.Name, new FencedWriterOptions { OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix });
+        _writer = new FencedStateWriter(redis, spec.State.Name, new FencedWriterOptions { OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix, Upkeep = StageUpkeep.For(spec.State) });
         _writer.Acknowledged += _state.OnAcknowledged;
     }
 

@@ -62,6 +62,9 @@ internal static class FenceScript
     /// <summary>Suffix of the key that keeps a deleted agent's fence.</summary>
     public const string TombstoneSuffix = ":tomb";
 
+    /// <summary>Prefix of the agent-hash fields marking the group an agent is counted in (<see cref="GroupCount.Marker"/>).</summary>
+    public const string CountMarkerPrefix = "_c:";
+
     public const long Applied = 1;
 
     /// <summary>Bit set in the result when the partition's recorded progress was below the writer's floor.</summary>
@@ -123,6 +126,126 @@ internal static class FenceScript
         end
         """;
 
+    /// <summary>
+    /// Grouped counts and time in state (<see cref="AgentTableUpkeep"/>): when the call's last ARGV (before a generation's)
+    /// is 'c', the one before it is the length L of the section before it: the number of counts, per count its marker
+    /// field, its number of fields and the fields, then the time-in-state field ('' for none). Each count's key (its shard
+    /// in this call's slot on a cluster) is in KEYS before the generation's cut-over key. A count moves only inside an
+    /// applied write, from the group the agent's marker names to the group of its new fields.
+    /// </summary>
+    private const string Upkeep = """
+        local counts, stateField = {}, nil
+        if ARGV[nargs] == 'c' then
+          local len = tonumber(ARGV[nargs - 1])
+          local i = nargs - 1 - len
+          local nc = tonumber(ARGV[i])
+          local kfirst = #KEYS - nc
+          if ARGV[#ARGV] == 'g' then kfirst = kfirst - 1 end
+          i = i + 1
+          for c = 1, nc do
+            local by = {}
+            for b = 1, tonumber(ARGV[i + 1]) do by[b] = ARGV[i + 1 + b] end
+            counts[c] = { key = KEYS[kfirst + c], marker = ARGV[i], by = by }
+            i = i + 2 + #by
+          end
+          if ARGV[i] ~= '' then stateField = ARGV[i] end
+          nargs = nargs - 2 - len
+        end
+        local function decr(key, group)
+          if redis.call('HINCRBY', key, group, -1) <= 0 then redis.call('HDEL', key, group) end
+        end
+        local function fmt(x) return string.format('%.0f', x) end
+        -- A field of the write by name: a scan of its few fields costs less than a table per write.
+        local function argOf(name, first, last)
+          for i = first, last, 2 do
+            if ARGV[i] == name then return ARGV[i + 1] end
+          end
+          return nil
+        end
+        -- The hash fields the upkeep reads: asked in the fence's own HMGET, after the write's fields.
+        local upAsk, upKeep = {}, {}
+        for c = 1, #counts do upAsk[c] = counts[c].marker; upKeep[c] = counts[c].marker end
+        if stateField then
+          upAsk[#upAsk + 1] = stateField
+          for _, f in ipairs({ 'statusSince', 'timeInDay', 'timeIn' }) do upAsk[#upAsk + 1] = f; upKeep[#upKeep + 1] = f end
+        end
+        -- What the upkeep holds in the agent hash, from the fence's HMGET starting at position 'from'.
+        local function upkeepHeld(held, from)
+          if #upAsk == 0 then return nil end
+          local mine, present = {}, 0
+          for j = 1, #upAsk do
+            local v = held[from + j - 1]
+            if v == false then v = nil elseif not (stateField and j == #counts + 1) then present = present + 1 end
+            mine[j] = v
+          end
+          return { held = mine, present = present, keep = upKeep }
+        end
+        -- A deleted agent leaves its groups.
+        local function upkeepDelete(up)
+          for c = 1, #counts do
+            if up.held[c] then decr(counts[c].key, up.held[c]) end
+          end
+        end
+        -- An applied upsert: moves counts whose group changed and the time in state; adds to the HSET list, deletes the
+        -- fields that go. Returns the new list length and whether it deleted any.
+        local function upkeepWrite(hkey, up, set, n, first, last, t)
+          local gone, held = {}, up.held
+          for c = 1, #counts do
+            local def, group = counts[c], ''
+            for b = 1, #def.by do
+              local v = argOf(def.by[b], first, last)
+              if v == nil or v == '' then group = nil; break end
+              if b > 1 then group = group .. '|' end
+              group = group .. v
+            end
+            local was = held[c]
+            if was ~= group then
+              if was then decr(def.key, was) end
+              if group then
+                redis.call('HINCRBY', def.key, group, 1)
+                set[n + 1] = def.marker; set[n + 2] = group; n = n + 2
+              else
+                gone[#gone + 1] = def.marker
+              end
+            end
+          end
+          if stateField then
+            local k = #counts
+            local old, since, day0, totals0 = held[k + 1], held[k + 2], held[k + 3], held[k + 4]
+            local now = argOf(stateField, first, last)
+            if now == '' then now = nil end
+            if old == '' then old = nil end
+            if old ~= now or (now and not since) then
+              local tn = tonumber(t)
+              local day = tn - tn % 86400000
+              local totals, names = {}, {}
+              if day0 and totals0 and tonumber(day0) == day then
+                for name, ms in string.gmatch(totals0, '([^=;]+)=(%d+)') do totals[name] = tonumber(ms); names[#names + 1] = name end
+              end
+              if old and since and old ~= now then
+                local from = math.max(tonumber(since), day)
+                if tn > from then
+                  if not totals[old] then totals[old] = 0; names[#names + 1] = old end
+                  totals[old] = totals[old] + (tn - from)
+                end
+              end
+              if now then set[n + 1] = 'statusSince'; set[n + 2] = t; n = n + 2 elseif since then gone[#gone + 1] = 'statusSince' end
+              set[n + 1] = 'timeInDay'; set[n + 2] = fmt(day); n = n + 2
+              if #names > 0 then
+                table.sort(names)
+                local parts = {}
+                for j, name in ipairs(names) do parts[j] = name .. '=' .. fmt(totals[name]) end
+                set[n + 1] = 'timeIn'; set[n + 2] = table.concat(parts, ';'); n = n + 2
+              elseif totals0 then
+                gone[#gone + 1] = 'timeIn'
+              end
+            end
+          end
+          if #gone > 0 then redis.call('HDEL', hkey, unpack(gone)) end
+          return n, #gone > 0
+        end
+        """;
+
     /// <summary>One write: returns 1 (applied), 0 (stale or unchanged) or the error text of a refused read.</summary>
     private const string ApplyWrite = """
         local function apply(hkey, tkey, p, o, t, tf, mode, v, first, last, ttl)
@@ -131,6 +254,8 @@ internal static class FenceScript
           -- The fence fields and the write's own fields, by position; HLEN tells whether the hash has others.
           local ask = { '_p', '_o', '_t', '_g', '_v' }
           for i = first, last, 2 do ask[#ask + 1] = ARGV[i] end
+          local upFrom = #ask + 1
+          for j = 1, #upAsk do ask[upFrom + j - 1] = upAsk[j] end
           local held = redis.pcall('HMGET', hkey, unpack(ask))
           if held.err then return held.err end
           local sp, so, st, sg, sv = held[1], held[2], held[3], held[4], held[5]
@@ -153,7 +278,9 @@ internal static class FenceScript
             if not (same or newer(p, o, tf, gen, v, sp, so, st, sg, sv)) then return 0 end
           end
 
+          local up = upkeepHeld(held, upFrom)
           if mode == 'd' or mode == 'D' then
+            if up then upkeepDelete(up) end
             redis.call('DEL', hkey)
             local fence = p .. ':' .. o .. ':' .. t
             if v ~= '' then fence = fence .. ':' .. gen .. ':' .. v
@@ -176,17 +303,20 @@ internal static class FenceScript
             if held[j] ~= ARGV[i + 1] then set[n + 1] = ARGV[i]; set[n + 2] = ARGV[i + 1]; n = n + 2 end
             j = j + 1
           end
-          local extra = redis.call('HLEN', hkey) - present
+          local extra = redis.call('HLEN', hkey) - present - (up and up.present or 0)
           if extra > 0 then
             local keep = { _p = true, _o = true, _t = true, _g = gen ~= '0', _v = v ~= '' }
             for i = first, last, 2 do keep[ARGV[i]] = true end
+            if up then for _, f in ipairs(up.keep) do keep[f] = true end end
             local gone = {}
             for _, f in ipairs(redis.call('HKEYS', hkey)) do
               if not keep[f] then gone[#gone + 1] = f end
             end
             redis.call('HDEL', hkey, unpack(gone))
           end
-          if n == 0 and extra <= 0 then return 0 end
+          local dropped = false
+          if up then n, dropped = upkeepWrite(hkey, up, set, n, first, last, t) end
+          if n == 0 and extra <= 0 and not dropped then return 0 end
           if n > 0 then redis.call('HSET', hkey, unpack(set)) end
           if tomb then redis.call('DEL', tkey) end
           return 1
@@ -237,13 +367,14 @@ internal static class FenceScript
         """;
 
     /// <summary>The whole script.</summary>
-    public static readonly string Source = Helpers + "\n" + Generation + "\n" + ApplyWrite + "\n" + Driver;
+    public static readonly string Source = Helpers + "\n" + Generation + "\n" + Upkeep + "\n" + ApplyWrite + "\n" + Driver;
 
     /// <summary>SHA1 of <see cref="Source"/>: the script is sent once (EVAL) and called by this hash afterwards (EVALSHA).</summary>
     public static readonly byte[] Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(Source));
 
+    /// <summary>True for the fields the script keeps for itself: the fence and the count markers (never shown to readers).</summary>
     public static bool IsFenceField(string field) =>
-        field is PartitionField or OffsetField or TimestampField or GenerationField or VersionsField;
+        field is PartitionField or OffsetField or TimestampField or GenerationField or VersionsField || field.StartsWith(CountMarkerPrefix, StringComparison.Ordinal);
 
     public static RedisKey TombstoneKey(string key) => key + TombstoneSuffix;
 
@@ -308,10 +439,14 @@ internal static class FenceScript
     /// generation 0, which adds nothing to the call.</param>
     /// <param name="cutOverSeen">On a Redis Cluster (<paramref name="clustered"/>), whether the writer found the
     /// generation's cut-over key before the call: the call cannot read a key of another slot.</param>
+    /// <param name="upkeep">Counts and time in state (<see cref="UpkeepCall"/>); null keeps none.</param>
     public static (RedisKey[] Keys, RedisValue[] Args) Call(ReadOnlySpan<FenceWrite> writes, long tombstoneTtlMs,
-        Func<int, RedisKey> progressKey, Func<int, long?> floor, bool clustered = false, StageGeneration? generation = null, bool cutOverSeen = false)
+        Func<int, RedisKey> progressKey, Func<int, long?> floor, bool clustered = false, StageGeneration? generation = null,
+        bool cutOverSeen = false, (UpkeepCall Upkeep, RedisKey[] CountKeys)? upkeep = null)
     {
         var (keys, args) = Call(writes, tombstoneTtlMs, progressKey, floor, clustered);
+        if (upkeep is { } u)
+            (keys, args) = ([.. keys, .. u.CountKeys], [.. args, .. u.Upkeep.Args]);
         if (generation is not { } g)
             return (keys, args);
         // The Generation section: on one server the cut-over key last in KEYS, the generation and the marker 'g' last in

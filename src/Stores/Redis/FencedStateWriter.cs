@@ -38,6 +38,7 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
     private bool _generationRead; // loop only: the stage's generation is read once, before its first batch
     private StageGeneration? _generation;
     private bool _cutOverSeen; // loop only, on a cluster: the generation's cut-over key, read before each batch until found
+    private readonly UpkeepCall? _upkeep; // counts and time in state, when the stage keeps any
     private readonly IConnectionMultiplexer _redis;
     private readonly ClusterProgress? _cluster; // set on a Redis Cluster: progress per (partition, slot)
     private int _checkPending; // 1 while a progress check after a topology change is due or running
@@ -67,6 +68,7 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
             redis.ConnectionFailed += OnTopologyChanged;
         }
         _logger = _options.Logger ?? NullLogger.Instance;
+        _upkeep = _options.Upkeep is { IsEmpty: false } upkeep ? new UpkeepCall(upkeep) : null;
         _tombstoneTtlMs = (long)_options.TombstoneTtl.TotalMilliseconds;
         _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(_options.QueueCapacity)
         {
@@ -273,8 +275,9 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
             var slice = plan.Writes.AsSpan(first, count);
             calls[c] = _cluster is { } cluster
                 ? FenceScript.Call(slice, _tombstoneTtlMs, p => cluster.Key(p, hashSlot), p => cluster.Floor(p, hashSlot), clustered: true,
-                    generation: _generation, cutOverSeen: _cutOverSeen)
-                : FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null, generation: _generation);
+                    generation: _generation, cutOverSeen: _cutOverSeen, upkeep: _upkeep is { } u ? (u, u.Keys(hashSlot)) : null)
+                : FenceScript.Call(slice, _tombstoneTtlMs, OffsetsKey, p => _floors.TryGetValue(p, out var floor) ? floor : null, generation: _generation,
+                    upkeep: _upkeep is { } v ? (v, v.Keys()) : null);
         }
 
         var slotResults = new long[writes.Count];

@@ -33,6 +33,9 @@ public sealed record FencedWriterOptions
     /// null asks the connection (cluster mode on its servers).</summary>
     public bool? Cluster { get; init; }
 
+    /// <summary>Grouped counts and time in state kept by the same fenced write; null keeps none.</summary>
+    public AgentTableUpkeep? Upkeep { get; init; }
+
     /// <summary>Where retries, failures and handler exceptions are reported; null logs nothing.</summary>
     public ILogger? Logger { get; init; }
 }

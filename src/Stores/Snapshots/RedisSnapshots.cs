@@ -14,9 +14,13 @@ public static class RedisSnapshots
     /// <summary>File name extension of snapshots in a snapshot directory.</summary>
     public const string Extension = ".ccsnap";
 
+    /// <summary>KEYS: the hash, then the count keys its marks belong to; ARGV: field, value, ..., then per count key the
+    /// group the hash is counted in, then their number. A loaded hash joins the groups its marks name, in the same step.</summary>
     private const string LoadHash = """
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        redis.call('HSET', KEYS[1], unpack(ARGV))
+        local m = tonumber(ARGV[#ARGV])
+        redis.call('HSET', KEYS[1], unpack(ARGV, 1, #ARGV - 1 - m))
+        for i = 1, m do redis.call('HINCRBY', KEYS[1 + i], ARGV[#ARGV - 1 - m + i], 1) end
         return 1
         """;
 
@@ -96,7 +100,10 @@ public static class RedisSnapshots
     /// Loads <paramref name="path"/> for <paramref name="stage"/>: verifies the whole file first (a corrupt, truncated or
     /// foreign file changes nothing), then writes hashes and tombstones where Redis has none, then the offsets.
     /// </summary>
-    public static async Task<LoadResult> LoadAsync(IConnectionMultiplexer redis, string stage, string keyPattern, string offsetsPrefix, string path, CancellationToken ct = default)
+    /// <param name="upkeep">The stage's counts: a loaded hash carrying a count's mark is counted as it is written (the
+    /// counts themselves are not in the file; they are the sum of the marks).</param>
+    public static async Task<LoadResult> LoadAsync(IConnectionMultiplexer redis, string stage, string keyPattern, string offsetsPrefix, string path, CancellationToken ct = default,
+        AgentTableUpkeep? upkeep = null)
     {
         var (header, records) = await SnapshotFormat.ReadAsync(path, ct).ConfigureAwait(false);
         if (header.Stage != stage || header.KeyPattern != keyPattern)
@@ -110,6 +117,7 @@ public static class RedisSnapshots
         }
 
         var db = redis.GetDatabase();
+        var clustered = ClusterSlots.IsCluster(redis);
         long hashes = 0, tombstones = 0, skipped = 0;
         // Pipelined in windows: one round trip per record would make a load as slow as a rebuild.
         const int Window = 512;
@@ -129,8 +137,8 @@ public static class RedisSnapshots
             ct.ThrowIfCancellationRequested();
             if (record is SnapshotHash hash)
             {
-                var args = hash.Fields.SelectMany(f => new RedisValue[] { f.Key, f.Value }).ToArray();
-                pending.Add((LoadHashAsync(db, hash.Key, args), true));
+                var (keys, args) = LoadCall(hash, upkeep, clustered);
+                pending.Add((LoadHashAsync(db, keys, args), true));
             }
             else if (record is SnapshotTombstone tomb && tomb.TimeToLiveMs > 0)
             {
@@ -145,8 +153,25 @@ public static class RedisSnapshots
         return new LoadResult(header, hashes, tombstones, skipped);
     }
 
-    private static async Task<bool> LoadHashAsync(IDatabase db, string key, RedisValue[] fields) =>
-        (long)await db.ScriptEvaluateAsync(LoadHash, [key], fields).ConfigureAwait(false) == 1;
+    private static async Task<bool> LoadHashAsync(IDatabase db, RedisKey[] keys, RedisValue[] args) =>
+        (long)await db.ScriptEvaluateAsync(LoadHash, keys, args).ConfigureAwait(false) == 1;
+
+    /// <summary>The load of one hash: its fields, and the count (the shard in the hash's slot on a cluster) of each mark it
+    /// carries that names a count of <paramref name="upkeep"/>.</summary>
+    private static (RedisKey[] Keys, RedisValue[] Args) LoadCall(SnapshotHash hash, AgentTableUpkeep? upkeep, bool clustered)
+    {
+        var keys = new List<RedisKey> { hash.Key };
+        var groups = new List<RedisValue>();
+        foreach (var count in upkeep?.Counts ?? [])
+        {
+            var mark = hash.Fields.FirstOrDefault(f => f.Key == count.Marker).Value;
+            if (string.IsNullOrEmpty(mark)) continue;
+            keys.Add(clustered ? count.ShardKey(ClusterSlots.Of(hash.Key)) : count.Key);
+            groups.Add(mark);
+        }
+        var args = hash.Fields.SelectMany(f => new RedisValue[] { f.Key, f.Value }).Concat(groups).Append(groups.Count).ToArray();
+        return ([.. keys], args);
+    }
 
     /// <summary>The newest snapshot file in <paramref name="directory"/> (by the time in its name order), or null.</summary>
     public static string? Newest(string directory, string stage) =>

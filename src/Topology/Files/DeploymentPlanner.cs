@@ -26,7 +26,7 @@ internal sealed record PlanItem(PlanImpact Impact, string Subject, string Reason
 /// breaks (<c>contactcenter plan</c> prints the result). Stages are matched by name, then by consumer group (a renamed
 /// stage). Fixes are structured (<see cref="PlanFix"/>); the executable turns them into command lines.
 /// </summary>
-internal static class DeploymentPlanner
+internal static partial class DeploymentPlanner
 {
     /// <summary>The worst impact of <paramref name="items"/> (keeps state when there are none).</summary>
     public static PlanImpact Verdict(IReadOnlyList<PlanItem> items) => items.Count == 0 ? PlanImpact.KeepsState : items.Max(i => i.Impact);
@@ -199,11 +199,14 @@ internal static class DeploymentPlanner
                         Rebuild(n.Name.Value));
             }
             if (o.Merge is { } om && n.Merge is { } nm) CompareMerge(subject, n, om, nm);
-            var oldChain = string.Join(" | ", o.Processors.Where(p => p is not MergeDef).Select(Signature));
-            var newChain = string.Join(" | ", n.Processors.Where(p => p is not MergeDef).Select(Signature));
+            // Counts and time in state read the agent table rather than change records: judged on their own.
+            foreach (var (impact, reason) in CompareAgentTable(o, n))
+                Add(impact, subject, reason, impact == PlanImpact.NeedsReplay ? [Rebuild(n.Name.Value)] : []);
+            var oldChain = string.Join(" | ", o.Processors.Where(IsRecordStep).Select(Signature));
+            var newChain = string.Join(" | ", n.Processors.Where(IsRecordStep).Select(Signature));
             if (oldChain != newChain)
             {
-                var onlyDedup = o.Processors.Where(p => p is not DedupDef and not MergeDef).Select(Signature).SequenceEqual(n.Processors.Where(p => p is not DedupDef and not MergeDef).Select(Signature));
+                var onlyDedup = o.Processors.Where(p => p is not DedupDef && IsRecordStep(p)).Select(Signature).SequenceEqual(n.Processors.Where(p => p is not DedupDef && IsRecordStep(p)).Select(Signature));
                 if (onlyDedup)
                     Add(PlanImpact.KeepsState, subject, "dedup settings changed: claims made under the old key prefix are not seen, so duplicates arriving within the old TTL are processed once more");
                 else
@@ -260,6 +263,8 @@ internal static class DeploymentPlanner
         FilterDef f => $"filter {f.Field.Value} {(f.Negate ? "not " : "")}{(f.EqualsValue is { } e ? "= " + e.Value : f.In is { } i ? "in [" + string.Join(",", i.Select(v => v.Value)) + "]" : f.Exists?.Value == false ? "absent" : "exists")}",
         MapDef m => $"map rename[{string.Join(",", m.Rename.Select(r => r.Key.Value + ">" + r.Value.Value))}] drop[{string.Join(",", m.Drop.Select(d => d.Value))}] set[{string.Join(",", m.Set.Select(s => s.Key.Value + "=" + s.Value.Value))}]",
         DedupDef d => $"dedup {d.IdField?.Value ?? "key"} {d.KeyPrefix.Value} {DurationType.Format(d.Ttl.Value)}",
+        CountDef c => $"count {c.Name.Value} by [{string.Join(",", c.By.Select(b => b.Value))}] into {c.Key.Value}",
+        TimeInStateDef t => $"time-in-state {t.Field.Value}",
         _ => p.Type,
     };
 

@@ -64,6 +64,8 @@ internal static class TopologyCompiler
             DeadLetterPartitions = DeadLetterPartitions(model, stateStage),
             Limits = model.Limits,
             ReadCommitted = stateStage.ExactlyOnce || (stateStage.Reads[0].Value == output.Name.Value && mergeStage.ExactlyOnce),
+            Counts = stateStage.Processors.OfType<CountDef>().Select(c => new CountSpec(c.Name.Value, c.By.Select(b => b.Value).ToList(), c.Key.Value)).ToList(),
+            TimeInStateField = stateStage.Processors.OfType<TimeInStateDef>().FirstOrDefault()?.Field.Value,
         };
 
         var queues = model.Stages

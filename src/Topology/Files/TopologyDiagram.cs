@@ -54,6 +54,12 @@ internal static class TopologyDiagram
             }
             foreach (var sink in stage.Sinks)
                 edges.Add(new Edge(id, Sink(sink.Value), false, null));
+            foreach (var count in stage.Processors.OfType<CountDef>())
+            {
+                var countId = ids.For("count", count.Name.Value);
+                nodes.Add(new Node(countId, Kind.Redis, N(count.Name.Value), $"counts by {N(string.Join(", ", count.By.Select(b => b.Value)))} · Redis hash {N(count.Key.Value)}"));
+                edges.Add(new Edge(id, countId, false, "counted in the fenced write"));
+            }
             edges.Add(new Edge(id, Sink(stage.DeadLetter.Value), true, "dead letters"));
         }
         var nodeIds = nodes.Select(n => n.Id).ToHashSet();

@@ -147,7 +147,28 @@ internal static class TopologyFormat
             Description("processor"),
         ]);
 
-    public static readonly UnionType Processor = new("processor", "type", [("merge", Merge), ("filter", Filter), ("map", Map), ("dedup", Dedup)]);
+    public static readonly ObjectType Count = new("count processor",
+        "Grouped counts over the agent table: how many agents hold each combination of values of 'by', kept exact by the fenced write of the stage's Redis sink (a count moves only when an agent's write applies).",
+        [
+            ProcessorName,
+            new("type", new StringType(values: ["count"]), true, "Processor kind."),
+            new("by", new ListType(FieldName, 1), true, "Hash fields of the stage's Redis sink to group by (e.g. [tenant, status]); an agent lacking one of them is in no group."),
+            new("key", new StringType(@"^[^\s{}]{1,256}$", "a Redis key without spaces or braces, e.g. cc:count:tenant-status"), true,
+                "Redis hash holding the counts: field = the group's values joined by '|', value = the number of agents. On a Redis Cluster one shard per hash slot, '<key>{tag}' (docs/pipeline.md)."),
+            Description("processor"),
+        ]);
+
+    public static readonly ObjectType TimeInState = new("time-in-state processor",
+        "Time in state: the same fenced write keeps, in the agent hash, since when the agent holds its current value of 'field' (statusSince) and the time per value for the UTC day of the event time (timeInDay, timeIn).",
+        [
+            ProcessorName,
+            new("type", new StringType(values: ["time-in-state"]), true, "Processor kind."),
+            new("field", FieldName, true, "Hash field of the stage's Redis sink holding the state (e.g. status)."),
+            Description("processor"),
+        ]);
+
+    public static readonly UnionType Processor = new("processor", "type",
+        [("merge", Merge), ("filter", Filter), ("map", Map), ("dedup", Dedup), ("count", Count), ("time-in-state", TimeInState)]);
 
     public static readonly ObjectType Stage = new("stage",
         "One consumer group (one Streamiz application or one plain consumer) with its processors, stores and sinks.",

@@ -139,6 +139,21 @@ internal sealed class DedupDef : ProcessorDef
     public required Loc<TimeSpan> Ttl { get; init; }
 }
 
+/// <summary>Grouped counts over the agent table (<c>type: count</c>): agents counted by the values of hash fields.</summary>
+internal sealed class CountDef : ProcessorDef
+{
+    public override string Type => "count";
+    public required IReadOnlyList<Loc<string>> By { get; init; }
+    public required Loc<string> Key { get; init; }
+}
+
+/// <summary>Time in state (<c>type: time-in-state</c>): since when, and how long today, an agent holds each value of a hash field.</summary>
+internal sealed class TimeInStateDef : ProcessorDef
+{
+    public override string Type => "time-in-state";
+    public required Loc<string> Field { get; init; }
+}
+
 internal sealed class StageDef
 {
     public required Pos Pos { get; init; }

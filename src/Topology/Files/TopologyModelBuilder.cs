@@ -160,6 +160,12 @@ internal static class TopologyModelBuilder
                 return p.Str("key-prefix") is { } prefix && p.Duration("ttl") is { } ttl
                     ? new DedupDef { Pos = p.Pos, Name = name, IdField = p.Str("id-field"), KeyPrefix = prefix, Ttl = ttl }
                     : null;
+            case "count processor":
+                return p.Str("key") is { } countKey && p.Values.ContainsKey("by")
+                    ? new CountDef { Pos = p.Pos, Name = name, By = p.List<Loc<string>>("by"), Key = countKey }
+                    : null;
+            case "time-in-state processor":
+                return p.Str("field") is { } stateField ? new TimeInStateDef { Pos = p.Pos, Name = name, Field = stateField } : null;
             default:
                 return null;
         }

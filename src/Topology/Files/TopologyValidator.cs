@@ -6,7 +6,7 @@ namespace ContactCenter.Topology.Files;
 /// no stage reads its own output (directly or through a cycle), replicas fit the partitions, and the merge's
 /// parts do not collide. Every rule reports and carries on, so one run shows all problems.
 /// </summary>
-internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags)
+internal sealed partial class TopologyValidator(TopologyModel model, DiagnosticBag diags)
 {
     public static void Validate(TopologyModel model, DiagnosticBag diags) => new TopologyValidator(model, diags).Run();
 
@@ -32,6 +32,8 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
         {
             foreach (var dedup in stage.Processors.OfType<DedupDef>())
                 owned.Add((dedup.KeyPrefix.Value, $"dedup '{dedup.Name.Value}' claims"));
+            foreach (var count in stage.Processors.OfType<CountDef>())
+                owned.Add((count.Key.Value, $"count '{count.Name.Value}'"));
         }
         foreach (var queue in model.Sinks.Where(s => s.Kind == SinkKind.Queue))
             owned.Add((queue.Queue!.Value, $"queue sink '{queue.Name.Value}'"));
@@ -218,6 +220,7 @@ internal sealed class TopologyValidator(TopologyModel model, DiagnosticBag diags
             }
         }
 
+        if (stage.Merge is null) CheckAgentTable(stage, sinks);
         if (sinks.Count == 0 && stage.Sinks.Count == 0)
             diags.Warning(stage.Name.Pos, $"stage '{stageName}' writes to no sink");
         CheckFieldFlow(stage, sinks);

@@ -120,6 +120,12 @@ public sealed record StateStageSpec(
     /// set when this stage or the stage writing its input is exactly-once.
     /// </summary>
     public bool ReadCommitted { get; init; }
+
+    /// <summary>Grouped counts the fenced write keeps (topology file: <c>type: count</c>).</summary>
+    public IReadOnlyList<CountSpec> Counts { get; init; } = [];
+
+    /// <summary>Hash field whose time in state the fenced write keeps (topology file: <c>type: time-in-state</c>); null keeps none.</summary>
+    public string? TimeInStateField { get; init; }
 }
 
 /// <summary>A stateless record processor on a flat field record (filter, map/rename, dedup).</summary>

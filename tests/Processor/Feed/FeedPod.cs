@@ -48,15 +48,16 @@ internal sealed class FeedPod : IAsyncDisposable
     /// <summary>The pod's base URL (no trailing slash).</summary>
     public string Url { get; }
 
-    public static async Task<FeedPod> StartAsync(int agents)
+    /// <param name="topology">Topology file under topologies/ the pod runs.</param>
+    public static async Task<FeedPod> StartAsync(int agents, string topology = "agent-state.yaml")
     {
         var broker = LibrdkafkaMockCluster.Start(1);
         var garnet = EmbeddedGarnet.Start();
-        var spec = TopologyLoader.Load(Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml")).Spec!;
+        var spec = TopologyLoader.Load(Path.Combine(RepoPaths.Root(), "topologies", topology)).Spec!;
         await PipelineHost.ProvisionTopicsAsync(spec, new MockTopicProvisioner(broker), CancellationToken.None);
         var redis = await RedisConnector.ConnectAsync(garnet.Endpoint);
         var dir = Directory.CreateTempSubdirectory("cc-feed-pod-").FullName;
-        var pod = PodProcess.Start(dir, null, "--topology", Path.Combine(RepoPaths.Root(), "topologies", "agent-state.yaml"),
+        var pod = PodProcess.Start(dir, null, "--topology", Path.Combine(RepoPaths.Root(), "topologies", topology),
             "--bootstrap-servers", broker.BootstrapServers, "--redis", garnet.Endpoint, "--create-topics", "false", "--state-dir", Path.Combine(dir, "state"));
         try
         {

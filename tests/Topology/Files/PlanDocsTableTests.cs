@@ -19,6 +19,8 @@ public class PlanDocsTableTests
 
     // agent-state plus a third stage that reads the aggregates and writes a durable queue.
     // The new stage goes after the last stage, before the file's closing `limits` block.
+    private static string Supervisors() => File.ReadAllText(Repo.File("topologies/examples/agent-supervisors.yaml")).Replace("\r\n", "\n");
+
     internal static string WithQueue() => Apply(AgentState(),
         ("\nstages:\n", "  - name: notify\n    type: queue\n    queue: cc:queue:notify\n\nstages:\n"),
         ("\n\n# What every stage accepts", "\n  - name: notifier\n    group: cc.notifier\n    reads: [user-aggregate]\n    sinks: [notify]\n    dead-letter: dead-letter\n\n# What every stage accepts"));
@@ -111,6 +113,18 @@ public class PlanDocsTableTests
             new("partitions", AgentState, [("partitions: 6", "partitions: 12")]),
             new("partitions and a source name", AgentState, [("partitions: 6", "partitions: 12"), ("  - name: voice-agent\n", "  - name: voice\n"), ("reads: [agent, user-feature, voice-agent]", "reads: [agent, user-feature, voice]"), ("source: voice-agent", "source: voice")]),
             new("record key", AgentState, [("key: agentId", "key: userId")]),
+        ],
+        ["count added, count's fields or key changed"] =
+        [
+            new("count added", AgentState, [("    reads: [user-aggregate]\n    sinks: [agent-hash]", "    reads: [user-aggregate]\n    processors:\n      - {name: c, type: count, by: [tenant, status], key: \"cc:count:c\"}\n    sinks: [agent-hash]")]),
+            new("count's fields", Supervisors, [("by: [tenant, status]", "by: [status]")]),
+            new("count's key", Supervisors, [("key: \"cc:count:tenant-status\"", "key: \"cc:count:team\"")]),
+        ],
+        ["count removed, time in state added or removed"] =
+        [
+            new("count removed", Supervisors, [("      - name: team-status\n        type: count\n        by: [tenant, status]\n        key: \"cc:count:tenant-status\"\n        description: Agents per tenant and status, for the team panel supervisors read.\n", "")]),
+            new("time in state removed", Supervisors, [("      - name: status-time\n        type: time-in-state\n        field: status\n        description: Since when each agent holds its status, and today's time per status.\n", "")]),
+            new("time in state added", AgentState, [("    reads: [user-aggregate]\n    sinks: [agent-hash]", "    reads: [user-aggregate]\n    processors:\n      - {name: t, type: time-in-state, field: status}\n    sinks: [agent-hash]")]),
         ],
         ["queue key renamed, sink type changed"] =
         [

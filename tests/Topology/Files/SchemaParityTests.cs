@@ -31,6 +31,7 @@ public class SchemaParityTests
     [Theory]
     [InlineData("topologies/agent-state.yaml")]
     [InlineData("topologies/examples/agent-calls.yaml")]
+    [InlineData("topologies/examples/agent-supervisors.yaml")]
     public void CliVerdictEqualsSchemaVerdictForEveryMutation(string file)
     {
         var original = LoadYaml(File.ReadAllText(Repo.File(file)));

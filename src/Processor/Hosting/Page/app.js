@@ -41,6 +41,12 @@ $("filter").addEventListener("submit", (e) => {
   grid.connect($("tenant").value.trim());
 });
 grid.connect("");
+const team = new TeamPanel($("team"), $("team-note"));
+$("team-filter").addEventListener("submit", (e) => {
+  e.preventDefault();
+  team.connect($("team-tenant").value.trim());
+});
+team.connect("");
 setInterval(poll, 1000);
 setInterval(() => grid.renderCounts(), 250);
 poll();
