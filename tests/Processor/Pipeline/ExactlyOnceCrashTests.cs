@@ -53,8 +53,10 @@ public sealed class ExactlyOnceCrashTests(ITestOutputHelper output) : IDisposabl
         Assert.True(run.ReadCommitted.Count >= 1000, $"only {run.ReadCommitted.Count} aggregates read"); // the checks below mean something
         // The schedule did make the stage emit aggregates again after each kill: the aborted copies.
         Assert.True(run.RepeatedUncommitted > 0, $"seed {run.Seed}: the kills left no aborted aggregate behind, so this run proves nothing");
-        // Nothing lost either: every aggregate any reader saw (the aborted copies included) was committed.
-        Assert.Equal(run.ReadUncommitted.ToHashSet().Count, run.ReadCommitted.ToHashSet().Count);
+        // Nothing lost either: the simulation's events are all valid and each carries a new version of its part, so
+        // each yields exactly one aggregate (aborted copies may differ: a replay can interleave the sources otherwise).
+        Assert.True(run.ReadCommitted.Count == run.EventsProduced,
+            $"seed {run.Seed}: {run.ReadCommitted.Count} committed aggregates for {run.EventsProduced} events");
         Assert.True(run.RepeatedCommitted.Count == 0,
             $"seed {run.Seed}: {run.RepeatedCommitted.Count} aggregate records seen more than once by a read_committed reader, e.g. {string.Join("; ", run.RepeatedCommitted.Take(2))}");
     }
@@ -71,7 +73,7 @@ public sealed class ExactlyOnceCrashTests(ITestOutputHelper output) : IDisposabl
     }
 
     private sealed record KillRun(int Seed, List<(string Key, string? Value)> ReadCommitted, List<(string Key, string? Value)> ReadUncommitted,
-        int RepeatedUncommitted, List<string> RepeatedCommitted, List<string> Mismatches);
+        int RepeatedUncommitted, List<string> RepeatedCommitted, List<string> Mismatches, int EventsProduced);
 
     private async Task<KillRun> RunKillScheduleAsync(bool exactlyOnce)
     {
@@ -116,12 +118,14 @@ public sealed class ExactlyOnceCrashTests(ITestOutputHelper output) : IDisposabl
             await pod.WaitForReadyAsync(TimeSpan.FromSeconds(90));
             var before = Written(watermarks, spec.Aggregate.OutputTopic, flowing);
             await PodProcess.ProduceAsync(producer, spec, simulation, 300);
-            await WaitForOutputAsync(watermarks, spec.Aggregate.OutputTopic, flowing, before + 1); // the stage is at work
+            await WaitForOutputAsync(watermarks, spec.Aggregate.OutputTopic, flowing, before + 1, pod); // the stage is at work
             // The changelog's leader goes away; events go on; kill once new aggregates are out whose changelog writes are not.
             await broker.StopBrokerAsync(2);
             var mark = Written(watermarks, spec.Aggregate.OutputTopic, flowing);
             var held = PodProcess.ProduceAsync(producer, spec, simulation, 300); // half of it waits for broker 2
-            await WaitForOutputAsync(watermarks, spec.Aggregate.OutputTopic, flowing, mark + 20);
+            // Any new aggregate will do: once the held changelog writes block the stage's next commit (100 ms under
+            // exactly-once, 1 s under at-least-once) it stops, so how many get out before that varies.
+            await WaitForOutputAsync(watermarks, spec.Aggregate.OutputTopic, flowing, mark + 1, pod);
             pod.Signal(9);
             Assert.True(await pod.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the killed pod did not exit");
             await broker.RestartBrokerAsync(2);
@@ -155,10 +159,10 @@ public sealed class ExactlyOnceCrashTests(ITestOutputHelper output) : IDisposabl
         var all = Read(broker.BootstrapServers, spec.Aggregate.OutputTopic, spec.Aggregate.OutputPartitions, IsolationLevel.ReadUncommitted);
         var repeatedUncommitted = Repeated(all).Sum(g => g.Count - 1);
         var repeatedCommitted = Repeated(committed).Select(g => $"{g.Key} x{g.Count}: {g.Value}").ToList();
-        output.WriteLine($"read_committed {committed.Count} records ({committed.ToHashSet().Count} distinct), {repeatedCommitted.Count} seen more than once; "
-            + $"read_uncommitted {all.Count} ({all.ToHashSet().Count} distinct), {repeatedUncommitted} extra copies");
+        output.WriteLine($"{1000 + Kills * 600} events; read_committed {committed.Count} records ({committed.ToHashSet().Count} distinct), "
+            + $"{repeatedCommitted.Count} seen more than once; read_uncommitted {all.Count} ({all.ToHashSet().Count} distinct), {repeatedUncommitted} extra copies");
         Assert.True(all.Count >= committed.Count);
-        return new KillRun(seed, committed, all, repeatedUncommitted, repeatedCommitted, mismatches);
+        return new KillRun(seed, committed, all, repeatedUncommitted, repeatedCommitted, mismatches, EventsProduced: 1000 + Kills * 600);
     }
 
     /// <summary>Waits until <paramref name="group"/> committed the end of every partition of <paramref name="topics"/>.</summary>
@@ -218,13 +222,16 @@ public sealed class ExactlyOnceCrashTests(ITestOutputHelper output) : IDisposabl
     private static long Written(IConsumer<byte[], byte[]> client, string topic, IEnumerable<int> partitions) =>
         partitions.Sum(p => client.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
 
-    private static async Task WaitForOutputAsync(IConsumer<byte[], byte[]> client, string topic, IReadOnlyList<int> partitions, long atLeast)
+    /// <remarks>120 s: after a kill under exactly-once the restarted stage first waits for the killed instance's open
+    /// transaction to time out (10 s) before its read_committed restore passes it, and the machine is shared.</remarks>
+    private static async Task WaitForOutputAsync(IConsumer<byte[], byte[]> client, string topic, IReadOnlyList<int> partitions, long atLeast, PodProcess pod)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         long written;
         while ((written = Written(client, topic, partitions)) < atLeast)
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{topic} partitions {string.Join(",", partitions)}: {written} records written, waited for {atLeast}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{topic} partitions {string.Join(",", partitions)}: {written} records written, waited for {atLeast}\n{pod.Output}");
             await Task.Delay(20);
         }
     }
