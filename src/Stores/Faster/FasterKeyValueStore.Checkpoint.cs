@@ -72,7 +72,8 @@ public sealed partial class FasterKeyValueStore
         var hasCheckpoint = System.IO.Directory.Exists(checkpointDir)
             && System.IO.Directory.EnumerateFiles(checkpointDir, "*", SearchOption.AllDirectories).Any();
         string? distrusted = null;
-        if (hasCheckpoint && !TakeCleanCloseMark(directory))
+        var trusted = TakeCleanCloseMark(directory); // consumed even without a checkpoint: a mark never outlives its open
+        if (hasCheckpoint && !trusted)
         {
             distrusted = $"under exactly-once the checkpoint in {directory} was not written by a clean close (it may hold writes of an aborted transaction); it was discarded";
             WipeDirectory(directory);

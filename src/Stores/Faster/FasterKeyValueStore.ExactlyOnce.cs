@@ -24,15 +24,15 @@ public sealed partial class FasterKeyValueStore
     private bool exactlyOnce;
     private bool writtenSinceFlush;
 
-    /// <summary>Under exactly-once: whether the checkpoint found at open carries the clean-close mark (the mark is
-    /// consumed, so a later crash leaves none). Always true otherwise.</summary>
+    /// <summary>Under exactly-once: whether the checkpoint found at open carries the clean-close mark. Always true
+    /// otherwise. The mark is consumed either way, so a later crash (or an at-least-once run's checkpoint, should the
+    /// guarantee change back) never finds one left over.</summary>
     private bool TakeCleanCloseMark(string directory)
     {
-        if (!exactlyOnce) return true;
         var mark = Path.Combine(directory, CleanCloseMarkFile);
-        if (!File.Exists(mark)) return false;
-        File.Delete(mark);
-        return true;
+        var marked = File.Exists(mark);
+        if (marked) File.Delete(mark);
+        return !exactlyOnce || marked;
     }
 
     /// <summary>Under exactly-once, at close: a checkpoint is taken (and marked) only when every write was flushed,
@@ -46,7 +46,7 @@ public sealed partial class FasterKeyValueStore
 
     private void MarkCleanClose()
     {
-        if (exactlyOnce && Directory is { } directory)
+        if (exactlyOnce && Directory is { } directory && LastCheckpointToken != Guid.Empty)
             File.WriteAllText(Path.Combine(directory, CleanCloseMarkFile), LastCheckpointToken.ToString());
     }
 }
