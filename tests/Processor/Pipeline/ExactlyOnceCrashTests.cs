@@ -118,19 +118,22 @@ public sealed class ExactlyOnceCrashTests(ITestOutputHelper output) : IDisposabl
             await pod.WaitForReadyAsync(TimeSpan.FromSeconds(90));
             var before = Written(watermarks, spec.Aggregate.OutputTopic, flowing);
             await PodProcess.ProduceAsync(producer, spec, simulation, 300);
-            await WaitForOutputAsync(watermarks, spec.Aggregate.OutputTopic, flowing, before + 1, pod); // the stage is at work
+            await WaitForOutputAsync(watermarks, spec.Aggregate.OutputTopic, flowing, before + 1, pod, null); // the stage is at work
             // The changelog's leader goes away; events go on; kill once new aggregates are out whose changelog writes are not.
             await broker.StopBrokerAsync(2);
             var mark = Written(watermarks, spec.Aggregate.OutputTopic, flowing);
             var held = PodProcess.ProduceAsync(producer, spec, simulation, 300); // half of it waits for broker 2
             // Any new aggregate will do: once the held changelog writes block the stage's next commit (100 ms under
-            // exactly-once, 1 s under at-least-once) it stops, so how many get out before that varies.
-            await WaitForOutputAsync(watermarks, spec.Aggregate.OutputTopic, flowing, mark + 1, pod);
+            // exactly-once, 1 s under at-least-once) it stops, so how many get out before that varies. The kill comes at
+            // most 5 s into the outage: held records time out after transaction.timeout.ms (10 s) under exactly-once,
+            // and the stage would stop on its own (see docs/pipeline.md).
+            var seen = await WaitForOutputAsync(watermarks, spec.Aggregate.OutputTopic, flowing, mark + 1, pod, TimeSpan.FromSeconds(5));
             pod.Signal(9);
             Assert.True(await pod.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the killed pod did not exit");
             await broker.RestartBrokerAsync(2);
             await held;
-            output.WriteLine($"kill {kill}: {Written(watermarks, spec.Aggregate.OutputTopic, flowing) - mark} aggregates written while the changelog leader was away");
+            output.WriteLine($"kill {kill}: {Written(watermarks, spec.Aggregate.OutputTopic, flowing) - mark} aggregates written while the changelog leader was away"
+                + (seen ? "" : " (killed after 5 s without new output)"));
         }
 
         List<string> mismatches;
@@ -224,16 +227,23 @@ public sealed class ExactlyOnceCrashTests(ITestOutputHelper output) : IDisposabl
 
     /// <remarks>120 s: after a kill under exactly-once the restarted stage first waits for the killed instance's open
     /// transaction to time out (10 s) before its read_committed restore passes it, and the machine is shared.</remarks>
-    private static async Task WaitForOutputAsync(IConsumer<byte[], byte[]> client, string topic, IReadOnlyList<int> partitions, long atLeast, PodProcess pod)
+    /// <returns>Whether the records came; false when <paramref name="limit"/> (if any) passed first. Without a limit,
+    /// 120 s without them throws.</returns>
+    private static async Task<bool> WaitForOutputAsync(IConsumer<byte[], byte[]> client, string topic, IReadOnlyList<int> partitions, long atLeast,
+        PodProcess pod, TimeSpan? limit)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
+        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(120));
         long written;
         while ((written = Written(client, topic, partitions)) < atLeast)
         {
             if (DateTime.UtcNow > deadline)
+            {
+                if (limit is not null) return false;
                 throw new TimeoutException($"{topic} partitions {string.Join(",", partitions)}: {written} records written, waited for {atLeast}\n{pod.Output}");
+            }
             await Task.Delay(20);
         }
+        return true;
     }
 
     /// <summary>
