@@ -24,7 +24,7 @@ internal sealed class ClusterState : IDisposable
         Options = options;
         Logger = logger;
         Groups = new GroupCoordinator(options);
-        if (options.SaslUsers is { } users) SaslUsers = new Security.SaslUsers(users);
+        if (options.SaslUsers is { } users) SaslUsers = new Security.SaslUsers(users, options.SaslMechanisms);
         Transactions = new TransactionCoordinator(this);
     }
 

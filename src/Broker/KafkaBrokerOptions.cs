@@ -66,9 +66,22 @@ public sealed record KafkaBrokerOptions
     /// credentials and a hash for PLAIN are kept once the broker started; nothing of them is ever logged.</summary>
     public IReadOnlyDictionary<string, string>? SaslUsers { get; init; }
 
+    /// <summary>The SASL mechanisms SASL listeners accept (Kafka's <c>sasl.enabled.mechanisms</c>): any of PLAIN,
+    /// SCRAM-SHA-256, SCRAM-SHA-512. Null: all three.</summary>
+    public IReadOnlyList<string>? SaslMechanisms { get; init; }
+
+    /// <summary>Every SASL mechanism the broker can serve.</summary>
+    public static IReadOnlyList<string> SupportedSaslMechanisms => Security.SaslUsers.Mechanisms;
+
     /// <summary>Throws <see cref="ArgumentException"/> when these options cannot run <paramref name="brokers"/> brokers.</summary>
     public void Validate(int brokers)
     {
+        if (SaslMechanisms is { } mechanisms)
+        {
+            if (mechanisms.Count == 0) throw new ArgumentException("SaslMechanisms lists no mechanism.", nameof(SaslMechanisms));
+            if (mechanisms.FirstOrDefault(m => !Security.SaslUsers.Mechanisms.Contains(m)) is { } unknown)
+                throw new ArgumentException($"SASL mechanism '{unknown}' is not served; choose from {string.Join(", ", Security.SaslUsers.Mechanisms)}.", nameof(SaslMechanisms));
+        }
         if (Listeners is null) return;
         if (Listeners.Count != brokers)
             throw new ArgumentException($"{Listeners.Count} listener(s) given for {brokers} broker(s): give one per broker.", nameof(Listeners));

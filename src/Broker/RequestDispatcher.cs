@@ -22,7 +22,8 @@ internal static class RequestDispatcher
 
         var ctx = new RequestContext(cluster, node, header, clientHost, ct);
         var response = new KafkaWriter();
-        response.Int32(header.CorrelationId); // response header v0: ApiVersions always, the rest are non-flexible
+        response.Int32(header.CorrelationId); // response header v0 (ApiVersions always, non-flexible versions) ...
+        if (supported && ApiKey.HasFlexibleResponseHeader(header.ApiKey, header.ApiVersion)) response.NoTaggedFields(); // ... or v1
         switch (header.ApiKey)
         {
             case ApiKey.ApiVersions: ApiVersionsHandler.Handle(ctx, reader, response); break;
@@ -46,6 +47,8 @@ internal static class RequestDispatcher
             case ApiKey.AddOffsetsToTxn: AddOffsetsToTxnHandler.Handle(ctx, reader, response); break;
             case ApiKey.EndTxn: EndTxnHandler.Handle(ctx, reader, response); break;
             case ApiKey.TxnOffsetCommit: TxnOffsetCommitHandler.Handle(ctx, reader, response); break;
+            case ApiKey.DescribeTransactions: DescribeTransactionsHandler.Handle(ctx, reader, response); break;
+            case ApiKey.ListTransactions: ListTransactionsHandler.Handle(ctx, reader, response); break;
             case ApiKey.CreateTopics: CreateTopicsHandler.Handle(ctx, reader, response); break;
             case ApiKey.DeleteTopics: DeleteTopicsHandler.Handle(ctx, reader, response); break;
             case ApiKey.DescribeConfigs: DescribeConfigsHandler.Handle(ctx, reader, response); break;

@@ -45,17 +45,23 @@ internal static class BrokerCommand
             Description = "with --data-dir: when written data is forced to the disk: never (default; a killed process loses nothing, a power cut may), interval (every second), always (before each acknowledgement).",
             DefaultValueFactory = _ => FsyncMode.Never,
         };
+        var security = new BrokerSecurityOptions();
         var command = new Command(Name, "Run an embedded Kafka-protocol cluster until Ctrl-C.")
         {
             brokers, bootstrapFile, topics, kind, dataDir, port, fsync,
         };
+        foreach (var option in security.All) command.Options.Add(option);
         command.SetAction(async (parseResult, ct) =>
         {
             var brokerCount = parseResult.GetValue(brokers);
             IReadOnlyList<TopicRequest> requested;
             IReadOnlyList<int>? ports;
+            BrokerSecurityOptions.Settings secured;
             try
             {
+                secured = security.Parse(parseResult, Environment.GetEnvironmentVariable);
+                if (secured.Any && parseResult.GetValue(kind) != BrokerKind.Embedded)
+                    throw new FormatException("--security-protocol needs --broker embedded (the mock has no TLS or SASL).");
                 ports = ParsePorts(parseResult.GetValue(port), brokerCount);
                 if (ports is not null && parseResult.GetValue(kind) != BrokerKind.Embedded)
                     throw new FormatException("--port needs --broker embedded (the mock picks its own ports).");
@@ -79,7 +85,11 @@ internal static class BrokerCommand
             {
                 DataDirectory = parseResult.GetValue(dataDir)?.FullName,
                 Fsync = parseResult.GetValue(fsync),
-                Listeners = ports?.Select(p => new BrokerListenerOptions(p)).ToList(),
+                Listeners = ports is null && !secured.Any ? null
+                    : (ports ?? Enumerable.Repeat(0, brokerCount).ToList()).Select(p => new BrokerListenerOptions(p, secured.Protocol)).ToList(),
+                TlsCertificate = secured.Certificate,
+                SaslUsers = secured.Users,
+                SaslMechanisms = secured.Mechanisms,
             };
             return await RunAsync(parseResult.GetValue(kind), native, brokerCount, parseResult.GetValue(bootstrapFile), requested, ct);
         });
@@ -125,6 +135,7 @@ internal static class BrokerCommand
         Console.Error.WriteLine(
             $"Embedded Kafka: {broker.Description}" +
             (topics.Count == 0 ? "" : ", topics " + string.Join(", ", topics.Select(t => $"{t.Name}({t.Partitions})"))) +
+            (native.Listeners is { } listeners && listeners[0].Protocol != ListenerProtocol.Plaintext ? $", {Describe(native)}" : "") +
             ". Ctrl-C to stop.");
 
         try
@@ -142,6 +153,10 @@ internal static class BrokerCommand
         Console.Error.WriteLine("Embedded Kafka stopped.");
         return 0;
     }
+
+    /// <summary>The listeners' security in one phrase: protocol, mechanisms and a count of users (never a name or password).</summary>
+    private static string Describe(KafkaBrokerOptions native) =>
+        new BrokerSecurityOptions.Settings(native.Listeners![0].Protocol, native.SaslMechanisms, native.SaslUsers, native.TlsCertificate).Describe();
 
     // Write to a sibling temp file and rename, so that a script polling for the file never reads half a line.
     private static async Task WriteAtomicallyAsync(FileInfo file, string content)

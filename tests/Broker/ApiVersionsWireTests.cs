@@ -49,6 +49,9 @@ public sealed class ApiVersionsWireTests : IDisposable
         Assert.Equal(((short)0, (short)3), seen[ApiKey.ApiVersions]);
         Assert.Equal(((short)4, (short)11), seen[ApiKey.Fetch]);
         Assert.Equal(((short)3, (short)7), seen[ApiKey.Produce]);
+        Assert.Equal(((short)0, (short)3), seen[ApiKey.TxnOffsetCommit]);       // v3: KIP-447 group metadata
+        Assert.Equal(((short)0, (short)0), seen[ApiKey.DescribeTransactions]);
+        Assert.Equal(((short)0, (short)0), seen[ApiKey.ListTransactions]);
     }
 
     public void Dispose() => _broker.Dispose();

@@ -28,9 +28,11 @@ public sealed class StandaloneStreamizTask : IDisposable
     /// <param name="applicationId">application.id (part of the task directory and changelog names).</param>
     /// <param name="partition">Task partition (task id 0_partition).</param>
     /// <param name="changelogTopics">store name -> changelog topic, for the stores that are logged.</param>
-    public StandaloneStreamizTask(string stateDir, string applicationId, int partition, IReadOnlyDictionary<string, string>? changelogTopics = null)
+    /// <param name="guarantee">processing.guarantee the stores see in their context.</param>
+    public StandaloneStreamizTask(string stateDir, string applicationId, int partition, IReadOnlyDictionary<string, string>? changelogTopics = null,
+        ProcessingGuarantee guarantee = ProcessingGuarantee.AT_LEAST_ONCE)
     {
-        var config = new StreamConfig { ApplicationId = applicationId, StateDir = stateDir };
+        var config = new StreamConfig { ApplicationId = applicationId, StateDir = stateDir, Guarantee = guarantee };
         TaskId = new TaskId { Id = 0, Partition = partition };
         var task = Type("Streamiz.Kafka.Net.Processors.Internal.UnassignedStreamTask")
             .GetMethod("Create", Any, [typeof(TaskId)])!.Invoke(null, [TaskId])!;

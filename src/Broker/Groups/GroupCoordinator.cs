@@ -181,6 +181,27 @@ internal sealed class GroupCoordinator : IDisposable
         }
     }
 
+    /// <summary>
+    /// TxnOffsetCommit v3 (KIP-447): a producer that passes its consumer's group metadata commits only while that
+    /// consumer is a member of the group's current generation, so a zombie that lost its partitions in a rebalance
+    /// cannot commit offsets over its successor's. No metadata (generation -1, no member id, no instance id) is not
+    /// checked, as on Kafka.
+    /// </summary>
+    public short TxnCommitCheck(string groupId, int generation, string memberId, string? instanceId)
+    {
+        if (generation < 0 && memberId.Length == 0 && instanceId is null) return ErrorCode.None;
+        lock (_gate)
+        {
+            if (!_groups.TryGetValue(groupId, out var group) || !group.Members.TryGetValue(memberId, out var member))
+                return instanceId is not null && group?.Members.Values.Any(m => m.InstanceId == instanceId) == true
+                    ? ErrorCode.FencedInstanceId
+                    : ErrorCode.UnknownMemberId;
+            if (instanceId is not null && member.InstanceId != instanceId) return ErrorCode.FencedInstanceId;
+            if (generation != group.Generation) return ErrorCode.IllegalGeneration;
+            return ErrorCode.None;
+        }
+    }
+
     public void StoreOffset(string groupId, string topic, int partition, long offset, string? metadata)
     {
         lock (_gate)

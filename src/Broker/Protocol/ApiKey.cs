@@ -1,8 +1,9 @@
 namespace ContactCenter.Broker.Protocol;
 
 /// <summary>
-/// The APIs the embedded broker serves and the versions it advertises in ApiVersions. All but ApiVersions v3 are
-/// the last non-flexible versions, which librdkafka 2.16 negotiates down to; see docs/broker.md.
+/// The APIs the embedded broker serves and the versions it advertises in ApiVersions. Most are the last non-flexible
+/// versions, which librdkafka 2.16 negotiates down to; the flexible ones are listed at
+/// <see cref="HasFlexibleRequestHeader"/>; see docs/broker.md.
 /// </summary>
 internal static class ApiKey
 {
@@ -36,6 +37,10 @@ internal static class ApiKey
     public const short DeleteGroups = 42;
     public const short IncrementalAlterConfigs = 44;
 
+    // Transactions admin (KIP-664), flexible in every version.
+    public const short DescribeTransactions = 65;
+    public const short ListTransactions = 66;
+
     // Authentication (SASL listeners).
     public const short SaslHandshake = 17;
     public const short SaslAuthenticate = 36;
@@ -63,7 +68,7 @@ internal static class ApiKey
         (AddPartitionsToTxn, 0, 2),
         (AddOffsetsToTxn, 0, 2),
         (EndTxn, 0, 2),
-        (TxnOffsetCommit, 0, 2),
+        (TxnOffsetCommit, 0, 3),
         (DescribeConfigs, 0, 3),
         // Admin APIs (issue 23).
         (DeleteRecords, 0, 1),
@@ -71,6 +76,8 @@ internal static class ApiKey
         (CreatePartitions, 0, 1),
         (DeleteGroups, 0, 1),
         (IncrementalAlterConfigs, 0, 0),
+        (DescribeTransactions, 0, 0),
+        (ListTransactions, 0, 0),
         // Authentication: served on every listener, needed on SASL ones.
         (SaslHandshake, 0, 1),
         (SaslAuthenticate, 0, 1),
@@ -83,6 +90,18 @@ internal static class ApiKey
         return false;
     }
 
-    /// <summary>Only ApiVersions v3 is flexible here: its request header is v2 (tagged fields after the client id).</summary>
-    public static bool HasFlexibleRequestHeader(short key, short version) => key == ApiVersions && version >= 3;
+    /// <summary>
+    /// The flexible versions served: ApiVersions v3, TxnOffsetCommit v3 (KIP-447's group metadata), DescribeTransactions
+    /// and ListTransactions. Their request header is v2 (tagged fields after the client id).
+    /// </summary>
+    public static bool HasFlexibleRequestHeader(short key, short version) => key switch
+    {
+        ApiVersions => version >= 3,
+        TxnOffsetCommit => version >= 3,
+        DescribeTransactions or ListTransactions => true,
+        _ => false,
+    };
+
+    /// <summary>Response header v1 (tagged fields after the correlation id): every flexible response but ApiVersions'.</summary>
+    public static bool HasFlexibleResponseHeader(short key, short version) => key != ApiVersions && HasFlexibleRequestHeader(key, version);
 }

@@ -35,6 +35,9 @@ internal static class ErrorCode
     public const short InvalidTxnState = 48;
     public const short OperationNotAttempted = 55;
     public const short ProducerFenced = 90;
+    public const short NotCoordinator = 16;
+    public const short FencedInstanceId = 82;
+    public const short TransactionalIdNotFound = 105;
     public const short InvalidRecord = 87;
     public const short UnknownServerError = -1;
     public const short GroupIdNotFound = 69;

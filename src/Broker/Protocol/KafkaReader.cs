@@ -63,6 +63,19 @@ internal sealed class KafkaReader(ReadOnlyMemory<byte> frame)
         return Encoding.UTF8.GetString(Take(length));
     }
 
+    public string CompactString() => CompactNullableString() ?? throw new MalformedRequestException("null compact string");
+
+    /// <summary>A flexible-version array (unsigned varint length + 1; 0 is null, read as empty).</summary>
+    public List<T> CompactArray<T>(Func<KafkaReader, T> element, int minElementBytes = 1)
+    {
+        var count = (long)UnsignedVarint() - 1;
+        if (count > 0 && count * minElementBytes > Remaining)
+            throw new MalformedRequestException($"compact array of {count} elements at {_pos}");
+        var list = new List<T>((int)Math.Max(count, 0));
+        for (var i = 0; i < count; i++) list.Add(element(this));
+        return list;
+    }
+
     public ReadOnlyMemory<byte>? NullableBytes()
     {
         var length = Int32();

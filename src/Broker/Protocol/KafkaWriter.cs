@@ -80,6 +80,17 @@ internal sealed class KafkaWriter
         return this;
     }
 
+    /// <summary>A flexible-version array: unsigned varint length + 1, then the elements.</summary>
+    public KafkaWriter CompactArray<T>(IReadOnlyCollection<T> items, Action<KafkaWriter, T> element)
+    {
+        UnsignedVarint((uint)items.Count + 1);
+        foreach (var item in items) element(this, item);
+        return this;
+    }
+
+    /// <summary>An empty tagged-field section (flexible versions end every structure with one).</summary>
+    public KafkaWriter NoTaggedFields() => UnsignedVarint(0);
+
     public KafkaWriter Bytes(ReadOnlySpan<byte> value)
     {
         Int32(value.Length);

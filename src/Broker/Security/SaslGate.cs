@@ -48,14 +48,14 @@ internal sealed class SaslGate(SaslUsers users, ILogger logger, int brokerId, st
         var mechanism = request.String();
         short error = ErrorCode.None;
         if (_handshakeDone) error = ErrorCode.IllegalSaslState;
-        else if (!SaslUsers.Mechanisms.Contains(mechanism)) error = ErrorCode.UnsupportedSaslMechanism;
+        else if (!users.Enabled.Contains(mechanism)) error = ErrorCode.UnsupportedSaslMechanism;
         else
         {
             _session = new SaslSession(users, mechanism);
             _handshakeDone = true;
         }
         CloseAfterResponse = error != ErrorCode.None;
-        response.Int16(error).Array(SaslUsers.Mechanisms, (w, m) => w.String(m));
+        response.Int16(error).Array(users.Enabled, (w, m) => w.String(m));
     }
 
     private void Authenticate(short version, KafkaReader request, KafkaWriter response)

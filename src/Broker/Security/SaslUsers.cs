@@ -14,8 +14,10 @@ internal sealed class SaslUsers
     private readonly Dictionary<string, ScramCredential> _sha256 = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ScramCredential> _sha512 = new(StringComparer.Ordinal);
 
-    public SaslUsers(IReadOnlyDictionary<string, string> passwords)
+    /// <param name="enabled">The mechanisms clients may use (Kafka's <c>sasl.enabled.mechanisms</c>); null: all of <see cref="Mechanisms"/>.</param>
+    public SaslUsers(IReadOnlyDictionary<string, string> passwords, IReadOnlyList<string>? enabled = null)
     {
+        Enabled = enabled is null ? Mechanisms : Mechanisms.Where(enabled.Contains).ToList();
         foreach (var (user, password) in passwords)
         {
             _plain[user] = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(password));
@@ -23,6 +25,9 @@ internal sealed class SaslUsers
             _sha512[user] = ScramCredential.Create(password, HashAlgorithmName.SHA512);
         }
     }
+
+    /// <summary>The mechanisms SaslHandshake accepts and lists.</summary>
+    public IReadOnlyList<string> Enabled { get; }
 
     public bool CheckPlain(string user, string password) =>
         _plain.TryGetValue(user, out var expected) &&

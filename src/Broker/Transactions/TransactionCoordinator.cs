@@ -220,6 +220,19 @@ internal sealed class TransactionCoordinator : IDisposable
             return _byId.TryGetValue(transactionalId, out var s) ? (s.ProducerId, s.Epoch, s.Status, s.Partitions.Count) : null;
     }
 
+    /// <summary>Every transactional id the coordinator knows, as DescribeTransactions and ListTransactions report them.</summary>
+    public List<TransactionView> Snapshot()
+    {
+        var nowUnix = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        lock (_gate)
+        {
+            var now = _nowMs();
+            return _byId.Values.Select(s => new TransactionView(s.TransactionalId, s.ProducerId, s.Epoch, s.Status, s.TimeoutMs,
+                s.Status == TransactionStatus.Ongoing ? nowUnix - (now - s.StartedMs) : -1,
+                s.Partitions.OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).ToList())).ToList();
+        }
+    }
+
     private short Validate(string transactionalId, long producerId, short epoch, out TransactionState? state)
     {
         if (!_byId.TryGetValue(transactionalId, out state) || state.ProducerId != producerId) return ErrorCode.InvalidProducerIdMapping;

@@ -38,3 +38,7 @@ internal sealed class TransactionState(string transactionalId)
         PendingOffsets.Clear();
     }
 }
+
+/// <summary>A transactional id as the admin APIs report it; <paramref name="StartedUnixMs"/> is -1 without an open transaction.</summary>
+internal sealed record TransactionView(string TransactionalId, long ProducerId, short Epoch, TransactionStatus Status, int TimeoutMs,
+    long StartedUnixMs, IReadOnlyList<(string Topic, int Partition)> Partitions);

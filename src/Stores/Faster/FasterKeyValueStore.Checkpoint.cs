@@ -53,6 +53,7 @@ public sealed partial class FasterKeyValueStore
             ? Path.Combine(baseDir, context.ApplicationId, context.Id.ToString(), "faster", Name)
             : Path.Combine(context.StateDir, "faster", Name);
         var changelog = StreamizInternals.ChangelogTopicFor(context, Name);
+        exactlyOnce = StreamizInternals.IsExactlyOnce(context);
         taskCheckpoint = changelog is null
             ? null
             : new StreamizTaskCheckpoint(context.StateDir, context.Id, new TopicPartition(changelog, context.Id.Partition));
@@ -70,6 +71,14 @@ public sealed partial class FasterKeyValueStore
         var checkpointDir = Path.Combine(directory, "checkpoints");
         var hasCheckpoint = System.IO.Directory.Exists(checkpointDir)
             && System.IO.Directory.EnumerateFiles(checkpointDir, "*", SearchOption.AllDirectories).Any();
+        string? distrusted = null;
+        var trusted = TakeCleanCloseMark(directory); // consumed even without a checkpoint: a mark never outlives its open
+        if (hasCheckpoint && !trusted)
+        {
+            distrusted = $"under exactly-once the checkpoint in {directory} was not written by a clean close (it may hold writes of an aborted transaction); it was discarded";
+            WipeDirectory(directory);
+            hasCheckpoint = false;
+        }
 
         CheckpointCookie? cookie = null;
         string? failure = null;
@@ -120,8 +129,9 @@ public sealed partial class FasterKeyValueStore
         baseToken = default; // the first checkpoint after open is a full one
         lastCheckpointStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         ownerSession = NewSession();
+        writtenSinceFlush = false;
         open = true;
-        LastRecovery = Reconcile(directory, cookie, hasCheckpoint, failure);
+        LastRecovery = Reconcile(directory, cookie, hasCheckpoint, failure, distrusted);
     }
 
     private void CreateKv(string directory)
@@ -172,7 +182,7 @@ public sealed partial class FasterKeyValueStore
     }
 
     /// <summary>Decides where Streamiz's changelog restore starts, and says so in the log.</summary>
-    private RecoveryResult Reconcile(string directory, CheckpointCookie? cookie, bool hadCheckpoint, string? failure)
+    private RecoveryResult Reconcile(string directory, CheckpointCookie? cookie, bool hadCheckpoint, string? failure, string? distrusted)
     {
         long? streamizOffset = null;
         try { streamizOffset = taskCheckpoint?.Read(); }
@@ -187,9 +197,9 @@ public sealed partial class FasterKeyValueStore
             var dropped = false;
             if (taskCheckpoint is not null && streamizOffset is not null) dropped = taskCheckpoint.Remove();
             var outcome = failure is not null ? RecoveryOutcome.Corrupt : RecoveryOutcome.NoCheckpoint;
-            var why = failure is not null
+            var why = distrusted ?? (failure is not null
                 ? $"checkpoint in {directory} is unusable ({failure}); it was discarded"
-                : hadCheckpoint ? $"checkpoint in {directory} is incomplete" : $"no checkpoint in {directory}";
+                : hadCheckpoint ? $"checkpoint in {directory} is incomplete" : $"no checkpoint in {directory}");
             var message = $"Store {Name}: {why}; FULL RESTORE from the beginning of the changelog"
                 + (dropped ? $" (dropped Streamiz's .checkpoint offset {streamizOffset} for {taskCheckpoint!.Changelog})" : "");
             if (failure is not null || dropped) log.LogWarning("{Message}", message);

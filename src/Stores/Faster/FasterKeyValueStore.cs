@@ -137,6 +137,10 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
     public void Flush()
     {
         if (!open) throw new InvalidStateStoreException($"Store {Name} is not open");
+        writtenSinceFlush = false;
+        // Under exactly-once a checkpoint taken now could hold writes of a transaction that is then aborted: only a
+        // clean close checkpoints (FasterKeyValueStore.ExactlyOnce.cs).
+        if (exactlyOnce) return;
         if (options.BackgroundCheckpoints) CheckpointInBackground();
         else if (dirty) Checkpoint();
     }
@@ -153,7 +157,11 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
     private void Shutdown(bool checkpoint)
     {
         if (!open) return;
-        if (checkpoint && (dirty || inflight is not null)) Checkpoint();
+        if (checkpoint && MayCheckpointAtClose())
+        {
+            if (dirty || inflight is not null) Checkpoint();
+            MarkCleanClose();
+        }
         open = false;
         // Interactive queries may still be inside an operation: let them finish before disposing FASTER.
         var spin = new SpinWait();
@@ -218,6 +226,7 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
             if (!status.Found) Interlocked.Increment(ref entries);
         }
         dirty = true;
+        writtenSinceFlush = true;
         Interlocked.Increment(ref writesSinceCheckpoint);
     }
 
@@ -233,6 +242,7 @@ public sealed partial class FasterKeyValueStore : IKeyValueStore<Bytes, byte[]>,
         }
         Interlocked.Decrement(ref entries);
         dirty = true;
+        writtenSinceFlush = true;
         Interlocked.Increment(ref writesSinceCheckpoint);
         return wantOld ? old : null;
     }

@@ -14,6 +14,15 @@ internal static class StreamizInternals
 
     private static readonly MethodInfo? ChangelogFor = typeof(ProcessorContext).GetMethod("ChangelogFor", Any, [typeof(string)]);
     private static readonly PropertyInfo? States = typeof(ProcessorContext).GetProperty("States", Any);
+    private static readonly PropertyInfo? Configuration = typeof(ProcessorContext).GetProperty("Configuration", Any);
+
+    /// <summary>
+    /// Whether the task runs with <c>processing.guarantee</c> exactly-once. When the internal configuration cannot be
+    /// read the answer is yes: the store then trusts only checkpoints written by a clean close, which is correct under
+    /// either guarantee (at-least-once merely restores more after a crash).
+    /// </summary>
+    public static bool IsExactlyOnce(ProcessorContext context) =>
+        Configuration?.GetValue(context) is not IStreamConfig config || config.Guarantee == ProcessingGuarantee.EXACTLY_ONCE;
 
     /// <summary>
     /// The changelog topic Streamiz restores this store from, or null when the store is not logged.
