@@ -24,6 +24,10 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
     private IKeyValueStore<byte[], byte[]>? _store;
     private int _partition = -1;
 
+    /// <summary>At-least-once: keys whose aggregate this task emitted since it started (see <see cref="Emitted"/>).</summary>
+    private readonly HashSet<string> _emittedSinceStart = new(StringComparer.Ordinal);
+    private const int MaxRemembered = 100_000;
+
     /// <summary>
     /// Required by Streamiz: its builder makes one instance without arguments while building the topology
     /// (never used to process); each task's instance is made with the stage's arguments.
@@ -106,11 +110,29 @@ internal sealed class AggregateTransformer : ITransformer<byte[], byte[], byte[]
         if (result.IsStale)
         {
             _counters.OnStale();
+            // At-least-once: a crash between the changelog write and the output's leaves the store holding an aggregate
+            // the derived topic never got; its redelivered record is then stale and, ignored, the aggregate would stay
+            // missing downstream until the agent's next event. So the record that made the stored version re-emits it
+            // (a duplicate at worst, which the Redis fence absorbs). Exactly-once restores only committed state, so the
+            // redelivered record applies again and nothing is re-emitted there.
+            // Once per key since this task started is enough: only what was in flight at the crash can be missing, and
+            // a plain duplicate later (a producer's retry) re-emits nothing.
+            if (result.Redelivered && _spec.Guarantee == ProcessingGuarantee.AtLeastOnce && Emitted(accepted.Key))
+                return Record<byte[], byte[]>.Create(record.Key, result.Output!, result.TombstoneVersions is { } stored ? WithVersions(record.Headers, stored) : record.Headers);
             return null;
         }
         store.Put(record.Key, result.State!);
         _counters.OnApplied();
+        if (_spec.Guarantee == ProcessingGuarantee.AtLeastOnce) Emitted(accepted.Key);
         return Record<byte[], byte[]>.Create(record.Key, result.Output!, result.TombstoneVersions is { } versions ? WithVersions(record.Headers, versions) : record.Headers);
+    }
+
+    /// <summary>Remembers that <paramref name="key"/>'s aggregate went out since this task started; true the first time.
+    /// Bounded: past <see cref="MaxRemembered"/> keys it starts again, which at worst re-emits a duplicate once more.</summary>
+    private bool Emitted(string key)
+    {
+        if (_emittedSinceStart.Count >= MaxRemembered) _emittedSinceStart.Clear();
+        return _emittedSinceStart.Add(key);
     }
 
     /// <summary>A tombstone's headers: the source record's plus the deleted aggregate's part versions (a copy: the

@@ -20,6 +20,13 @@ internal readonly record struct MergeResult(byte[]? State, byte[]? Output, strin
     public string? TombstoneVersions { get; init; }
 
     public bool IsStale => State is null && Rejected is null;
+
+    /// <summary>
+    /// Stale because this very version of the part is what the store holds: a redelivery of the record that made it
+    /// (or a duplicate of it). <see cref="Output"/> and <see cref="TombstoneVersions"/> then describe the stored aggregate,
+    /// for a stage that re-emits it (see <c>AggregateTransformer</c>).
+    /// </summary>
+    public bool Redelivered { get; init; }
 }
 
 /// <summary>
@@ -93,7 +100,13 @@ internal static class MergeStep
             }
         }
         if (AggregateMerger.Apply(aggregate, source.Part, record.Op, record.Event) == MergeOutcome.Stale)
-            return new MergeResult(null, null, corrupt);
+        {
+            if (current is null || aggregate.Find(source.Part)?.Version != record.Event.Version)
+                return new MergeResult(null, null, corrupt);
+            return aggregate.IsDeleted(primaryPart)
+                ? new MergeResult(null, null, corrupt) { Redelivered = true, TombstoneVersions = PartVersions.Format(aggregate) }
+                : new MergeResult(null, current, corrupt) { Redelivered = true };
+        }
         var encoded = AggregateCodec.Encode(aggregate);
         if ((long)encoded.Length + record.CarriedBytes > limits.MaxRecordBytes)
         {

@@ -85,6 +85,36 @@ public class RecordRulesTests
     }
 
     [Fact]
+    public void The_record_that_made_the_stored_version_is_marked_redelivered_with_the_stored_aggregate_an_older_one_is_not()
+    {
+        AcceptedRecord Accept(int version, string name, string op)
+        {
+            Assert.True(MergeStep.TryAccept(Agent, Small, "a1"u8.ToArray(), Encoding.UTF8.GetBytes($"{{\"version\":{version},\"name\":\"{name}\"}}"),
+                Encoding.UTF8.GetBytes(op), 0, out var accepted, out var reason), reason);
+            return accepted;
+        }
+        var v2 = MergeStep.Merge(Accept(2, "Ann", "CREATED"), Agent, "test", Small, null);
+        Assert.NotNull(v2.State);
+
+        var again = MergeStep.Merge(Accept(2, "Ann", "CREATED"), Agent, "test", Small, v2.State);
+        Assert.True(again.IsStale);
+        Assert.True(again.Redelivered);
+        Assert.Equal(v2.Output, again.Output); // what the store holds, to be emitted again
+
+        var older = MergeStep.Merge(Accept(1, "Old", "CREATED"), Agent, "test", Small, v2.State);
+        Assert.True(older.IsStale);
+        Assert.False(older.Redelivered);
+        Assert.Null(older.Output);
+
+        // A deleted aggregate is re-emitted as what it was: a tombstone with the deleted parts' versions.
+        var deleted = MergeStep.Merge(Accept(3, "Ann", "DELETED"), Agent, "test", Small, v2.State);
+        var deletedAgain = MergeStep.Merge(Accept(3, "Ann", "DELETED"), Agent, "test", Small, deleted.State);
+        Assert.True(deletedAgain.Redelivered);
+        Assert.Null(deletedAgain.Output);
+        Assert.Equal(deleted.TombstoneVersions, deletedAgain.TombstoneVersions);
+    }
+
+    [Fact]
     public void A_merge_that_would_outgrow_the_record_limit_keeps_the_previous_aggregate()
     {
         var limits = Small with { MaxFieldBytes = 2048 };
