@@ -109,6 +109,11 @@ internal sealed class PipelineHost : IAsyncDisposable
             yield return (spec.State.DeadLetterTopic, spec.State.DeadLetterPartitions);
         foreach (var queue in spec.QueueStages)
             yield return (queue.DeadLetterTopic, queue.DeadLetterPartitions);
+        foreach (var window in spec.Windows)
+        {
+            yield return (window.ChangelogTopic, window.InputPartitions);
+            yield return (window.DeadLetterTopic, window.DeadLetterPartitions);
+        }
     }
 
     /// <summary>
@@ -116,7 +121,7 @@ internal sealed class PipelineHost : IAsyncDisposable
     /// aggregate per agent is what replays, rebuilds and restores read; deleted agents' tombstones age out).
     /// </summary>
     public static IReadOnlyDictionary<string, string> TopicConfigs(PipelineSpec spec, string topic) =>
-        topic == spec.Aggregate.OutputTopic || topic == AggregateTopologyBuilder.ChangelogTopic(spec.Aggregate)
+        topic == spec.Aggregate.OutputTopic || topic == AggregateTopologyBuilder.ChangelogTopic(spec.Aggregate) || spec.Windows.Any(w => w.ChangelogTopic == topic)
             ? new Dictionary<string, string> { ["cleanup.policy"] = "compact" }
             : new Dictionary<string, string>();
 
