@@ -149,8 +149,11 @@ internal static class DemoCommand
                 Console.WriteLine($"end-to-end latency  p50 {summary.E2eLatencyMs.P50} ms, p99 {summary.E2eLatencyMs.P99} ms, max {summary.E2eLatencyMs.Max} ms ({summary.E2eLatencyMs.Samples:N0} writes)");
                 Console.WriteLine($"mismatches          {summary.Mismatches}");
                 foreach (var sample in summary.MismatchSamples) Console.WriteLine($"  {sample}");
+                Console.WriteLine($"window mismatches   {summary.WindowMismatches}");
+                foreach (var sample in summary.WindowMismatchSamples) Console.WriteLine($"  {sample}");
             }
-            var ok = summary.Mismatches == 0 && summary.RedisAgents == summary.LiveAgents && summary.DeadLettered == summary.Malformed;
+            var ok = summary.Mismatches == 0 && summary.RedisAgents == summary.LiveAgents && summary.DeadLettered == summary.Malformed
+                && summary.WindowMismatches == 0;
             return ok ? 0 : 1;
         });
         return command;

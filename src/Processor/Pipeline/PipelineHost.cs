@@ -36,6 +36,7 @@ internal sealed class PipelineHost : IAsyncDisposable
     private AggregateStageHost? _aggregate;
     private StateStageHost? _state;
     private readonly List<StateStageHost> _queueStages = [];
+    private readonly List<WindowStageHost> _windows = [];
     private readonly List<WorkerPool> _workers = [];
     private readonly List<IDisposable> _workerResources = [];
     private int _aggregateStopped, _stateStopped, _queueStopped, _workersStopped;
@@ -86,6 +87,9 @@ internal sealed class PipelineHost : IAsyncDisposable
 
     /// <summary>The queue stages this host runs (empty until started, or when the topology has none).</summary>
     public IReadOnlyList<StateStageHost> QueueStages => _queueStages;
+
+    /// <summary>The window stages (hosted with the state stage).</summary>
+    public IReadOnlyList<WindowStageHost> Windows => _windows;
 
     /// <summary>The worker pools this host runs, one per queue stage with an effect.</summary>
     public IReadOnlyList<WorkerPool> Workers => _workers;
@@ -180,7 +184,10 @@ internal sealed class PipelineHost : IAsyncDisposable
                     SnapshotDirectory = SnapshotDirectory,
                     SnapshotEvery = SnapshotEvery,
                 };
-                return _state.StartAsync(ct);
+                // Window stages read derived topics and write Redis like the state stage: they run where it runs.
+                foreach (var window in _spec.Windows)
+                    _windows.Add(new WindowStageHost(window, kafka, redis, _logs, Health, stateDir) { StopTimeout = StopTimeout });
+                return Task.WhenAll(_windows.Select(w => w.StartAsync(ct)).Prepend(_state.StartAsync(ct)));
             case Stages.Aggregate:
                 _aggregate = new AggregateStageHost(_spec.Aggregate, kafka, aggregateStore, stateDir, _logs, Health) { CloseTimeout = StopTimeout };
                 return _aggregate.StartAsync(ct);
@@ -240,7 +247,10 @@ internal sealed class PipelineHost : IAsyncDisposable
         if (stage == Stages.Aggregate && _aggregate is { } aggregate && Interlocked.Exchange(ref _aggregateStopped, 1) == 0)
             await aggregate.DisposeAsync();
         if (stage == Stages.State && _state is { } state && Interlocked.Exchange(ref _stateStopped, 1) == 0)
+        {
             await state.DisposeAsync();
+            foreach (var window in _windows) await window.DisposeAsync();
+        }
         if (stage == Stages.Queue && Interlocked.Exchange(ref _queueStopped, 1) == 0)
         {
             foreach (var queue in _queueStages) await queue.DisposeAsync();

@@ -26,6 +26,20 @@ internal sealed record DemoSummary(
     /// <summary>The garbage collector's stop-the-world pauses while the pipeline ran.</summary>
     [JsonPropertyName("gc")]
     public ContactCenter.Processor.Hosting.GcPauseSummary? Gc { get; init; }
+
+    /// <summary>Windows (group and start) whose count in Redis differs from the count computed from the simulated truth.</summary>
+    [JsonPropertyName("windowMismatches")]
+    public int WindowMismatches { get; init; }
+
+    /// <summary>Windows (group and start) checked, and the counts they hold in all.</summary>
+    [JsonPropertyName("windowsChecked")]
+    public int WindowsChecked { get; init; }
+
+    [JsonPropertyName("windowCounts")]
+    public long WindowCounts { get; init; }
+
+    [JsonPropertyName("windowMismatchSamples")]
+    public IReadOnlyList<string> WindowMismatchSamples { get; init; } = [];
 }
 
 /// <summary>How the pipeline answered an injected fault.</summary>
