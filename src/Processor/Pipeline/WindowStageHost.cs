@@ -95,7 +95,7 @@ internal sealed class WindowStageHost : IAsyncDisposable
         var config = _kafka.StageConsumer(_spec.GroupId, _spec.Name);
         if (_spec.ReadCommitted) config.IsolationLevel = IsolationLevel.ReadCommitted;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetPartitionsAssignedHandler((_, partitions) => Assign(partitions))
+            .SetPartitionsAssignedHandler((c, partitions) => Assign(c, partitions))
             .SetPartitionsRevokedHandler((_, partitions) => Revoke(partitions))
             .SetPartitionsLostHandler((_, partitions) => Revoke(partitions))
             .SetErrorHandler((_, error) =>
@@ -158,6 +158,8 @@ internal sealed class WindowStageHost : IAsyncDisposable
             outcome.Clear();
             outcome.DeadLetterReason = RecordFailure.Describe(error);
         }
+        _logger.LogDebug("Window {Window}: {Partition}@{Offset} -> {Changelog} changelog, {Updates} updates: {Detail}", _spec.Name, partition, offset, outcome.Changelog.Count, outcome.Updates.Count,
+            string.Join(" ", outcome.Updates.Select(u => $"{u.RedisKey}={u.Count}@{u.Offset}")));
         if (outcome.DeadLetterReason is { } reason)
         {
             _deadLetters.Send(result.Topic, partition, offset, message.Key, message.Value, message.Headers, reason);
@@ -179,7 +181,8 @@ internal sealed class WindowStageHost : IAsyncDisposable
     /// <summary>Changelog durable, then Redis acknowledged, then the offsets committed.</summary>
     private async Task CompleteBatchAsync(IConsumer<byte[]?, byte[]?> consumer, Dictionary<(string, int), WindowHashWrite> updates, Dictionary<int, long> next)
     {
-        _changelog.Flush(TimeSpan.FromSeconds(30));
+        if (_changelog.Flush(TimeSpan.FromSeconds(30)) > 0)
+            throw new KafkaException(new Error(ErrorCode.Local_TimedOut, $"changelog {_spec.ChangelogTopic}: records not acknowledged within 30 s"));
         if (_changelogError is { } error)
             throw new KafkaException(new Error(ErrorCode.Local_Fail, $"changelog {_spec.ChangelogTopic} refused a record: {error}"));
         Interlocked.Add(ref _windowWrites, await _writer.WriteAsync(updates.Values));
@@ -200,15 +203,22 @@ internal sealed class WindowStageHost : IAsyncDisposable
     }
 
     /// <summary>A partition's store is rebuilt from its changelog partition before its first record is counted.</summary>
-    private void Assign(List<TopicPartition> partitions)
+    /// <returns>Where each partition starts: after the group's committed offset, or at the beginning when it has none
+    /// (said explicitly: a partition whose restore took a while must not leave it to a reset that may come too late).</returns>
+    private List<TopicPartitionOffset> Assign(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
     {
-        if (partitions.Count == 0) { Counters.OnJoined(); _assigned.TrySetResult(); return; }
+        if (partitions.Count == 0) { Counters.OnJoined(); _assigned.TrySetResult(); return []; }
+        var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(30))
+            .ToDictionary(c => c.Partition.Value, c => c.Offset.Value >= 0 ? c.Offset : Offset.Beginning);
         var config = _kafka.Consumer(_spec.GroupId + ".restore", _spec.Name + ".restore");
         config.EnablePartitionEof = true;
         using var restore = new ConsumerBuilder<byte[], byte[]?>(config).Build();
+        _logger.LogInformation("Window {Window}: assigned {Partitions}", _spec.Name, string.Join(",", partitions.Select(p => p.Partition.Value)));
         foreach (var tp in partitions)
         {
             var partition = tp.Partition.Value;
+            // An assignment of a partition this pod still holds (a lost partition handed back): start from its changelog again.
+            if (_stores.TryRemove(partition, out var held)) held.Dispose();
             var directory = Path.Combine(_stateDirectory, partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var store = new FasterWindowStore(directory, _spec.Retention);
             var changelog = new TopicPartition(_spec.ChangelogTopic, new Partition(partition));
@@ -236,10 +246,12 @@ internal sealed class WindowStageHost : IAsyncDisposable
         }
         Counters.OnJoined();
         _assigned.TrySetResult();
+        return partitions.Select(tp => new TopicPartitionOffset(tp, committed.GetValueOrDefault(tp.Partition.Value, Offset.Beginning))).ToList();
     }
 
     private void Revoke(List<TopicPartitionOffset> partitions)
     {
+        _logger.LogInformation("Window {Window}: revoked {Partitions}", _spec.Name, string.Join(",", partitions.Select(p => p.Partition.Value)));
         // The changelog records already produced reach the broker before the next owner restores from it.
         _changelog.Flush(TimeSpan.FromSeconds(30));
         foreach (var tpo in partitions)

@@ -10,6 +10,7 @@ using ContactCenter.Topology.Events;
 using ContactCenter.Topology.Files;
 using ContactCenter.Topology.Spec;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace ContactCenter.Tests.Processor.Pipeline;
@@ -27,6 +28,31 @@ public sealed class WindowStageTests : IDisposable
     private static readonly long W0 = 1_733_500_800_000; // a multiple of 15 minutes
     private readonly string _dir = Directory.CreateTempSubdirectory("cc-windows-").FullName;
     private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
+    private readonly Microsoft.Extensions.Logging.ILoggerFactory _logs;
+
+    public WindowStageTests(Xunit.Abstractions.ITestOutputHelper output) =>
+        _logs = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(new OutputLogs(output)).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug));
+
+    /// <summary>The hosts' log lines in the test's output (what happened when a count is off).</summary>
+    private sealed class OutputLogs(Xunit.Abstractions.ITestOutputHelper output) : Microsoft.Extensions.Logging.ILoggerProvider
+    {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(output, categoryName);
+
+        public void Dispose() { }
+
+        private sealed class Logger(Xunit.Abstractions.ITestOutputHelper output, string category) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                try { output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)} {exception}"); }
+                catch (InvalidOperationException) { /* after the test ended */ }
+            }
+        }
+    }
 
     [Fact]
     public async Task Counts_land_exactly_late_records_are_dead_lettered_and_restarts_and_replays_count_nothing_twice()
@@ -114,7 +140,7 @@ public sealed class WindowStageTests : IDisposable
 
     private async Task<WindowStageHost> StartAsync(WindowStageSpec spec, ContactCenter.Processor.Kafka.KafkaClientSettings kafka, IConnectionMultiplexer redis, string pod)
     {
-        var host = new WindowStageHost(spec, kafka, redis, NullLoggerFactory.Instance, new StageHealth(NullLogger.Instance), Path.Combine(_dir, pod));
+        var host = new WindowStageHost(spec, kafka, redis, _logs, new StageHealth(NullLogger.Instance), Path.Combine(_dir, pod));
         await host.StartAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
         return host;
     }
@@ -184,6 +210,7 @@ public sealed class WindowStageTests : IDisposable
 
     public void Dispose()
     {
+        _logs.Dispose();
         try { Directory.Delete(_dir, recursive: true); }
         catch (IOException) { }
     }
