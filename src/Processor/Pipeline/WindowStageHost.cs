@@ -158,8 +158,6 @@ internal sealed class WindowStageHost : IAsyncDisposable
             outcome.Clear();
             outcome.DeadLetterReason = RecordFailure.Describe(error);
         }
-        _logger.LogDebug("Window {Window}: {Partition}@{Offset} -> {Changelog} changelog, {Updates} updates: {Detail}", _spec.Name, partition, offset, outcome.Changelog.Count, outcome.Updates.Count,
-            string.Join(" ", outcome.Updates.Select(u => $"{u.RedisKey}={u.Count}@{u.Offset}")));
         if (outcome.DeadLetterReason is { } reason)
         {
             _deadLetters.Send(result.Topic, partition, offset, message.Key, message.Value, message.Headers, reason);

@@ -31,7 +31,7 @@ public sealed class WindowStageTests : IDisposable
     private readonly Microsoft.Extensions.Logging.ILoggerFactory _logs;
 
     public WindowStageTests(Xunit.Abstractions.ITestOutputHelper output) =>
-        _logs = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(new OutputLogs(output)).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug));
+        _logs = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(new OutputLogs(output)).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Information));
 
     /// <summary>The hosts' log lines in the test's output (what happened when a count is off).</summary>
     private sealed class OutputLogs(Xunit.Abstractions.ITestOutputHelper output) : Microsoft.Extensions.Logging.ILoggerProvider
