@@ -70,7 +70,11 @@ internal sealed class WindowTruth
             if (actual.IsNull || (long)actual != expected)
             {
                 mismatches++;
-                if (samples.Count < 5) samples.Add($"{key}: expected {expected}, Redis {(actual.IsNull ? "none" : actual.ToString())}");
+                if (samples.Count < 5)
+                {
+                    var shares = string.Join(" ", (await db.HashGetAllAsync(key)).Where(f => f.Name.StartsWith("p:")).OrderBy(f => (string)f.Name!).Select(f => $"{f.Name}={f.Value}"));
+                    samples.Add($"{key}: expected {expected}, Redis {(actual.IsNull ? "none" : actual.ToString())} ({shares})");
+                }
             }
         }
         foreach (var window in _windows)

@@ -7,7 +7,8 @@ public readonly record struct WindowHashWrite(string Key, int Partition, long Of
 
 /// <summary>
 /// Writes window counts to Redis: one hash per group and window (<c>{pattern}:{start}</c>) holding, per input partition,
-/// its count (<c>p:{partition}</c>) and the input offset that made it (<c>o:{partition}</c>), their sum (<c>count</c>),
+/// its count (<c>p:{partition}</c>) and the input offset that made it (<c>o:{partition}</c>), their sum (<c>count</c>,
+/// recomputed from the shares on every write rather than moved by a difference: it can never drift from them),
 /// <c>start</c> and <c>end</c>, with a TTL refreshed on every write. The script applies a write only when its offset is
 /// above the partition's in the hash and sets the partition's count as an absolute value: a write replayed after a crash
 /// or a redelivery (same or lower offset) changes nothing, and a recount from the same records writes the same value, so
@@ -20,9 +21,13 @@ public sealed class WindowHashWriter(IDatabase database, TimeSpan ttl)
     private const string Script = """
         local seen = redis.call('HGET', KEYS[1], 'o:' .. ARGV[1])
         if seen and tonumber(seen) >= tonumber(ARGV[2]) then return 0 end
-        local old = tonumber(redis.call('HGET', KEYS[1], 'p:' .. ARGV[1]) or '0')
         redis.call('HSET', KEYS[1], 'p:' .. ARGV[1], ARGV[3], 'o:' .. ARGV[1], ARGV[2], 'start', ARGV[5], 'end', ARGV[6])
-        redis.call('HINCRBY', KEYS[1], 'count', tonumber(ARGV[3]) - old)
+        local total = 0
+        local fields = redis.call('HGETALL', KEYS[1])
+        for i = 1, #fields, 2 do
+            if string.sub(fields[i], 1, 2) == 'p:' then total = total + tonumber(fields[i + 1]) end
+        end
+        redis.call('HSET', KEYS[1], 'count', total)
         redis.call('PEXPIRE', KEYS[1], ARGV[4])
         return 1
         """;
