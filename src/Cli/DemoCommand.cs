@@ -183,8 +183,16 @@ internal static class DemoCommand
                     foreach (var sample in summary.MismatchSamples) Console.WriteLine($"  {sample}");
                     Console.WriteLine($"count mismatches    {summary.CountMismatches}");
                     foreach (var sample in summary.CountMismatchSamples) Console.WriteLine($"  {sample}");
+                    Console.WriteLine($"window mismatches   {summary.WindowMismatches}");
+                    foreach (var sample in summary.WindowMismatchSamples) Console.WriteLine($"  {sample}");
                 }
-                var ok = summary.Mismatches == 0 && summary.CountMismatches == 0 && summary.RedisAgents == summary.LiveAgents && summary.DeadLettered == summary.Malformed;
+                // Open (issue 25): the loss watch does not rebuild window hashes yet, so after --chaos redis-loss a window
+                // that saw no call since the loss can stay short. Reported in the summary, said here, not a failed run.
+                var windowsJudged = options.Chaos != DemoChaos.RedisLoss;
+                if (!windowsJudged && summary.WindowMismatches > 0)
+                    Console.Error.WriteLine($"demo: {summary.WindowMismatches} window(s) short after the Redis loss: window hashes are not rebuilt after a loss yet (known gap, docs/pipeline.md)");
+                var ok = summary.Mismatches == 0 && summary.CountMismatches == 0 && summary.RedisAgents == summary.LiveAgents && summary.DeadLettered == summary.Malformed
+                    && (summary.WindowMismatches == 0 || !windowsJudged);
                 return ok ? 0 : 1;
             }
         });

@@ -105,7 +105,7 @@ internal static class ResetCommand
             
             if (OffsetReset.For(pipeline, stageName, kafka) is not { } found)
             {
-                var names = new[] { pipeline.Aggregate.Name, pipeline.State.Name }.Concat(pipeline.QueueStages.Select(q => q.Name));
+                var names = new[] { pipeline.Aggregate.Name, pipeline.State.Name }.Concat(pipeline.QueueStages.Select(q => q.Name)).Concat(pipeline.Windows.Select(w => w.Name));
                 error.WriteLine($"reset: {topologyPath} has no stage '{stageName}' (stages: {string.Join(", ", names)})");
                 return 2;
             }

@@ -70,7 +70,7 @@ public class DescribeTests
     {
         // Independent of Streamiz's text: what the demo's file says must be visible in the description.
         var stages = Stages(Describe(Repo.AgentState));
-        Assert.Equal(["# stage agent-aggregate", "# stage agent-state"], stages.Select(s => s.Header[0].Split(':')[0]));
+        Assert.Equal(["# stage agent-aggregate", "# stage agent-state", "# stage calls-started"], stages.Select(s => s.Header[0].Split(':')[0]));
         var (header, body) = stages[0];
         Assert.Equal(
             "#   store agent-aggregate-store (changelog cc.agent-aggregate-agent-aggregate-store-changelog); " +
@@ -151,7 +151,8 @@ public class DescribeTests
             var load = TopologyLoader.Load(path);
             Assert.False(load.HasErrors, string.Join("\n", load.Diagnostics));
             var stages = Stages(Describe(path));
-            Assert.Equal(3, stages.Count);
+            // Queue stages come after the state stage, window stages last.
+            Assert.Equal(3 + load.Spec!.Windows.Count, stages.Count);
             var queue = stages[2];
             Assert.Equal(
                 [

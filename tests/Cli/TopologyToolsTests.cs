@@ -25,7 +25,11 @@ public class TopologyToolsTests
             XNamespace ns = "http://www.w3.org/2000/svg";
             Assert.Equal(ns + "svg", svg.Root!.Name);
             var groups = svg.Root.Elements(ns + "g").Select(g => (string)g.Attribute("id")!).ToList();
-            Assert.Equal(10, groups.Count);
+            // Ten boxes of the agent pipeline; the calls-started window adds itself, its store, its Redis hashes and its changelog.
+            Assert.Equal(14, groups.Count);
+            Assert.True(X("sink_user_aggregate") < X("stage_calls_started"));
+            Assert.Contains("sink_user_aggregate --> stage_calls_started", mermaid);
+            Assert.Contains("stage_calls_started --> windowkeys_calls_started", mermaid);
             // Columns follow the flow: sources left of the merge stage, left of its topic, left of the Redis stage.
             double X(string id) => (double)svg.Root.Elements(ns + "g").Single(g => (string)g.Attribute("id")! == id).Element(ns + "rect")!.Attribute("x")!;
             Assert.True(X("source_agent") < X("stage_agent_aggregate"));

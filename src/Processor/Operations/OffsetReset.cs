@@ -53,8 +53,11 @@ internal sealed class OffsetReset(KafkaClientSettings kafka, string groupId, IRe
         if (stage == pipeline.Aggregate.Name)
             return new OffsetReset(kafka, pipeline.Aggregate.ApplicationId, pipeline.Aggregate.Sources.Select(s => (s.Topic, s.Partitions)).ToArray(), null);
         // A queue stage writes through the same fenced writer, so its pods also seek to its Redis progress keys first.
-        return pipeline.QueueStages.FirstOrDefault(q => q.Name == stage) is { } queue
-            ? new OffsetReset(kafka, queue.GroupId, [(queue.InputTopic, queue.InputPartitions)], queue.Name)
+        if (pipeline.QueueStages.FirstOrDefault(q => q.Name == stage) is { } queue)
+            return new OffsetReset(kafka, queue.GroupId, [(queue.InputTopic, queue.InputPartitions)], queue.Name);
+        // A window stage keeps no Redis progress keys: its store's changelog and its fenced hashes carry its offsets.
+        return pipeline.Windows.FirstOrDefault(w => w.Name == stage) is { } window
+            ? new OffsetReset(kafka, window.GroupId, [(window.InputTopic, window.InputPartitions)], null)
             : null;
     }
 

@@ -29,6 +29,8 @@ internal static class PipelineDescriber
             text.Append('\n').Append(QueueHeader(queue)).Append('\n');
             text.Append(DescribeQueue(queue));
         }
+        foreach (var window in spec.Windows)
+            text.Append('\n').Append(WindowDescriber.Header(window)).Append('\n').Append(WindowDescriber.Describe(window));
         return text.ToString();
     }
 

@@ -36,6 +36,7 @@ internal sealed class PipelineHost : IAsyncDisposable
     private AggregateStageHost? _aggregate;
     private StateStageHost? _state;
     private readonly List<StateStageHost> _queueStages = [];
+    private readonly List<WindowStageHost> _windows = [];
     private readonly List<WorkerPool> _workers = [];
     private readonly List<IDisposable> _workerResources = [];
     private int _aggregateStopped, _stateStopped, _queueStopped, _workersStopped;
@@ -87,6 +88,9 @@ internal sealed class PipelineHost : IAsyncDisposable
     /// <summary>The queue stages this host runs (empty until started, or when the topology has none).</summary>
     public IReadOnlyList<StateStageHost> QueueStages => _queueStages;
 
+    /// <summary>The window stages (hosted with the state stage).</summary>
+    public IReadOnlyList<WindowStageHost> Windows => _windows;
+
     /// <summary>The worker pools this host runs, one per queue stage with an effect.</summary>
     public IReadOnlyList<WorkerPool> Workers => _workers;
 
@@ -109,6 +113,11 @@ internal sealed class PipelineHost : IAsyncDisposable
             yield return (spec.State.DeadLetterTopic, spec.State.DeadLetterPartitions);
         foreach (var queue in spec.QueueStages)
             yield return (queue.DeadLetterTopic, queue.DeadLetterPartitions);
+        foreach (var window in spec.Windows)
+        {
+            yield return (window.ChangelogTopic, window.InputPartitions);
+            yield return (window.DeadLetterTopic, window.DeadLetterPartitions);
+        }
     }
 
     /// <summary>
@@ -116,7 +125,7 @@ internal sealed class PipelineHost : IAsyncDisposable
     /// aggregate per agent is what replays, rebuilds and restores read; deleted agents' tombstones age out).
     /// </summary>
     public static IReadOnlyDictionary<string, string> TopicConfigs(PipelineSpec spec, string topic) =>
-        topic == spec.Aggregate.OutputTopic || topic == AggregateTopologyBuilder.ChangelogTopic(spec.Aggregate)
+        topic == spec.Aggregate.OutputTopic || topic == AggregateTopologyBuilder.ChangelogTopic(spec.Aggregate) || spec.Windows.Any(w => w.ChangelogTopic == topic)
             ? new Dictionary<string, string> { ["cleanup.policy"] = "compact" }
             : new Dictionary<string, string>();
 
@@ -175,7 +184,10 @@ internal sealed class PipelineHost : IAsyncDisposable
                     SnapshotDirectory = SnapshotDirectory,
                     SnapshotEvery = SnapshotEvery,
                 };
-                return _state.StartAsync(ct);
+                // Window stages read derived topics and write Redis like the state stage: they run where it runs.
+                foreach (var window in _spec.Windows)
+                    _windows.Add(new WindowStageHost(window, kafka, redis, _logs, Health, stateDir) { StopTimeout = StopTimeout });
+                return Task.WhenAll(_windows.Select(w => w.StartAsync(ct)).Prepend(_state.StartAsync(ct)));
             case Stages.Aggregate:
                 _aggregate = new AggregateStageHost(_spec.Aggregate, kafka, aggregateStore, stateDir, _logs, Health) { CloseTimeout = StopTimeout };
                 return _aggregate.StartAsync(ct);
@@ -235,7 +247,10 @@ internal sealed class PipelineHost : IAsyncDisposable
         if (stage == Stages.Aggregate && _aggregate is { } aggregate && Interlocked.Exchange(ref _aggregateStopped, 1) == 0)
             await aggregate.DisposeAsync();
         if (stage == Stages.State && _state is { } state && Interlocked.Exchange(ref _stateStopped, 1) == 0)
+        {
             await state.DisposeAsync();
+            foreach (var window in _windows) await window.DisposeAsync();
+        }
         if (stage == Stages.Queue && Interlocked.Exchange(ref _queueStopped, 1) == 0)
         {
             // Side by side: each has the same stop bound, and one stage's bound is what the pod gives the queue stages.

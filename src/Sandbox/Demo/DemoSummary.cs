@@ -37,6 +37,20 @@ internal sealed record DemoSummary(
     /// <summary>Agents the counts in Redis hold, over every count (each agent once per count it is in).</summary>
     [JsonPropertyName("countedAgents")]
     public long CountedAgents { get; init; }
+
+    /// <summary>Windows (group and start) whose count in Redis differs from the count computed from the simulated truth.</summary>
+    [JsonPropertyName("windowMismatches")]
+    public int WindowMismatches { get; init; }
+
+    /// <summary>Windows (group and start) checked, and the counts they hold in all.</summary>
+    [JsonPropertyName("windowsChecked")]
+    public int WindowsChecked { get; init; }
+
+    [JsonPropertyName("windowCounts")]
+    public long WindowCounts { get; init; }
+
+    [JsonPropertyName("windowMismatchSamples")]
+    public IReadOnlyList<string> WindowMismatchSamples { get; init; } = [];
 }
 
 /// <summary>How the pipeline answered an injected fault.</summary>

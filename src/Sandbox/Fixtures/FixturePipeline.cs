@@ -82,7 +82,10 @@ internal sealed class FixturePipeline : IAsyncDisposable, IDeadLetterSink
         _state = new StateRecordProcessor(spec.State, processors, this, new StageCounters());
         _writer = new FencedStateWriter(redis, spec.State.Name, new FencedWriterOptions { OffsetsKeyPrefix = RedisKeyspace.OffsetsPrefix, Upkeep = StageUpkeep.For(spec.State) });
         _writer.Acknowledged += _state.OnAcknowledged;
+        _windows = new FixtureWindows(spec.Windows, db, _stateDir);
     }
+
+    private readonly FixtureWindows _windows;
 
     /// <summary>Starts a fixture's own Garnet and the stages of <paramref name="spec"/>.</summary>
     public static async Task<FixturePipeline> StartAsync(PipelineSpec spec, IReadOnlyDictionary<string, int> partitionsByTopic)
@@ -104,8 +107,16 @@ internal sealed class FixturePipeline : IAsyncDisposable, IDeadLetterSink
     public Dictionary<string, List<SimRecord>> Topics { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The agent hash at <paramref name="key"/> without its fence fields, or null when there is none.</summary>
-    public async Task<List<KeyValuePair<string, string>>?> ReadHashAsync(string key) =>
-        await RedisStateReader.ReadHashAsync(_redis.GetDatabase(), key).ConfigureAwait(false) is { } hash ? [.. hash] : null;
+    public async Task<List<KeyValuePair<string, string>>?> ReadHashAsync(string key)
+    {
+        // A window's hash is read whole: its per-partition counts and offsets are what it promises.
+        if (_spec.Windows.Any(w => ContactCenter.Topology.Files.FixtureValidator.MatchesWindow(w.KeyPattern, key)))
+        {
+            var entries = await _redis.GetDatabase().HashGetAllAsync(key).ConfigureAwait(false);
+            return entries.Length == 0 ? null : entries.Select(e => new KeyValuePair<string, string>(e.Name!, e.Value!)).ToList();
+        }
+        return await RedisStateReader.ReadHashAsync(_redis.GetDatabase(), key).ConfigureAwait(false) is { } hash ? [.. hash] : null;
+    }
 
     private int PartitionsOf(string topic) => _partitions.TryGetValue(topic, out var p) ? p : 1;
 
@@ -149,6 +160,8 @@ internal sealed class FixturePipeline : IAsyncDisposable, IDeadLetterSink
                 await DeliverAsync(emitted, output.Message.Key).ConfigureAwait(false);
             }
         }
+        await _windows.DeliverAsync(record.Topic, record.Partition, record.Offset, key, record.Value, ToHeaders(record.Headers),
+            (topic, partition, k, v, h) => EmitOn(topic, partition, k, v, FromHeaders(h))).ConfigureAwait(false);
         if (record.Topic == _spec.State.InputTopic)
         {
             var write = await _state.ToWriteAsync(new StateInput(record.Topic, record.Partition, record.Offset, key, record.Value,
@@ -169,6 +182,20 @@ internal sealed class FixturePipeline : IAsyncDisposable, IDeadLetterSink
             (partition, offset) = (piped.Partition, piped.Offset);
         var copy = DeadLetterCopy.Of(key, value, headers, reason, ContactCenter.Topology.Aggregation.MergeStep.SourceOf(sourceTopic, partition, offset));
         Emit(stage, copy.Key, copy.Value, FromHeaders(copy.Headers));
+    }
+
+    /// <summary><see cref="Emit"/> on a given partition (a changelog partition is its input's), or the key's when negative.</summary>
+    private void EmitOn(string topic, int partition, byte[]? key, byte[]? value, List<KeyValuePair<string, string>> headers)
+    {
+        var record = Emit(topic, key, value, headers);
+        if (partition < 0 || partition == record.Partition) return;
+        lock (_gate)
+        {
+            Topics[topic].Remove(record);
+            record.Partition = partition;
+            record.Offset = _nextOffset.GetValueOrDefault((topic, partition));
+            Append(record);
+        }
     }
 
     private SimRecord Emit(string topic, byte[]? key, byte[]? value, List<KeyValuePair<string, string>> headers)
@@ -209,6 +236,7 @@ internal sealed class FixturePipeline : IAsyncDisposable, IDeadLetterSink
 
     public async ValueTask DisposeAsync()
     {
+        _windows.Dispose();
         await _writer.DisposeAsync().ConfigureAwait(false);
         try
         {

@@ -145,6 +145,7 @@ internal static partial class DeploymentPlanner
         foreach (var n in @new.Stages.Where(s => !match.Stages.Values.Contains(s)))
             Add(PlanImpact.NeedsReplay, $"stage {n.Name.Value}", $"new stage: group '{n.Group.Value}' has no offsets, so its sinks only see records produced from now on",
                 PlanFix.Of(PlanFixKind.StartOver, n.Name.Value));
+        items.AddRange(WindowPlanner.Plan(old, @new));
         return items;
 
         void CompareStage(StageDef o, StageDef n)

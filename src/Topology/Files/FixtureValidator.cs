@@ -12,7 +12,8 @@ internal static class FixtureValidator
     public static void CheckExpectations(Obj fixture, TopologyModel model, DiagnosticBag diags)
     {
         if (fixture.Object("expect") is not { } expect) return;
-        var written = model.Stages.SelectMany(s => s.Sinks.Append(s.DeadLetter)).Select(r => r.Value).ToHashSet(StringComparer.Ordinal);
+        var written = model.Stages.SelectMany(s => s.Sinks.Append(s.DeadLetter)).Select(r => r.Value)
+            .Concat(model.Windows.SelectMany(w => new[] { w.Changelog.Value, w.DeadLetter.Value })).ToHashSet(StringComparer.Ordinal);
         var topics = model.Sinks.Where(s => s.Kind == SinkKind.Kafka && written.Contains(s.Name.Value)).Select(s => s.Topic!.Value).Distinct().ToList();
         var patterns = model.Sinks.Where(s => s.Kind == SinkKind.Redis && written.Contains(s.Name.Value)).Select(s => s.KeyPattern!.Value).ToList();
 
@@ -31,6 +32,8 @@ internal static class FixtureValidator
             if (patterns.Any(p => Matches(p, key.Value))) continue;
             // A count's hash (type: count) is a Redis key a stage writes too.
             if (model.Stages.SelectMany(s => s.Processors.OfType<CountDef>()).Any(c => c.Key.Value == key.Value)) continue;
+            // A window's hash is one too.
+            if (model.Windows.Any(w => MatchesWindow(w.KeyPattern.Value, key.Value))) continue;
             var candidates = patterns.SelectMany(p => recordKeys.Select(k => p.Replace("{key}", k, StringComparison.Ordinal)));
             var hint = EditDistance.Hint(key.Value, candidates);
             diags.Error(key.Pos, patterns.Count == 0
@@ -49,6 +52,15 @@ internal static class FixtureValidator
         return key.Length > prefix.Length + suffix.Length
             && key.StartsWith(prefix, StringComparison.Ordinal)
             && key.EndsWith(suffix, StringComparison.Ordinal);
+    }
+
+    /// <summary>Whether <paramref name="key"/> is a window key of <paramref name="pattern"/>: each <c>{field}</c> a group
+    /// value (record-key characters), then <c>:</c> and the window start.</summary>
+    internal static bool MatchesWindow(string pattern, string key)
+    {
+        var regex = "^" + string.Concat(System.Text.RegularExpressions.Regex.Split(pattern, @"(\{[^{}]*\})")
+            .Select(part => part.StartsWith('{') ? "[A-Za-z0-9._@+-]+" : System.Text.RegularExpressions.Regex.Escape(part))) + ":-?[0-9]+$";
+        return System.Text.RegularExpressions.Regex.IsMatch(key, regex, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
 
     private static IEnumerable<KeyValuePair<Loc<string>, object?>> Entries(Obj expect, string field) =>

@@ -84,7 +84,7 @@ internal static class TopologyCompiler
                 };
             }).ToList();
 
-        return new PipelineSpec(model.Name, aggregate, state) { QueueStages = queues };
+        return new PipelineSpec(model.Name, aggregate, state) { QueueStages = queues, Windows = WindowCompiler.Compile(model, mergeStage) };
     }
 
     private static IEnumerable<SinkDef> SinksOf(TopologyModel model, StageDef stage) =>

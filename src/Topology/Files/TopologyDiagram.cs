@@ -62,8 +62,25 @@ internal static class TopologyDiagram
             }
             edges.Add(new Edge(id, Sink(stage.DeadLetter.Value), true, "dead letters"));
         }
+        // A window is a stage of its own: its store, its Redis hashes (one per group and window) and its changelog.
+        foreach (var window in model.Windows)
+        {
+            var id = Stage(window.Name.Value);
+            var shape = window.Advance is { } a && a.Value != window.Size.Value
+                ? $"hopping {DurationType.Format(window.Size.Value)} every {DurationType.Format(a.Value)}"
+                : $"tumbling {DurationType.Format(window.Size.Value)}";
+            nodes.Add(new Node(id, Kind.Stage, N(window.Name.Value), $"window · {shape} · by {N(string.Join(", ", window.GroupBy.Select(g => g.Value)))} · group {N(window.Group.Value)}"));
+            edges.Add(new Edge(model.Source(window.From.Value) is not null ? Source(window.From.Value) : Sink(window.From.Value), id, false, null));
+            nodes.Add(new Node(Store(window.Store.Value), Kind.Store, N(window.Store.Value), $"faster window store · retention {DurationType.Format(window.Retention.Value)}"));
+            edges.Add(new Edge(id, Store(window.Store.Value), true, null));
+            var redis = ids.For("windowkeys", window.Name.Value);
+            nodes.Add(new Node(redis, Kind.Redis, N(window.Name.Value), $"Redis hash {N(window.KeyPattern.Value)}:start · ttl {DurationType.Format(window.Ttl.Value)}"));
+            edges.Add(new Edge(id, redis, false, null));
+            edges.Add(new Edge(id, Sink(window.Changelog.Value), false, null));
+            edges.Add(new Edge(id, Sink(window.DeadLetter.Value), true, "dead letters"));
+        }
         var nodeIds = nodes.Select(n => n.Id).ToHashSet();
-        var deadLetters = model.Stages.Select(s => Sink(s.DeadLetter.Value)).ToHashSet();
+        var deadLetters = model.Stages.Select(s => Sink(s.DeadLetter.Value)).Concat(model.Windows.Select(w => Sink(w.DeadLetter.Value))).ToHashSet();
         nodes = nodes.Select(n => n with { DeadLetter = n.Kind == Kind.Topic && deadLetters.Contains(n.Id) }).ToList();
         return (nodes, edges.Where(e => nodeIds.Contains(e.From) && nodeIds.Contains(e.To)).Distinct().ToList());
     }

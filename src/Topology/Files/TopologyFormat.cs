@@ -209,5 +209,6 @@ internal static class TopologyFormat
             new("sinks", new ListType(Sink, 1), true, "Where stages write: Kafka topics, Redis hashes, durable queues."),
             new("stages", new ListType(Stage, 1), true, "Consumer groups and what they do."),
             new("limits", Limits, false, "Bounds on keys, values, fields and versions for every stage."),
+            new("windows", new ListType(WindowFormat.Window), false, "Time windows: counts of selected records per group and window, kept in a window store and written to Redis."),
         ]);
 }

@@ -18,6 +18,9 @@ internal sealed class TopologyModel
     public required IReadOnlySet<string> Incomplete { get; init; }
     public Spec.RecordLimits Limits { get; init; } = Spec.RecordLimits.Default;
 
+    /// <summary>The window stages (<c>windows:</c>).</summary>
+    public IReadOnlyList<WindowDef> Windows { get; init; } = [];
+
     public SourceDef? Source(string name) => Sources.FirstOrDefault(s => s.Name.Value == name);
 
     public SinkDef? Sink(string name) => Sinks.FirstOrDefault(s => s.Name.Value == name);

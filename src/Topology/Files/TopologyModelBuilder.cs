@@ -45,6 +45,7 @@ internal static class TopologyModelBuilder
             File = file, Name = name.Value, Description = root.Str("description")?.Value,
             Sources = sources, Sinks = sinks, Stages = stages, Incomplete = incomplete,
             Limits = BuildLimits(root.Object("limits")),
+            Windows = WindowModelBuilder.Build(root, incomplete),
         };
     }
 

@@ -16,6 +16,7 @@ internal sealed partial class TopologyValidator(TopologyModel model, DiagnosticB
         foreach (var stage in model.Stages) CheckStage(stage);
         CheckCycles();
         CheckKeyspaces();
+        WindowValidator.Validate(model, diags);
         // "Not used" warnings in a file with errors mostly restate them (a misspelt reference leaves its target unused).
         if (!diags.HasErrors) CheckUnused();
     }
@@ -402,8 +403,9 @@ internal sealed partial class TopologyValidator(TopologyModel model, DiagnosticB
 
     private void CheckUnused()
     {
-        var read = model.Stages.SelectMany(s => s.Reads).Select(r => r.Value).ToHashSet(StringComparer.Ordinal);
-        var written = model.Stages.SelectMany(s => s.Sinks.Select(r => r.Value).Append(s.DeadLetter.Value)).ToHashSet(StringComparer.Ordinal);
+        var read = model.Stages.SelectMany(s => s.Reads).Select(r => r.Value).Concat(model.Windows.Select(w => w.From.Value)).ToHashSet(StringComparer.Ordinal);
+        var written = model.Stages.SelectMany(s => s.Sinks.Select(r => r.Value).Append(s.DeadLetter.Value))
+            .Concat(model.Windows.SelectMany(w => new[] { w.Changelog.Value, w.DeadLetter.Value })).ToHashSet(StringComparer.Ordinal);
         foreach (var source in model.Sources.Where(s => !read.Contains(s.Name.Value)))
             diags.Warning(source.Name.Pos, $"source '{source.Name.Value}' is not read by any stage");
         foreach (var sink in model.Sinks.Where(s => !written.Contains(s.Name.Value)))

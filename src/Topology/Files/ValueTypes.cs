@@ -139,7 +139,7 @@ internal sealed class BoolType : FieldType
 }
 
 /// <summary>A duration such as <c>500ms</c>, <c>90s</c>, <c>10m</c>, <c>1h30m</c> or <c>7d</c>.</summary>
-internal sealed class DurationType : FieldType
+internal sealed class DurationType(bool allowZero = false) : FieldType
 {
     internal const string PatternText = "^([0-9]{1,9}(ms|s|m|h|d))+$";
     private static readonly Regex Part = new("([0-9]{1,9})(ms|s|m|h|d)", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
@@ -150,9 +150,9 @@ internal sealed class DurationType : FieldType
     public override object? Read(YamlNode node, string what, DiagnosticBag diags)
     {
         if (!Scalar(node, what, diags, out var text)) return null;
-        if (!TryParse(text, out var value) || value <= TimeSpan.Zero)
+        if (!TryParse(text, out var value) || value < TimeSpan.Zero || (value == TimeSpan.Zero && !allowZero))
         {
-            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected} (more than zero), found '{Shorten(text)}'");
+            diags.Error(Pos.Of(node.Start), $"{what} must be {Expected} ({(allowZero ? "zero or more" : "more than zero")}), found '{Shorten(text)}'");
             return null;
         }
         return new Loc<TimeSpan>(value, Pos.Of(node.Start));
@@ -190,7 +190,8 @@ internal sealed class DurationType : FieldType
         return $"{(long)value.TotalMilliseconds}ms";
     }
 
-    public override JsonObject Schema() => new() { ["type"] = "string", ["pattern"] = PatternText };
+    // More than zero: at least one digit that is not 0 (the lookahead is ECMAScript, as JSON Schema patterns are).
+    public override JsonObject Schema() => new() { ["type"] = "string", ["pattern"] = allowZero ? PatternText : "^(?=.*[1-9])" + PatternText[1..] };
 }
 
 /// <summary>A list of values of one type; invalid items are reported and left out.</summary>

@@ -12,6 +12,9 @@ public sealed record PipelineSpec(
     /// <summary>Stages that hand records to a durable Redis queue (side effects run in a worker pool).</summary>
     public IReadOnlyList<QueueStageSpec> QueueStages { get; init; } = [];
 
+    /// <summary>Window stages: counts per group and time window (topology file: <c>windows:</c>).</summary>
+    public IReadOnlyList<WindowStageSpec> Windows { get; init; } = [];
+
     /// <summary>
     /// This pipeline with the aggregate stage at <paramref name="guarantee"/> (what <c>demo --guarantee</c> and the
     /// benchmarks override); the state stage reads read_committed exactly when the aggregate stage is exactly-once.

@@ -38,7 +38,8 @@ public class DiagramIdTests
         var mermaid = TopologyDiagram.Mermaid(model);
         var definitions = Regex.Matches(mermaid, @"^  (\w+)[\[\(]", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(definitions.Count, definitions.Distinct().Count());
-        Assert.Equal(model.Sources.Count + model.Sinks.Count + model.Stages.Count + model.Stages.Sum(s => s.Stores.Count), definitions.Count);
+        // A window draws itself, its store and its Redis hashes.
+        Assert.Equal(model.Sources.Count + model.Sinks.Count + model.Stages.Count + model.Stages.Sum(s => s.Stores.Count) + 3 * model.Windows.Count, definitions.Count);
         // The reading stage's edge still comes from the sink it reads, not from a look-alike.
         Assert.Contains("sink_user_aggregate --> stage_agent_state", mermaid);
 

@@ -25,6 +25,14 @@ public class PlanDocsTableTests
         ("\nstages:\n", "  - name: notify\n    type: queue\n    queue: cc:queue:notify\n\nstages:\n"),
         ("\n\n# What every stage accepts", "\n  - name: notifier\n    group: cc.notifier\n    reads: [user-aggregate]\n    sinks: [notify]\n    dead-letter: dead-letter\n\n# What every stage accepts"));
 
+    // agent-state without its window (and the window's changelog sink).
+    private static string WithoutWindow()
+    {
+        var text = AgentState();
+        text = text[..text.IndexOf("\n# Time windows", StringComparison.Ordinal)] + "\n";
+        return Apply(text, ("  - name: calls-started-changelog\n    type: kafka\n    topic: cc.calls-started-calls-started-store-changelog\n    partitions: 6\n    description: Changelog of the calls-started window store (compacted); the store is restored from it.\n", ""));
+    }
+
     private static string WithQueueWithoutFieldMapping() =>
         Regex.Replace(WithQueue(), @"^    fields:\n(      \S[^\n]*\n)+", string.Empty, RegexOptions.Multiline);
 
@@ -63,7 +71,7 @@ public class PlanDocsTableTests
         [
             new("source", AgentState, [("  - name: user-feature\n", "  - name: features\n"), ("reads: [agent, user-feature, voice-agent]", "reads: [agent, features, voice-agent]"), ("source: user-feature", "source: features")]),
             new("redis sink", AgentState, [("  - name: agent-hash\n", "  - name: agent-redis\n"), ("sinks: [agent-hash]", "sinks: [agent-redis]")]),
-            new("derived topic sink", AgentState, [("  - name: user-aggregate\n", "  - name: aggregates\n"), ("sinks: [user-aggregate, ", "sinks: [aggregates, "), ("reads: [user-aggregate]", "reads: [aggregates]")]),
+            new("derived topic sink", AgentState, [("  - name: user-aggregate\n", "  - name: aggregates\n"), ("sinks: [user-aggregate, ", "sinks: [aggregates, "), ("reads: [user-aggregate]", "reads: [aggregates]"), ("from: user-aggregate", "from: aggregates")]),
             new("queue sink", WithQueue, [("  - name: notify\n", "  - name: notifications\n"), ("sinks: [notify]", "sinks: [notifications]")]),
         ],
         ["store renamed (with or without its changelog sink)"] =
@@ -74,7 +82,7 @@ public class PlanDocsTableTests
         ["changelog / derived topic renamed, source topic renamed (with or without the entry's name)"] =
         [
             new("derived topic", AgentState, [("    topic: user-aggregate\n", "    topic: user-aggregate-v2\n")]),
-            new("derived topic and its sink", AgentState, [("    topic: user-aggregate\n", "    topic: user-aggregate-v2\n"), ("  - name: user-aggregate\n", "  - name: aggregates\n"), ("sinks: [user-aggregate, ", "sinks: [aggregates, "), ("reads: [user-aggregate]", "reads: [aggregates]")]),
+            new("derived topic and its sink", AgentState, [("    topic: user-aggregate\n", "    topic: user-aggregate-v2\n"), ("  - name: user-aggregate\n", "  - name: aggregates\n"), ("sinks: [user-aggregate, ", "sinks: [aggregates, "), ("reads: [user-aggregate]", "reads: [aggregates]"), ("from: user-aggregate", "from: aggregates")]),
             new("changelog topic (through the store name)", AgentState, [("agent-aggregate-store", "store-v2")]),
             new("source topic", AgentState, [("    topic: voice-agent\n", "    topic: voice-agent-v2\n")]),
             new("source topic and its name", AgentState, [("    topic: voice-agent\n", "    topic: voice-agent-v2\n"), ("  - name: voice-agent\n", "  - name: voice\n"), ("reads: [agent, user-feature, voice-agent]", "reads: [agent, user-feature, voice]"), ("source: voice-agent", "source: voice")]),
@@ -125,6 +133,30 @@ public class PlanDocsTableTests
             new("count removed", Supervisors, [("      - name: team-status\n        type: count\n        by: [tenant, status]\n        key: \"cc:count:tenant-status\"\n        description: Agents per tenant and status, for the team panel supervisors read.\n", "")]),
             new("time in state removed", Supervisors, [("      - name: status-time\n        type: time-in-state\n        field: status\n        description: Since when each agent holds its status, and today's time per status.\n", "")]),
             new("time in state added", AgentState, [("    reads: [user-aggregate]\n    sinks: [agent-hash]", "    reads: [user-aggregate]\n    processors:\n      - {name: t, type: time-in-state, field: status}\n    sinks: [agent-hash]")]),
+        ],
+        ["window added, removed, grace, retention, ttl or replicas changed, window renamed (same group)"] =
+        [
+            new("window removed", AgentState, [], WithoutWindow),
+            new("window added", WithoutWindow, [], AgentState),
+            new("grace", AgentState, [("    grace: 1m\n", "    grace: 5m\n")]),
+            new("retention", AgentState, [("    retention: 2h\n", "    retention: 4h\n")]),
+            new("ttl", AgentState, [("    ttl: 2h\n", "    ttl: 1d\n")]),
+            new("window replicas", AgentState, [("group: cc.calls-started\n    replicas: 3", "group: cc.calls-started\n    replicas: 6")]),
+            new("window renamed", AgentState, [("  - name: calls-started\n", "  - name: calls-begun\n")]),
+        ],
+        ["window size or advance changed, its `where`, `once-per`, `group-by` or input changed, its key pattern changed"] =
+        [
+            new("size", AgentState, [("    size: 15m\n", "    size: 30m\n")]),
+            new("hopping", AgentState, [("    size: 15m\n", "    size: 15m\n    advance: 5m\n")]),
+            new("where", AgentState, [("equals: ringing}", "equals: talking}")]),
+            new("once-per dropped", AgentState, [("    once-per: currentCallId\n", "")]),
+            new("group-by", AgentState, [("group-by: [tenantId]", "group-by: [tenantId, extension]"), ("calls-started:{tenantId}", "calls-started:{tenantId}:{extension}")]),
+            new("window key pattern", AgentState, [("calls-started:{tenantId}", "calls-started:v2:{tenantId}")]),
+        ],
+        ["window group or store renamed"] =
+        [
+            new("window group", AgentState, [("group: cc.calls-started", "group: cc.calls-started-2"), ("topic: cc.calls-started-calls-started-store-changelog", "topic: cc.calls-started-2-calls-started-store-changelog")]),
+            new("window store", AgentState, [("store: calls-started-store", "store: calls-store"), ("topic: cc.calls-started-calls-started-store-changelog", "topic: cc.calls-started-calls-store-changelog")]),
         ],
         ["queue key renamed, sink type changed"] =
         [

@@ -228,7 +228,7 @@ public class TopologyDocsTests
         {
             TopologyFormat.Root, TopologyFormat.Source, TopologyFormat.KafkaSink, TopologyFormat.RedisSink, TopologyFormat.QueueSink,
             TopologyFormat.Store, TopologyFormat.Part, TopologyFormat.Merge, TopologyFormat.Filter, TopologyFormat.Map, TopologyFormat.Dedup,
-            TopologyFormat.Stage, TopologyFormat.Limits, FixtureFormat.Input, FixtureFormat.Expected, FixtureFormat.Root,
+            TopologyFormat.Stage, TopologyFormat.Limits, WindowFormat.Window, WindowFormat.Where, FixtureFormat.Input, FixtureFormat.Expected, FixtureFormat.Root,
         };
         var missing = shapes.SelectMany(s => s.Fields.Select(f => (s.Title, f.Name)))
             .Where(f => !docs.Contains($"`{f.Name}`", StringComparison.Ordinal) && !docs.Contains($"[].{f.Name}`", StringComparison.Ordinal))
