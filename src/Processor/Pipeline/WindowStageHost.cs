@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Confluent.Kafka;
 using ContactCenter.Processor.Kafka;
 using ContactCenter.Processor.Stages;
+using ContactCenter.Processor.Threading;
 using ContactCenter.Stores.Faster;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Processing;
@@ -30,6 +31,8 @@ internal sealed class WindowStageHost : IAsyncDisposable
     private readonly WindowStageSpec _spec;
     private readonly KafkaClientSettings _kafka;
     private readonly WindowHashWriter _writer;
+    private readonly KafkaClientLog _clientLog;
+    private long _windowsRepaired;
     private readonly StageHealth _health;
     private readonly ILogger _logger;
     private readonly string _stateDirectory;
@@ -50,7 +53,8 @@ internal sealed class WindowStageHost : IAsyncDisposable
         _logger = logs.CreateLogger($"ContactCenter.{spec.Name}");
         _writer = new WindowHashWriter(redis.GetDatabase(), spec.Ttl);
         _deadLetters = new KafkaDeadLetterSink(kafka, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
-        _changelog = new ProducerBuilder<byte[], byte[]?>(kafka.Producer($"{spec.Name}.changelog")).Build();
+        _clientLog = new KafkaClientLog(_logger);
+        _changelog = new ProducerBuilder<byte[], byte[]?>(kafka.Producer($"{spec.Name}.changelog")).LogTo(_clientLog).Build();
     }
 
     public WindowStageSpec Spec => _spec;
@@ -98,16 +102,18 @@ internal sealed class WindowStageHost : IAsyncDisposable
             .SetPartitionsAssignedHandler((c, partitions) => Assign(c, partitions))
             .SetPartitionsRevokedHandler((_, partitions) => Revoke(partitions))
             .SetPartitionsLostHandler((_, partitions) => Revoke(partitions))
-            .SetErrorHandler((_, error) =>
+            .LogLinesTo(_clientLog)
+            .SetErrorHandler((client, error) =>
             {
                 if (error.IsFatal) _health.Fail(_spec.Name, $"fatal Kafka error: {error.Reason}");
-                else _logger.LogWarning("Kafka: {Reason}", error.Reason);
+                else _clientLog.OnError(client.Name, error);
             })
             .Build();
         consumer.Subscribe(_spec.InputTopic);
         var outcome = new WindowOutcome();
         var updates = new Dictionary<(string Key, int Partition), WindowHashWrite>();
         var next = new Dictionary<int, long>();
+        var lastReassert = Environment.TickCount64;
         try
         {
             while (!_stop.IsCancellationRequested)
@@ -132,6 +138,11 @@ internal sealed class WindowStageHost : IAsyncDisposable
                     result = consumer.Consume(TimeSpan.Zero);
                 }
                 if (next.Count > 0) await CompleteBatchAsync(consumer, updates, next);
+                if (Environment.TickCount64 - lastReassert >= (long)ReassertInterval.TotalMilliseconds)
+                {
+                    await ReassertAsync();
+                    lastReassert = Environment.TickCount64;
+                }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -176,6 +187,51 @@ internal sealed class WindowStageHost : IAsyncDisposable
         if (outcome.Updates.Count > 0) Counters.OnApplied(1);
     }
 
+    /// <summary>How often the stage writes its live windows to Redis again (<see cref="ReassertAsync"/>).</summary>
+    public TimeSpan ReassertInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Window hashes Redis had lost or held older, written again from the store (<see cref="ReassertAsync"/>).</summary>
+    public long WindowsRepaired => Interlocked.Read(ref _windowsRepaired);
+
+    /// <summary>
+    /// Redis can lose window hashes (emptied, a failover to a replica that lagged, a restore of an older dump) and the state
+    /// stage's loss watch does not cover them. So every <see cref="ReassertInterval"/> each owned partition's live windows
+    /// are written again from the store, between batches (nothing pending). The script applies a share only where the hash
+    /// holds no offset or an older one for that partition: an intact hash changes nothing, not even its TTL, and a lost
+    /// one comes back with its exact count as every owner re-asserts its own share. A window that ended more than a TTL
+    /// ago is left to expire. Costs one script call per live window per interval (tens to hundreds).
+    /// </summary>
+    private async Task ReassertAsync()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var size = (long)_spec.Size.TotalMilliseconds;
+        var ttl = (long)_spec.Ttl.TotalMilliseconds;
+        var writes = new List<WindowHashWrite>();
+        foreach (var (partition, store) in _stores)
+        {
+            foreach (var (group, start, count) in store.Windows())
+            {
+                if (start + size + ttl < now) continue;
+                writes.Add(new WindowHashWrite(WindowCounter.RedisKey(_spec, group, start), partition, count.Offset, count.Count, start, start + size));
+            }
+        }
+        if (writes.Count == 0) return;
+        try
+        {
+            var repaired = await _writer.WriteAsync(writes);
+            if (repaired > 0)
+            {
+                Interlocked.Add(ref _windowsRepaired, repaired);
+                _logger.LogWarning("Window {Window}: {Repaired} window share(s) Redis had lost or held older were written again from the store", _spec.Name, repaired);
+            }
+        }
+        catch (RedisException error)
+        {
+            // Redis away: the next interval tries again; the batches say the same on their own path.
+            _logger.LogWarning("Window {Window}: re-asserting windows failed ({Reason}); trying again in {Interval}", _spec.Name, error.Message, ReassertInterval);
+        }
+    }
+
     /// <summary>Changelog durable, then Redis acknowledged, then the offsets committed.</summary>
     private async Task CompleteBatchAsync(IConsumer<byte[]?, byte[]?> consumer, Dictionary<(string, int), WindowHashWrite> updates, Dictionary<int, long> next)
     {
@@ -210,7 +266,7 @@ internal sealed class WindowStageHost : IAsyncDisposable
             .ToDictionary(c => c.Partition.Value, c => c.Offset.Value >= 0 ? c.Offset : Offset.Beginning);
         var config = _kafka.Consumer(_spec.GroupId + ".restore", _spec.Name + ".restore");
         config.EnablePartitionEof = true;
-        using var restore = new ConsumerBuilder<byte[], byte[]?>(config).Build();
+        using var restore = new ConsumerBuilder<byte[], byte[]?>(config).LogTo(_clientLog).Build();
         _logger.LogInformation("Window {Window}: assigned {Partitions}", _spec.Name, string.Join(",", partitions.Select(p => p.Partition.Value)));
         foreach (var tp in partitions)
         {
@@ -261,7 +317,11 @@ internal sealed class WindowStageHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Within StopTimeout in all, whatever is down: what waits for the broker past it is left behind (the next owner
+        // re-reads what was not committed and the fences hold).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         _stop.Cancel();
+        var loopEnded = true;
         if (_loop is not null)
         {
             try
@@ -270,15 +330,32 @@ internal sealed class WindowStageHost : IAsyncDisposable
             }
             catch (Exception error) when (error is TimeoutException or OperationCanceledException or KafkaException or RedisException)
             {
+                loopEnded = _loop.IsCompleted;
                 _logger.LogWarning("Stopping window {Window}: {Error}; what was not committed is re-read by the next owner", _spec.Name, error.Message);
             }
         }
-        foreach (var store in _stores.Values) store.Dispose();
-        _stores.Clear();
-        _changelog.Flush(TimeSpan.FromSeconds(5));
-        _changelog.Dispose();
-        _deadLetters.Dispose();
-        _stop.Dispose();
+        if (loopEnded)
+        {
+            // Only once the loop is done with them; a loop left behind keeps its stores until the process ends.
+            foreach (var store in _stores.Values) store.Dispose();
+            _stores.Clear();
+        }
+        var left = StopTimeout - clock.Elapsed;
+        var closing = DedicatedThread.Run(() =>
+        {
+            _changelog.Flush(TimeSpan.FromSeconds(5));
+            _changelog.Dispose();
+            _deadLetters.Dispose();
+        }, "close window clients");
+        try
+        {
+            await closing.WaitAsync(left > TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100));
+            if (loopEnded) _stop.Dispose();
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Stopping window {Window}: the changelog and dead-letter producers did not close within {Timeout}; left behind", _spec.Name, StopTimeout);
+        }
     }
 
     /// <summary>Never commit input offsets from now on: what a pod killed after its Redis writes leaves behind, every

@@ -125,6 +125,44 @@ public sealed class WindowStageTests : IDisposable
         await host3.DisposeAsync();
     }
 
+    /// <summary>Redis emptied under a running window stage (no more calls in the window): the stage writes its windows
+    /// again from its store, each count exact, with a TTL.</summary>
+    [Fact]
+    public async Task Window_hashes_Redis_lost_come_back_exact_from_the_store()
+    {
+        using var broker = LocalKafka.Start(LocalKafka.DefaultKind, 1);
+        using var garnet = EmbeddedGarnet.Start();
+        using var redis = await RedisConnector.ConnectAsync(garnet.Endpoint, o => o.AllowAdmin = true);
+        var pipeline = TopologyLoader.Load(Repo.AgentState).Spec!;
+        var spec = pipeline.Windows.Single();
+        await PipelineHost.ProvisionTopicsAsync(pipeline, broker.Provisioner, CancellationToken.None);
+        var kafka = broker.ClientSettings("windows-loss-test");
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer("test")).Build();
+        var db = redis.GetDatabase();
+        // Event times of now: windows a reader still reads (older ones are left to their TTL).
+        var size = (long)spec.Size.TotalMilliseconds;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var start = now - now % size;
+        await Produce(producer, "a-1", "acme", "ringing", "call-1", start + 1);
+        await Produce(producer, "a-2", "acme", "ringing", "call-2", start + 2);
+        await Produce(producer, "a-3", "globex", "ringing", "call-3", start + 3);
+        var expected = new Dictionary<string, long> { [Key("acme", start)] = 2, [Key("globex", start)] = 1 };
+        var host = new WindowStageHost(spec, kafka, redis, _logs, new StageHealth(NullLogger.Instance), Path.Combine(_dir, "pod-1"))
+        {
+            ReassertInterval = TimeSpan.FromMilliseconds(500),
+        };
+        await host.StartAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        await WaitForAsync(db, expected);
+        Assert.Equal(0, host.WindowsRepaired); // intact hashes: re-asserting them changed nothing
+
+        await redis.GetServers().Single().FlushAllDatabasesAsync();
+        await WaitForAsync(db, expected);
+        Assert.True(host.WindowsRepaired >= 2, $"{host.WindowsRepaired} shares repaired");
+        foreach (var key in expected.Keys)
+            Assert.True((await db.KeyTimeToLiveAsync(key)) is { } ttl && ttl > TimeSpan.Zero && ttl <= spec.Ttl, $"{key} has no TTL");
+        await host.DisposeAsync();
+    }
+
     private static string Key(string tenant, long start) => $"cc:window:calls-started:{tenant}:{start}";
 
     /// <summary>An agent id on the same partition as <paramref name="agent"/> (whose stream time is known to be 17m).</summary>

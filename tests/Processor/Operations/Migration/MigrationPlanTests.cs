@@ -55,10 +55,14 @@ public sealed class MigrationPlanTests
             .Replace("  - name: agent-state\n    group: cc.agent-state\n", "  - name: agent-state-v2\n    group: cc.agent-state-v2\n", StringComparison.Ordinal)
             .Replace("  - name: agent-aggregate\n    group: cc.agent-aggregate\n", "  - name: agent-aggregate-v2\n    group: cc.agent-aggregate-v2\n", StringComparison.Ordinal)
             .Replace("topic: cc.agent-aggregate-agent-aggregate-store-changelog", "topic: cc.agent-aggregate-v2-agent-aggregate-store-changelog", StringComparison.Ordinal)
-            .Replace("    topic: user-aggregate\n", "    topic: user-aggregate.v2\n", StringComparison.Ordinal);
+            .Replace("    topic: user-aggregate\n", "    topic: user-aggregate.v2\n", StringComparison.Ordinal)
+            // The window stage moves with them: a group and changelog of its own, so it counts NEW's derived topic afresh.
+            .Replace("    group: cc.calls-started\n", "    group: cc.calls-started-v2\n", StringComparison.Ordinal)
+            .Replace("topic: cc.calls-started-calls-started-store-changelog", "topic: cc.calls-started-v2-calls-started-store-changelog", StringComparison.Ordinal);
         var plan = MigrationPlan.Create(Old, Spec(text));
         Assert.Empty(plan.Refusals);
         Assert.Empty(plan.Bridge);
-        Assert.Equal(["user-aggregate.v2", "cc.agent-aggregate-v2-agent-aggregate-store-changelog"], plan.Topics.Select(t => t.Name));
+        Assert.Equal(["user-aggregate.v2", "cc.agent-aggregate-v2-agent-aggregate-store-changelog", "cc.calls-started-v2-calls-started-store-changelog"],
+            plan.Topics.Select(t => t.Name));
     }
 }
