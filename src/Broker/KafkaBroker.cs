@@ -133,7 +133,8 @@ public sealed class KafkaBroker : IDisposable, IAsyncDisposable
                 if (policy.Contains("compact", StringComparison.Ordinal) && now - _lastCompactionMs >= CompactionIntervalMs)
                 {
                     var deleteRetentionMs = topic.ConfigLong("delete.retention.ms", 86_400_000);
-                    foreach (var partition in topic.Partitions) partition.Compact(deleteRetentionMs, now);
+                    var minLagMs = topic.ConfigLong("min.compaction.lag.ms", 0);
+                    foreach (var partition in topic.Partitions) partition.Compact(deleteRetentionMs, now, minLagMs);
                     compacted = true;
                 }
                 if (!policy.Contains("delete", StringComparison.Ordinal)) continue;

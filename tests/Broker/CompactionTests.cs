@@ -28,6 +28,22 @@ public sealed class CompactionTests
         return result;
     }
 
+    /// <summary>min.compaction.lag.ms: a batch younger than the lag keeps its superseded records (a window stage reading
+    /// the topic must see every transition); once it is older, the next pass cleans it, with or without new appends.</summary>
+    [Fact]
+    public void Records_younger_than_the_minimum_compaction_lag_are_kept()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var log = new PartitionLog("t", 0, 1);
+        Append(log, TestBatches.Keyed(now, ("a", "1")));   // 0: superseded by 1
+        Append(log, TestBatches.Keyed(now, ("a", "2")));   // 1
+        Append(log, TestBatches.Keyed(now, ("b", "1")));   // 2: active
+        Assert.Equal(0, log.Compact(deleteRetentionMs: 60_000, now + 1_000, minCompactionLagMs: 5_000));
+        Assert.Contains(ReadAll(log), r => r.Offset == 0);
+        Assert.Equal(1, log.Compact(deleteRetentionMs: 60_000, now + 6_000, minCompactionLagMs: 5_000));
+        Assert.DoesNotContain(ReadAll(log), r => r.Offset == 0);
+    }
+
     [Fact]
     public void Keeps_the_latest_record_per_key_and_original_offsets()
     {

@@ -238,9 +238,10 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
 
     /// <summary>
     /// One compaction pass (<see cref="LogCompactor"/>) over every batch but the last (the "active segment"), if
-    /// anything was appended since the previous pass. Returns the number of records removed.
+    /// anything was appended since the previous pass. A batch younger than <paramref name="minCompactionLagMs"/> (its
+    /// newest timestamp, as Kafka's <c>min.compaction.lag.ms</c>) is not rewritten. Returns the number of records removed.
     /// </summary>
-    public int Compact(long deleteRetentionMs, long nowMs)
+    public int Compact(long deleteRetentionMs, long nowMs, long minCompactionLagMs = 0)
     {
         lock (_gate)
         {
@@ -266,6 +267,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
                     if (record.Key is not null) latest[record.Key] = record.Offset;
             }
             var removed = 0;
+            var heldBack = false;
             var kept = new List<Stored>(_batches.Count);
             for (var i = 0; i < _batches.Count; i++)
             {
@@ -273,6 +275,12 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
                 if (i >= cleanable || parsed[i] is not { } batch) { kept.Add(stored); continue; }
                 var records = batch.Spans;
                 RecordBatch.TryRead(stored.Data.Span, out var header);
+                if (minCompactionLagMs > 0 && nowMs - header.MaxTimestamp < minCompactionLagMs)
+                {
+                    heldBack = true; // a later pass must look again, appends or not
+                    kept.Add(stored);
+                    continue;
+                }
                 var tombstonesExpired = nowMs - header.MaxTimestamp > deleteRetentionMs;
                 var keep = records.Where(r => r.Key is null ||
                     (latest[r.Key] == r.Offset && !(r.Tombstone && tombstonesExpired))).ToList();
@@ -285,6 +293,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
                     _bytes += rewritten.Length;
                 }
             }
+            if (heldBack) _appendsAtLastCompaction = -1;
             // The time index stays a running maximum over what is left.
             _batches.Clear();
             var max = long.MinValue;

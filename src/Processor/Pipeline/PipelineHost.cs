@@ -124,10 +124,18 @@ internal sealed class PipelineHost : IAsyncDisposable
     /// The configs a topic of the pipeline needs: the derived topic and the store's changelog are compacted (the latest
     /// aggregate per agent is what replays, rebuilds and restores read; deleted agents' tombstones age out).
     /// </summary>
-    public static IReadOnlyDictionary<string, string> TopicConfigs(PipelineSpec spec, string topic) =>
-        topic == spec.Aggregate.OutputTopic || topic == AggregateTopologyBuilder.ChangelogTopic(spec.Aggregate) || spec.Windows.Any(w => w.ChangelogTopic == topic)
-            ? new Dictionary<string, string> { ["cleanup.policy"] = "compact" }
-            : new Dictionary<string, string>();
+    /// <remarks>A window stage counts transitions of the records it reads; on a compacted topic compaction may remove a
+    /// key's older records, so a topic a window reads keeps every record at least one window plus its grace
+    /// (<c>min.compaction.lag.ms</c>): a window stage lagging less than that never misses one.</remarks>
+    public static IReadOnlyDictionary<string, string> TopicConfigs(PipelineSpec spec, string topic)
+    {
+        if (!(topic == spec.Aggregate.OutputTopic || topic == AggregateTopologyBuilder.ChangelogTopic(spec.Aggregate) || spec.Windows.Any(w => w.ChangelogTopic == topic)))
+            return new Dictionary<string, string>();
+        var configs = new Dictionary<string, string> { ["cleanup.policy"] = "compact" };
+        var windowed = spec.Windows.Where(w => w.InputTopic == topic).Select(w => (long)(w.Size + w.Grace).TotalMilliseconds).DefaultIfEmpty(0).Max();
+        if (windowed > 0) configs["min.compaction.lag.ms"] = windowed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return configs;
+    }
 
     /// <summary>Creates every topic the pipeline needs with its partitions and configs.</summary>
     /// <returns>How existing topics' configs differ from what the pipeline needs, one line each.</returns>

@@ -47,5 +47,20 @@ public sealed class TopicConfigTests : IDisposable
         Assert.Contains($"topic '{spec.Aggregate.OutputTopic}' has cleanup.policy=delete, the engine needs compact", line);
     }
 
+    /// <summary>The shipped topology's window reads the derived topic: compaction must leave each record there for a
+    /// window plus its grace (15 + 1 minutes), or a lagging window stage would miss a call's start.</summary>
+    [Fact]
+    public async Task A_derived_topic_a_window_reads_keeps_its_records_a_window_and_a_grace_before_compaction()
+    {
+        var spec = ContactCenter.Topology.Files.TopologyLoader.Load(Repo.AgentState).Spec!;
+        Assert.Equal("960000", PipelineHost.TopicConfigs(spec, spec.Aggregate.OutputTopic)["min.compaction.lag.ms"]);
+        Assert.False(PipelineHost.TopicConfigs(spec, ContactCenter.Processor.Streams.AggregateTopologyBuilder.ChangelogTopic(spec.Aggregate)).ContainsKey("min.compaction.lag.ms"));
+        using var provisioner = new AdminTopicProvisioner(new KafkaClientSettings(_broker.BootstrapServers));
+        Assert.Empty(await PipelineHost.ProvisionTopicsAsync(spec, provisioner, CancellationToken.None));
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _broker.BootstrapServers }).Build();
+        var described = await admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = spec.Aggregate.OutputTopic }]);
+        Assert.Equal("960000", described.Single().Entries["min.compaction.lag.ms"].Value);
+    }
+
     public void Dispose() => _broker.Dispose();
 }
