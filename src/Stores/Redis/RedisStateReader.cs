@@ -108,12 +108,30 @@ public static class RedisStateReader
         }
     }
 
+    /// <summary>
+    /// Asks the server itself (<c>ROLE</c>): the client's own view of who is a replica can lag behind a cluster that was
+    /// just created or failed over, and a replica scanned as well counts its primary's keys twice. A server that does not
+    /// know ROLE is taken at the client's word.
+    /// </summary>
+    private static async Task<bool> IsPrimaryAsync(IServer server)
+    {
+        try
+        {
+            var role = await server.ExecuteAsync("ROLE").ConfigureAwait(false);
+            return role.Resp2Type != ResultType.Array || ((RedisResult[])role!).Length == 0 || (string?)((RedisResult[])role!)[0] == "master";
+        }
+        catch (RedisServerException)
+        {
+            return true;
+        }
+    }
+
     private static async IAsyncEnumerable<string> ScanAsync(IConnectionMultiplexer redis, int database, string pattern,
         [EnumeratorCancellation] CancellationToken ct = default)
     {
         foreach (var server in redis.GetServers())
         {
-            if (server.IsReplica)
+            if (server.IsReplica || !await IsPrimaryAsync(server).ConfigureAwait(false))
                 continue;
             var cursor = "0";
             do
