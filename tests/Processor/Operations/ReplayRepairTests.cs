@@ -183,14 +183,17 @@ public sealed class ReplayRepairTests(RealRedisBackend backend, ITestOutputHelpe
         // The stage's progress is the pods' business: the replay leaves it where the live pod put it.
         Assert.Equal(progress, await RedisStateReader.ReadOffsetsAsync(db, good.State.Name));
 
-        // Again, while the live pod applies new traffic: nothing left to repair, and the pod's newer writes stand.
+        // Again, while the live pod applies new traffic: nothing left to repair, and the pod's newer writes stand. The
+        // range ends before the traffic (a range to 'now' would take in the new records too, and the replay may then
+        // write one before the live pod does: a write, though nothing was left to repair).
+        var beforeTraffic = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         var traffic = Task.Run(async () =>
         {
             foreach (var agent in agents[10..])
                 await ProduceAgentAsync(agent, 2, "logged-in", "on-call");
         });
         (code, output) = CliRunner.Run("replay", goodPath, "--stage", good.State.Name, "--bootstrap-servers", _broker.BootstrapServers,
-            "--redis", backend.Endpoint, "--execute", "--json");
+            "--redis", backend.Endpoint, "--to", beforeTraffic, "--execute", "--json");
         await traffic;
         Assert.True(code == 0, output);
         Assert.Equal(0, Json(output).GetProperty("written").GetInt64());
