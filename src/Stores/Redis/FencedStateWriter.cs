@@ -396,51 +396,6 @@ public sealed partial class FencedStateWriter : IAsyncDisposable
         Acknowledge(batch, results, rejected, lost, System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
-    /// <summary>
-    /// The generation this stage writes as (<see cref="StageGeneration"/>: set by a migration for the stages of the new
-    /// topology, absent otherwise), read once, retried like a batch while Redis is away.
-    /// </summary>
-    private async Task ReadGenerationAsync()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                _generation = await StageGeneration.ReadAsync(_db, _stage).ConfigureAwait(false);
-                _generationRead = true;
-                if (_generation is { } g)
-                    _logger.LogInformation("Fenced writer for stage {Stage} writes as generation {Generation}", _stage, g.Number);
-                return;
-            }
-            catch (Exception error) when (RedisFailures.IsTransient(error))
-            {
-                await Task.Delay(RedisFailures.Backoff(attempt, _options.MaxRetryDelay), _stop.Token).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>
-    /// On a Redis Cluster, whether the generation's cut-over key exists yet (the script cannot read it from another
-    /// slot's call; <see cref="FenceScript"/>, Generation), read before each batch until found, retried like a batch.
-    /// </summary>
-    private async Task ReadCutOverAsync()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                _cutOverSeen = await _db.KeyExistsAsync(_generation!.Value.CutOverKey).ConfigureAwait(false);
-                if (_cutOverSeen)
-                    _logger.LogInformation("Fenced writer for stage {Stage}: generation {Generation} is cut over", _stage, _generation.Value.Number);
-                return;
-            }
-            catch (Exception error) when (RedisFailures.IsTransient(error))
-            {
-                await Task.Delay(RedisFailures.Backoff(attempt, _options.MaxRetryDelay), _stop.Token).ConfigureAwait(false);
-            }
-        }
-    }
-
     /// <summary>Result slot of a write Redis refused for itself.</summary>
     private const long Refused = -2;
 
