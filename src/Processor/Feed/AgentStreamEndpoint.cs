@@ -5,8 +5,6 @@ using System.Text;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Spec;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace ContactCenter.Processor.Feed;
@@ -44,34 +42,15 @@ internal static class AgentStreamEndpoint
         }
         var resuming = position.ToString().Length > 0;
         var filter = FeedFilter.From(http.Request.Query);
-        if (feed.Redis is not { } redis)
-        {
-            await Results.Text("not ready: Redis is not connected yet\n", statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(http);
-            return;
-        }
-        FeedConnection connection;
-        try
-        {
-            connection = await feed.ConnectAsync(http.RequestAborted);
-        }
-        catch (InvalidOperationException refused)
-        {
-            await Results.Text($"not now: {refused.Message}\n", statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(http);
-            return;
-        }
-        using var _ = connection;
-        // A stopping pod ends its streams at once (clients resume elsewhere) instead of holding its shutdown.
-        var stopping = http.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
-        var ct = ended.Token;
+        using var session = await FeedStreamSession.OpenAsync(http, feed);
+        if (session is null) return;
+        var (redis, connection, ct) = (session.Redis, session.Connection, session.Ended);
 
         // Keys the client may hold while a filter is on: a change that leaves the filter must remove them.
         HashSet<string>? held = filter.IsEverything ? null : new(StringComparer.Ordinal);
         var first = await FirstEventAsync(redis, spec, position, filter, resuming, held, ct);
 
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
+        FeedStreamSession.BeginEventStream(http.Response);
         var body = http.Response.BodyWriter;
         var events = new StringBuilder(4096);
         events.Append("retry: 1000\n");

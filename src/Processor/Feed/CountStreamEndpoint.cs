@@ -3,8 +3,6 @@ using System.Text.Json;
 using ContactCenter.Stores.Redis;
 using ContactCenter.Topology.Spec;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace ContactCenter.Processor.Feed;
@@ -36,30 +34,12 @@ internal static class CountStreamEndpoint
             .Select(q => (Field: q.Key, Values: q.Value.SelectMany(v => (v ?? "").Split(',')).Where(v => v.Length > 0).ToHashSet(StringComparer.Ordinal)))
             .Where(t => t.Values.Count > 0)
             .ToArray();
-        if (feed.Redis is not { } redis)
-        {
-            await Results.Text("not ready: Redis is not connected yet\n", statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(http);
-            return;
-        }
-        FeedConnection connection;
-        try
-        {
-            connection = await feed.ConnectAsync(http.RequestAborted);
-        }
-        catch (InvalidOperationException refused)
-        {
-            await Results.Text($"not now: {refused.Message}\n", statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(http);
-            return;
-        }
-        using var _ = connection;
-        var stopping = http.RequestServices.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
-        var ct = ended.Token;
+        using var session = await FeedStreamSession.OpenAsync(http, feed);
+        if (session is null) return;
+        var (redis, connection, ct) = (session.Redis, session.Connection, session.Ended);
         var counts = spec.Counts.Select(c => new GroupCount(c.Name, c.By, c.Key)).ToList();
 
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
+        FeedStreamSession.BeginEventStream(http.Response);
         try
         {
             var last = await SendAsync(http, redis, counts, filter, null, ct);
