@@ -51,7 +51,7 @@ internal sealed class WindowStageHost : IAsyncDisposable
         _health = health;
         _stateDirectory = Path.Combine(stateDirectory, "windows", spec.GroupId);
         _logger = logs.CreateLogger($"ContactCenter.{spec.Name}");
-        _writer = new WindowHashWriter(redis.GetDatabase(), spec.Ttl);
+        _writer = new WindowHashWriter(redis.GetDatabase(), spec.Ttl, _logger);
         _deadLetters = new KafkaDeadLetterSink(kafka, spec.DeadLetterTopic, logs.CreateLogger($"ContactCenter.{spec.Name}.DeadLetter"));
         _clientLog = new KafkaClientLog(_logger);
         _changelog = new ProducerBuilder<byte[], byte[]?>(kafka.Producer($"{spec.Name}.changelog")).LogTo(_clientLog).Build();
@@ -148,7 +148,15 @@ internal sealed class WindowStageHost : IAsyncDisposable
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
         }
-        if (next.Count > 0) await CompleteBatchAsync(consumer, updates, next);
+        try
+        {
+            if (next.Count > 0) await CompleteBatchAsync(consumer, updates, next);
+        }
+        catch (Exception error) when (error is RedisException or TimeoutException or OperationCanceledException)
+        {
+            // Stopping while Redis is away: nothing was committed for this batch, so its next owner counts it again.
+            _logger.LogWarning("Window {Window}: the last batch was not written before the stop ({Reason}); its next owner re-reads it", _spec.Name, error.Message);
+        }
         consumer.Close();
     }
 
@@ -218,17 +226,16 @@ internal sealed class WindowStageHost : IAsyncDisposable
         if (writes.Count == 0) return;
         try
         {
-            var repaired = await _writer.WriteAsync(writes);
+            var repaired = await _writer.WriteAsync(writes, _stop.Token);
             if (repaired > 0)
             {
                 Interlocked.Add(ref _windowsRepaired, repaired);
                 _logger.LogWarning("Window {Window}: {Repaired} window share(s) Redis had lost or held older were written again from the store", _spec.Name, repaired);
             }
         }
-        catch (RedisException error)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
-            // Redis away: the next interval tries again; the batches say the same on their own path.
-            _logger.LogWarning("Window {Window}: re-asserting windows failed ({Reason}); trying again in {Interval}", _spec.Name, error.Message, ReassertInterval);
+            // Stopping while Redis is away: the next owner re-asserts.
         }
     }
 
@@ -239,7 +246,8 @@ internal sealed class WindowStageHost : IAsyncDisposable
             throw new KafkaException(new Error(ErrorCode.Local_TimedOut, $"changelog {_spec.ChangelogTopic}: records not acknowledged within 30 s"));
         if (_changelogError is { } error)
             throw new KafkaException(new Error(ErrorCode.Local_Fail, $"changelog {_spec.ChangelogTopic} refused a record: {error}"));
-        Interlocked.Add(ref _windowWrites, await _writer.WriteAsync(updates.Values));
+        // Retried while Redis is away (a failover, a timeout): the offsets are committed only once it answered.
+        Interlocked.Add(ref _windowWrites, await _writer.WriteAsync(updates.Values, _stop.Token));
         updates.Clear();
         var offsets = next.Where(n => _stores.ContainsKey(n.Key))
             .Select(n => new TopicPartitionOffset(_spec.InputTopic, n.Key, n.Value)).ToList();

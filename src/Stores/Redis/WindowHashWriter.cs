@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace ContactCenter.Stores.Redis;
@@ -15,8 +17,14 @@ public readonly record struct WindowHashWrite(string Key, int Partition, long Of
 /// no count is ever added twice. One key per write: every write lands on one Redis Cluster slot, and the progress it
 /// needs lives in the key itself.
 /// </summary>
-public sealed class WindowHashWriter(IDatabase database, TimeSpan ttl)
+/// <remarks>A write that fails for a reason that heals by itself (a timeout, a lost connection, a failover: see
+/// <see cref="RedisFailures"/>) is sent again with the fenced writer's back-off until it gets through or the caller stops:
+/// the scripts are idempotent, so a write applied before its reply was lost changes nothing the second time.</remarks>
+public sealed class WindowHashWriter(IDatabase database, TimeSpan ttl, ILogger? logger = null, TimeSpan? maxRetryDelay = null)
 {
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private readonly TimeSpan _maxRetryDelay = maxRetryDelay ?? TimeSpan.FromSeconds(5);
+
     // KEYS[1] window hash; ARGV: partition, offset, count, ttl ms, start, end.
     private const string Script = """
         local seen = redis.call('HGET', KEYS[1], 'o:' .. ARGV[1])
@@ -34,9 +42,27 @@ public sealed class WindowHashWriter(IDatabase database, TimeSpan ttl)
 
     private readonly long _ttlMs = (long)ttl.TotalMilliseconds;
 
-    /// <summary>Sends the writes pipelined and waits for Redis to acknowledge all of them.</summary>
-    /// <returns>How many applied (the others were already there).</returns>
-    public async Task<int> WriteAsync(IReadOnlyCollection<WindowHashWrite> writes)
+    /// <summary>Sends the writes pipelined and waits for Redis to acknowledge all of them, retrying transient failures
+    /// until <paramref name="stop"/> is cancelled.</summary>
+    /// <returns>How many applied (the others were already there, or applied by an attempt whose reply was lost).</returns>
+    public async Task<int> WriteAsync(IReadOnlyCollection<WindowHashWrite> writes, CancellationToken stop = default)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await WriteOnceAsync(writes).ConfigureAwait(false);
+            }
+            catch (Exception error) when (RedisFailures.IsTransient(error) && !stop.IsCancellationRequested)
+            {
+                var delay = RedisFailures.Backoff(attempt, _maxRetryDelay);
+                _logger.LogWarning("Window writes: Redis failed ({Reason}, attempt {Attempt}); retrying in {Delay}", error.Message, attempt + 1, delay);
+                await Task.Delay(delay, stop).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<int> WriteOnceAsync(IReadOnlyCollection<WindowHashWrite> writes)
     {
         if (writes.Count == 0) return 0;
         var pending = new List<Task<RedisResult>>(writes.Count);
