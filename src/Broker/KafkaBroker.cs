@@ -15,11 +15,8 @@ public sealed class KafkaBroker : IDisposable, IAsyncDisposable
     private readonly List<BrokerListener> _listeners;
     private readonly Timer _housekeeping;
     private int _disposed;
-    private long _lastCompactionMs;
+    private readonly LogCleaner _cleaner;
     private long _lastFsyncMs;
-
-    /// <summary>How often compacted topics get a compaction pass (only partitions appended to since the last one).</summary>
-    internal const long CompactionIntervalMs = 1000;
 
     private KafkaBroker(ClusterState cluster, List<BrokerListener> listeners)
     {
@@ -27,6 +24,7 @@ public sealed class KafkaBroker : IDisposable, IAsyncDisposable
         _listeners = listeners;
         BootstrapServers = string.Join(",", listeners.Select(l => $"{l.Node.Host}:{l.Node.Port}"));
         _housekeeping = new Timer(_ => Housekeep(), null, cluster.Options.HousekeepingInterval, cluster.Options.HousekeepingInterval);
+        _cleaner = new LogCleaner(cluster);
     }
 
     /// <summary>Comma-separated <c>host:port</c> of every broker.</summary>
@@ -126,23 +124,14 @@ public sealed class KafkaBroker : IDisposable, IAsyncDisposable
             _cluster.Groups.Tick();
             _cluster.Transactions.Tick();
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var compacted = false;
             foreach (var topic in _cluster.Topics)
             {
                 var policy = _cluster.ConfigValue(topic, "cleanup.policy");
-                if (policy.Contains("compact", StringComparison.Ordinal) && now - _lastCompactionMs >= CompactionIntervalMs)
-                {
-                    var deleteRetentionMs = topic.ConfigLong("delete.retention.ms", 86_400_000);
-                    var minLagMs = topic.ConfigLong("min.compaction.lag.ms", 0);
-                    foreach (var partition in topic.Partitions) partition.Compact(deleteRetentionMs, now, minLagMs);
-                    compacted = true;
-                }
                 if (!policy.Contains("delete", StringComparison.Ordinal)) continue;
                 var retentionMs = topic.ConfigLong("retention.ms", 604800000);
                 var retentionBytes = topic.ConfigLong("retention.bytes", -1);
                 foreach (var partition in topic.Partitions) partition.ApplyRetention(retentionMs, retentionBytes, now);
             }
-            if (compacted) _lastCompactionMs = now;
             if (_cluster.Options.Fsync == FsyncMode.Interval && now - _lastFsyncMs >= _cluster.Options.FsyncInterval.TotalMilliseconds)
             {
                 _lastFsyncMs = now;
@@ -163,6 +152,7 @@ public sealed class KafkaBroker : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _housekeeping.DisposeAsync().ConfigureAwait(false);
+        _cleaner.Dispose();
         foreach (var listener in _listeners) await listener.DisposeAsync().ConfigureAwait(false);
         _cluster.Dispose();
     }

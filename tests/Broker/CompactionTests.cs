@@ -44,6 +44,42 @@ public sealed class CompactionTests
         Assert.DoesNotContain(ReadAll(log), r => r.Offset == 0);
     }
 
+    /// <summary>min.cleanable.dirty.ratio: a pass runs only once the bytes appended since the last one are that share of
+    /// the cleanable log, so a long log is not read again for every few records (a pass costs the whole log).</summary>
+    [Fact]
+    public void A_pass_waits_for_the_dirty_share_of_the_log_to_reach_the_ratio()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var log = new PartitionLog("t", 0, 1);
+        for (var i = 0; i < 10; i++) Append(log, TestBatches.Keyed(now, ($"k{i}", "1")));
+        Append(log, TestBatches.Keyed(now, ("k0", "2")));      // supersedes offset 0
+        Append(log, TestBatches.Keyed(now, ("z", "1")));       // active
+        Assert.Equal(1, log.Compact(60_000, now));              // the first pass: everything is dirty
+        Append(log, TestBatches.Keyed(now, ("k1", "2")));      // supersedes offset 1: 2 of 12 cleanable batches dirty
+        Append(log, TestBatches.Keyed(now, ("z", "2")));
+        Assert.Equal(0, log.Compact(60_000, now));
+        Assert.Contains(ReadAll(log), r => r.Offset == 1);
+        for (var i = 0; i < 10; i++) Append(log, TestBatches.Keyed(now, ($"m{i}", "1")));
+        Assert.Equal(2, log.Compact(60_000, now));              // dirty now over half: k1@1 and z@11 go
+        Assert.DoesNotContain(ReadAll(log), r => r.Offset == 1);
+    }
+
+    /// <summary>The delete.retention.ms of a tombstone kept by a pass makes a pass due on its own, appends or not.</summary>
+    [Fact]
+    public void A_kept_tombstone_is_removed_once_it_expires_without_new_appends()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var log = new PartitionLog("t", 0, 1);
+        Append(log, TestBatches.Keyed(now, ("a", "1")));
+        Append(log, TestBatches.Keyed(now, ("a", null)));
+        Append(log, TestBatches.Keyed(now, ("b", "1")));
+        Assert.Equal(1, log.Compact(deleteRetentionMs: 5_000, now));
+        Assert.Equal(0, log.Compact(deleteRetentionMs: 5_000, now + 4_000));
+        Assert.Contains(ReadAll(log), r => r.Key == "a" && r.Value is null);
+        Assert.Equal(1, log.Compact(deleteRetentionMs: 5_000, now + 6_000));
+        Assert.DoesNotContain(ReadAll(log), r => r.Key == "a");
+    }
+
     [Fact]
     public void Keeps_the_latest_record_per_key_and_original_offsets()
     {
@@ -59,10 +95,11 @@ public sealed class CompactionTests
         Assert.Equal(new List<(long, string, string?)> { (2L, "a", "v"), (3L, "c", "v"), (4L, "b", null), (5L, "d", "v") }, left);
         Assert.Equal(6, log.HighWatermark);
 
-        // Once past delete.retention.ms the tombstone goes too; nothing appended since: no pass at all.
+        // Nothing appended since and no kept tombstone expired (60 s): no pass at all.
         Assert.Equal(0, log.Compact(deleteRetentionMs: 0, now + 10));
+        // Past delete.retention.ms the tombstone goes too, at the next pass (due with any dirty bytes at ratio 0).
         Append(log, TestBatches.Keyed(now, ("e", "1")));
-        Assert.Equal(1, log.Compact(deleteRetentionMs: 0, now + 10));
+        Assert.Equal(1, log.Compact(deleteRetentionMs: 0, now + 10, minCleanableDirtyRatio: 0));
         Assert.DoesNotContain(ReadAll(log), r => r.Key == "b");
 
         // Reading from a compacted-away offset starts at the next record that is left.

@@ -7,9 +7,11 @@ namespace ContactCenter.Broker.Log;
 /// filled in. Lookups by offset and by timestamp are binary searches (the last offsets are increasing; the running
 /// maximum timestamp is the time index). Appends wake every fetch waiting on the partition.
 /// </summary>
-internal sealed class PartitionLog(string topic, int partition, int leader, PartitionFile? file = null) : IDisposable
+internal sealed partial class PartitionLog(string topic, int partition, int leader, PartitionFile? file = null) : IDisposable
 {
-    private readonly record struct Stored(long BaseOffset, long LastOffset, long MaxTimestampSoFar, ReadOnlyMemory<byte> Data);
+    /// <summary>A batch in the log. <see cref="MaxTimestampSoFar"/> is the time index (a running maximum);
+    /// <see cref="BytesSoFar"/> a running byte count (the bytes of a range are a difference: head trims keep it valid).</summary>
+    private readonly record struct Stored(long BaseOffset, long LastOffset, long MaxTimestamp, long MaxTimestampSoFar, long BytesSoFar, ReadOnlyMemory<byte> Data);
 
     private readonly Lock _gate = new();
     private readonly List<Stored> _batches = [];
@@ -61,8 +63,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
         {
             if (_batches.Count == 0) _logStart = header.BaseOffset;
             var last = header.BaseOffset + header.LastOffsetDelta;
-            var maxSoFar = _batches.Count == 0 ? header.MaxTimestamp : Math.Max(_batches[^1].MaxTimestampSoFar, header.MaxTimestamp);
-            _batches.Add(new Stored(header.BaseOffset, last, maxSoFar, _arena.Copy(data)));
+            AddLocked(header.BaseOffset, last, header.MaxTimestamp, _arena.Copy(data));
             _bytes += data.Length;
             _next = last + 1;
             _producers.Appended(header, header.BaseOffset);
@@ -95,6 +96,7 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
             var drop = FirstEndingAtOrAfter(offset);
             foreach (var b in _batches.Take(drop)) _bytes -= b.Data.Length;
             _batches.RemoveRange(0, drop);
+            if (drop > 0) _layout++;
             _logStart = offset;
             if (file is not null)
             {
@@ -158,15 +160,19 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
         RecordBatch.SetBaseOffset(data.Span, baseOffset);
         RecordBatch.SetPartitionLeaderEpoch(data.Span, leaderEpoch);
         var last = baseOffset + header.LastOffsetDelta;
-        var maxSoFar = _batches.Count == 0 ? header.MaxTimestamp : Math.Max(_batches[^1].MaxTimestampSoFar, header.MaxTimestamp);
-        _batches.Add(new Stored(baseOffset, last, maxSoFar, data));
+        AddLocked(baseOffset, last, header.MaxTimestamp, data);
         _bytes += data.Length;
         _next = last + 1;
         _producers.Appended(header, baseOffset);
         _transactions.Track(header, baseOffset, data.Span);
-        _appends++;
         file?.Append(data.Span);
         return baseOffset;
+    }
+
+    private void AddLocked(long baseOffset, long lastOffset, long maxTimestamp, ReadOnlyMemory<byte> data)
+    {
+        var (maxSoFar, bytesSoFar) = _batches.Count == 0 ? (maxTimestamp, 0L) : (Math.Max(_batches[^1].MaxTimestampSoFar, maxTimestamp), _batches[^1].BytesSoFar);
+        _batches.Add(new Stored(baseOffset, lastOffset, maxTimestamp, maxSoFar, bytesSoFar + data.Length, data));
     }
 
     /// <summary>
@@ -233,89 +239,6 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
         }
     }
 
-    private long _appends;
-    private long _appendsAtLastCompaction = -1;
-
-    /// <summary>
-    /// One compaction pass (<see cref="LogCompactor"/>) over every batch but the last (the "active segment"), if
-    /// anything was appended since the previous pass. A batch younger than <paramref name="minCompactionLagMs"/> (its
-    /// newest timestamp, as Kafka's <c>min.compaction.lag.ms</c>) is not rewritten. Returns the number of records removed.
-    /// </summary>
-    public int Compact(long deleteRetentionMs, long nowMs, long minCompactionLagMs = 0)
-    {
-        lock (_gate)
-        {
-            if (_batches.Count < 2 || _appends == _appendsAtLastCompaction) return 0;
-            _appendsAtLastCompaction = _appends;
-            // Only what is decided may be cleaned: nothing from the last batch or the last stable offset on, and
-            // records of aborted transactions neither count as a key's latest value nor are rewritten.
-            var lastStable = _transactions.LastStableOffset(_next);
-            // Every decided batch (below the last stable offset, the active one included) says which value of a key is
-            // the latest; only those before the active batch are rewritten.
-            var decided = FirstEndingAtOrAfter(lastStable);
-            var cleanable = Math.Min(decided, _batches.Count - 1);
-            var aborted = _transactions.AbortedByProducer();
-            var parsed = new LogCompactor.BatchRecords?[_batches.Count];
-            var latest = new Dictionary<byte[], long>(ByteKeyComparer.Instance);
-            for (var i = 0; i < Math.Min(decided, _batches.Count); i++)
-            {
-                if (IsAborted(_batches[i], aborted)) continue;
-                try { parsed[i] = LogCompactor.Records(_batches[i].Data.Span); }
-                catch (InvalidDataException) { parsed[i] = null; }
-                if (parsed[i] is null) continue;
-                foreach (var record in parsed[i]!.Spans)
-                    if (record.Key is not null) latest[record.Key] = record.Offset;
-            }
-            var removed = 0;
-            var heldBack = false;
-            var kept = new List<Stored>(_batches.Count);
-            for (var i = 0; i < _batches.Count; i++)
-            {
-                var stored = _batches[i];
-                if (i >= cleanable || parsed[i] is not { } batch) { kept.Add(stored); continue; }
-                var records = batch.Spans;
-                RecordBatch.TryRead(stored.Data.Span, out var header);
-                if (minCompactionLagMs > 0 && nowMs - header.MaxTimestamp < minCompactionLagMs)
-                {
-                    heldBack = true; // a later pass must look again, appends or not
-                    kept.Add(stored);
-                    continue;
-                }
-                var tombstonesExpired = nowMs - header.MaxTimestamp > deleteRetentionMs;
-                var keep = records.Where(r => r.Key is null ||
-                    (latest[r.Key] == r.Offset && !(r.Tombstone && tombstonesExpired))).ToList();
-                if (keep.Count == records.Count) { kept.Add(stored); continue; }
-                removed += records.Count - keep.Count;
-                _bytes -= stored.Data.Length;
-                if (LogCompactor.Rewrite(stored.Data.Span, batch, keep) is { } rewritten)
-                {
-                    kept.Add(stored with { Data = rewritten });
-                    _bytes += rewritten.Length;
-                }
-            }
-            if (heldBack) _appendsAtLastCompaction = -1;
-            // The time index stays a running maximum over what is left.
-            _batches.Clear();
-            var max = long.MinValue;
-            foreach (var b in kept)
-            {
-                RecordBatch.TryRead(b.Data.Span, out var h);
-                max = Math.Max(max, h.MaxTimestamp);
-                _batches.Add(b with { MaxTimestampSoFar = max });
-            }
-            return removed;
-        }
-    }
-
-    private static bool IsAborted(in Stored stored, Dictionary<long, List<(long First, long Last)>> aborted)
-    {
-        if (aborted.Count == 0 || !RecordBatch.TryRead(stored.Data.Span, out var header) || !header.IsTransactional) return false;
-        if (!aborted.TryGetValue(header.ProducerId, out var ranges)) return false;
-        foreach (var (first, last) in ranges)
-            if (stored.BaseOffset >= first && stored.BaseOffset <= last) return true;
-        return false;
-    }
-
     /// <summary>
     /// Drops whole batches from the head while the log is over <paramref name="retentionBytes"/> or its batches are
     /// older than <paramref name="retentionMs"/> (by their max timestamp); the last batch always stays. -1 disables.
@@ -330,13 +253,14 @@ internal sealed class PartitionLog(string topic, int partition, int leader, Part
             {
                 var b = _batches[drop];
                 var tooBig = retentionBytes >= 0 && bytes > retentionBytes;
-                var tooOld = retentionMs >= 0 && RecordBatch.TryRead(b.Data.Span, out var h) && nowMs - h.MaxTimestamp > retentionMs;
+                var tooOld = retentionMs >= 0 && nowMs - b.MaxTimestamp > retentionMs;
                 if (!tooBig && !tooOld) break;
                 bytes -= b.Data.Length;
                 drop++;
             }
             if (drop == 0) return 0;
             _batches.RemoveRange(0, drop);
+            _layout++;
             _bytes = bytes;
             _logStart = Math.Max(_logStart, _batches[0].BaseOffset);
             _transactions.TrimBefore(_logStart);

@@ -32,6 +32,9 @@ internal static class TopicConfigs
             "retention.ms" or "retention.bytes" or "segment.bytes" or "segment.ms" or "min.insync.replicas" or "max.message.bytes"
                 or "delete.retention.ms" or "min.compaction.lag.ms" =>
                 long.TryParse(value, out _) ? null : $"Invalid value {value} for {name}: not a number",
+            "min.cleanable.dirty.ratio" =>
+                double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ratio) && ratio is >= 0 and <= 1
+                    ? null : $"Invalid value {value} for min.cleanable.dirty.ratio: a number from 0 to 1",
             _ => null,
         };
     }

@@ -95,6 +95,9 @@ internal sealed class TopicLog : IDisposable
     public long ConfigLong(string name, long fallback) =>
         Configs.TryGetValue(name, out var text) && long.TryParse(text, out var value) ? value : fallback;
 
+    public double ConfigDouble(string name, double fallback) =>
+        Configs.TryGetValue(name, out var text) && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : fallback;
+
     public void Dispose()
     {
         foreach (var partition in Partitions) partition.Dispose();
