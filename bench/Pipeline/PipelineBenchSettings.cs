@@ -17,12 +17,11 @@ internal sealed record PipelineBenchSettings
     public int[] Rates { get; init; } = [1000, 2000, 5000, 10_000];
     public TimeSpan RateDuration { get; init; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>Events produced at once for the max-rate drain; null sizes it from the first design's untimed probe
-    /// drain (<see cref="ProbeEvents"/>) so that the first design drains for <see cref="DrainSeconds"/>. Every design
-    /// of a run drains the same count (the bare relay runs first and is the fastest: the others take longer).</summary>
+    /// <summary>Events produced at once for the max-rate drain; null sizes it from each design's own untimed probe drain
+    /// (<see cref="ProbeEvents"/>) so that every design drains for about <see cref="DrainSeconds"/>.</summary>
     public int? DrainEvents { get; init; }
 
-    /// <summary>How long the first design's max-rate drain should last when <see cref="DrainEvents"/> is not given.</summary>
+    /// <summary>How long each design's max-rate drain should last when <see cref="DrainEvents"/> is not given.</summary>
     public TimeSpan DrainSeconds { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Events of the untimed drain before the timed one (warms the drain path, sizes the timed drain).</summary>
