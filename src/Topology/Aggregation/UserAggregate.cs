@@ -56,6 +56,28 @@ public sealed class UserAggregate
     /// <summary>The aggregate is deleted when its primary part's newest event was a DELETED.</summary>
     public bool IsDeleted(string primaryPart) => Find(primaryPart) is { Deleted: true };
 
+    /// <summary>The value <see cref="LiveFields"/> gives <paramref name="name"/> last (a later part wins), without
+    /// building a map of them all.</summary>
+    public bool TryGetLiveField(string name, out string value)
+    {
+        for (var p = Parts.Count - 1; p >= 0; p--)
+        {
+            var part = Parts[p];
+            if (part.Deleted) continue;
+            var fields = part.Fields;
+            for (var i = fields.Count - 1; i >= 0; i--)
+            {
+                if (string.Equals(fields[i].Key, name, StringComparison.Ordinal))
+                {
+                    value = fields[i].Value;
+                    return true;
+                }
+            }
+        }
+        value = string.Empty;
+        return false;
+    }
+
     /// <summary>All live fields of all parts, in part order then field order.</summary>
     public IEnumerable<KeyValuePair<string, string>> LiveFields()
     {

@@ -33,26 +33,26 @@ internal static class WindowRecordStep
             return WindowRecord.Rejected($"value is {value.Length} bytes, over limits.max-record-bytes ({spec.Limits.MaxRecordBytes})");
         if (!TryFields(spec, keyText, value, out var fields, out var time, out var reason))
             return WindowRecord.Rejected(reason!);
-        if (spec.WhereField is { } where && !(fields.TryGetValue(where, out var selected) && spec.WhereValues.Contains(selected)))
+        if (spec.WhereField is { } where && !(fields.TryGet(where, out var selected) && spec.WhereValues.Contains(selected)))
             return WindowRecord.Ignored;
         if (time < 0) return WindowRecord.Rejected($"window {spec.Name}: event time {time} is negative");
         var group = new string[spec.GroupBy.Count];
         for (var i = 0; i < group.Length; i++)
         {
             var field = spec.GroupBy[i];
-            if (!fields.TryGetValue(field, out var v))
+            if (!fields.TryGet(field, out var v))
                 return WindowRecord.Rejected($"window {spec.Name}: group-by field '{field}' is missing");
             if (!RecordKeyRule.IsValid(v, spec.Limits.MaxKeyBytes))
                 return WindowRecord.Rejected($"window {spec.Name}: group-by field '{field}' is {Printable.Of(v)}, not 1 to {spec.Limits.MaxKeyBytes} bytes of {RecordKeyRule.Description}");
             group[i] = v;
         }
-        var oncePer = spec.OncePerField is { } once && fields.TryGetValue(once, out var id) ? id : null;
+        var oncePer = spec.OncePerField is { } once && fields.TryGet(once, out var id) ? id : null;
         return new WindowRecord(true, keyText, string.Join(':', group), time, oncePer, null);
     }
 
-    private static bool TryFields(WindowStageSpec spec, string key, byte[] value, out Dictionary<string, string> fields, out long time, out string? reason)
+    private static bool TryFields(WindowStageSpec spec, string key, byte[] value, out RecordFields fields, out long time, out string? reason)
     {
-        fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        fields = default;
         time = 0;
         reason = null;
         if (spec.InputFormat == WindowInputFormat.Aggregate)
@@ -72,7 +72,8 @@ internal static class WindowRecordStep
                 reason = $"aggregate key {Printable.Of(aggregate.Key)} does not match the record key '{key}'";
                 return false;
             }
-            foreach (var (name, text) in aggregate.LiveFields()) fields[name] = text;
+            // Looked up in the aggregate itself: most records fail the where and need one field of it, not a map of all.
+            fields = new RecordFields(aggregate, null);
             time = aggregate.Timestamp;
             return true;
         }
@@ -80,8 +81,26 @@ internal static class WindowRecordStep
             .Select(f => new FieldMapping(f, f)).ToList();
         var source = new SourceSpec(spec.Name, spec.InputTopic, spec.InputPartitions, spec.Name, Primary: false, wanted) { TimestampField = spec.TimestampField };
         if (!SourceEventDecoder.TryDecode(value, source, spec.Limits, out var decoded, out reason)) return false;
-        foreach (var (name, text) in decoded.Fields) fields[name] = text;
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, text) in decoded.Fields) map[name] = text;
+        fields = new RecordFields(null, map);
         time = decoded.Timestamp;
         return true;
+    }
+
+    /// <summary>A record's fields: an aggregate's live fields, or a source event's decoded ones.</summary>
+    private readonly record struct RecordFields(UserAggregate? Aggregate, Dictionary<string, string>? Decoded)
+    {
+        public bool TryGet(string name, out string value)
+        {
+            if (Aggregate is not null) return Aggregate.TryGetLiveField(name, out value);
+            if (Decoded is not null && Decoded.TryGetValue(name, out var found))
+            {
+                value = found;
+                return true;
+            }
+            value = string.Empty;
+            return false;
+        }
     }
 }
