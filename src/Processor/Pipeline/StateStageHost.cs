@@ -354,7 +354,7 @@ internal sealed class StateStageHost : IAsyncDisposable
                     foreach (var old in Directory.GetFiles(directory, $"{_spec.Name}-*{RedisSnapshots.Extension}").Order(StringComparer.Ordinal).SkipLast(3))
                         File.Delete(old);
                 }
-                catch (Exception error) when (error is RedisException or IOException)
+                catch (Exception error) when (error is RedisException or TimeoutException or IOException)
                 {
                     _logger.LogWarning(error, "Snapshot of stage {Stage} skipped", _spec.Name);
                 }
