@@ -40,8 +40,6 @@ public sealed class WindowHashWriter(IDatabase database, TimeSpan ttl, ILogger? 
         return 1
         """;
 
-    private static readonly HashedScript HashedWindowScript = new(Script);
-
     private readonly long _ttlMs = (long)ttl.TotalMilliseconds;
 
     /// <summary>Sends the writes pipelined and waits for Redis to acknowledge all of them, retrying transient failures
@@ -69,7 +67,7 @@ public sealed class WindowHashWriter(IDatabase database, TimeSpan ttl, ILogger? 
         if (writes.Count == 0) return 0;
         var pending = new List<Task<RedisResult>>(writes.Count);
         foreach (var w in writes)
-            pending.Add(HashedWindowScript.EvaluateAsync(database, [w.Key], [w.Partition, w.Offset, w.Count, _ttlMs, w.Start, w.End]));
+            pending.Add(database.ScriptEvaluateAsync(Script, [w.Key], [w.Partition, w.Offset, w.Count, _ttlMs, w.Start, w.End]));
         var applied = 0;
         foreach (var result in await Task.WhenAll(pending).ConfigureAwait(false))
             applied += (int)result;

@@ -154,9 +154,7 @@ public static class RedisSnapshots
     }
 
     private static async Task<bool> LoadHashAsync(IDatabase db, RedisKey[] keys, RedisValue[] args) =>
-        (long)await LoadHashScript.EvaluateAsync(db, keys, args).ConfigureAwait(false) == 1;
-
-    private static readonly HashedScript LoadHashScript = new(LoadHash);
+        (long)await db.ScriptEvaluateAsync(LoadHash, keys, args).ConfigureAwait(false) == 1;
 
     /// <summary>The load of one hash: its fields, and the count (the shard in the hash's slot on a cluster) of each mark it
     /// carries that names a count of <paramref name="upkeep"/>.</summary>
