@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace ContactCenter.Broker.Log;
 
 /// <summary>
-/// Compacts the partitions of topics with <c>cleanup.policy=compact</c> on a thread of its own, below normal priority,
-/// as Kafka's log cleaner threads do: a pass reads and rewrites a whole partition, and on the request threads or the
+/// Compacts the partitions of topics with <c>cleanup.policy=compact</c> on a thread of its own, as Kafka's log cleaner
+/// threads do: a pass reads and rewrites a whole partition, and on the request threads or the
 /// housekeeping timer it would hold up fetches, produces and group heartbeats while it runs.
 /// </summary>
 internal sealed class LogCleaner : IDisposable
@@ -20,7 +20,7 @@ internal sealed class LogCleaner : IDisposable
     public LogCleaner(ClusterState cluster)
     {
         _cluster = cluster;
-        _thread = new Thread(Run) { IsBackground = true, Name = "kafka-log-cleaner", Priority = ThreadPriority.BelowNormal };
+        _thread = new Thread(Run) { IsBackground = true, Name = "kafka-log-cleaner" };
         _thread.Start();
     }
 
@@ -56,10 +56,8 @@ internal sealed class LogCleaner : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _thread.Join(TimeSpan.FromSeconds(10));
-        _stop.Dispose();
-    }
+    /// <summary>Asks the thread to stop and returns at once: it ends at its next check (between partitions), and a
+    /// broker's dispose never waits for a pass in progress (a wait there blocked the disposing thread-pool thread).
+    /// The token source is left to the collector, since the thread may still be reading it.</summary>
+    public void Dispose() => _stop.Cancel();
 }
